@@ -1,0 +1,21 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+from requests_app import views
+
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "LE Request Portal — operator"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("api/", include("requests_app.intake.api_urls")),
+    path("le/", include("requests_app.intake.urls")),
+    path("legal/agencies/", include("requests_app.intake.staff_urls")),
+    path("legal/", include("requests_app.review.urls")),
+    path("production/", include("requests_app.production.urls")),
+    path("transparency/", include("transparency.urls")),
+]

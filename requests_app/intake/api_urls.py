@@ -1,0 +1,5 @@
+"""REST API (mounted at /api/)."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []

@@ -1,0 +1,446 @@
+"""The domain: agencies, their officers, legal requests, targets, documents,
+decisions, messages, and the hash-chained event table that is the audit log.
+
+Models hold data and small derived properties; every write that matters goes
+through requests_app.services.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django_countries.fields import CountryField
+from phonenumber_field.modelfields import PhoneNumberField
+
+from requests_app import rules
+from requests_app.lifecycle import FINAL_STATES, OPEN_STATES, Status
+
+
+class Agency(models.Model):
+    class Kind(models.TextChoices):
+        POLICE = "police", "Police"
+        PROSECUTOR = "prosecutor", "Prosecutor"
+        COURT = "court", "Court"
+        NATIONAL_SECURITY = "national_security", "National security"
+        OTHER = "other", "Other"
+
+    class Verification(models.TextChoices):
+        PENDING = "pending", "Pending verification"
+        VERIFIED = "verified", "Verified"
+        SUSPENDED = "suspended", "Suspended"
+
+    name = models.CharField(max_length=200)
+    country = CountryField()
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # Lower-case domains, e.g. ["met.police.uk"]; an officer whose e-mail is on one joins at once.
+    email_domains = models.JSONField(default=list, blank=True)
+    verification_status = models.CharField(max_length=10, choices=Verification.choices, default=Verification.PENDING)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "agencies"
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["name", "country"], name="agency_unique_name_country")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.country.code})"
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verification_status == self.Verification.VERIFIED
+
+    def owns_email(self, email: str) -> bool:
+        domain = email.rsplit("@", 1)[-1].lower()
+        return domain in {d.lower() for d in self.email_domains}
+
+
+class Officer(models.Model):
+    """A portal user's profile: agency staff (role officer) or platform staff."""
+
+    class Role(models.TextChoices):
+        OFFICER = "officer", "Law-enforcement officer"
+        REVIEWER = "reviewer", "Legal reviewer"
+        SUPERVISOR = "supervisor", "Legal supervisor"
+        ADMIN = "admin", "Administrator"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for verification"
+        ACTIVE = "active", "Active"
+        SUSPENDED = "suspended", "Suspended"
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="officer")
+    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="officers")
+    role = models.CharField(max_length=12, choices=Role.choices, default=Role.OFFICER)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    full_name = models.CharField(max_length=200)
+    rank = models.CharField("role or rank", max_length=100, blank=True)
+    phone = PhoneNumberField(blank=True)
+    # Set when staff want a second look at this account (e.g. a failed emergency check).
+    flagged_at = models.DateTimeField(null=True, blank=True)
+    flag_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(role="officer") | Q(agency__isnull=False), name="officer_role_needs_agency"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.get_role_display()})"
+
+    @property
+    def is_staff_role(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role in {self.Role.SUPERVISOR, self.Role.ADMIN}
+
+    @property
+    def can_act(self) -> bool:
+        """May log in and work: active, and (for agency officers) in a verified agency."""
+        if self.status != self.Status.ACTIVE:
+            return False
+        if self.role == self.Role.OFFICER:
+            return self.agency is not None and self.agency.is_verified
+        return True
+
+
+STAFF_ROLES = frozenset({Officer.Role.REVIEWER, Officer.Role.SUPERVISOR, Officer.Role.ADMIN})
+
+
+class LegalRequestQuerySet(models.QuerySet["LegalRequest"]):
+    def open(self) -> LegalRequestQuerySet:
+        return self.filter(status__in=OPEN_STATES)
+
+    def overdue(self, now=None) -> LegalRequestQuerySet:
+        """Open, clock running, past its due time. Computed, never stored."""
+        now = now or timezone.now()
+        return self.open().filter(due_at__lt=now, clock_paused_at__isnull=True)
+
+    def queue_order(self) -> LegalRequestQuerySet:
+        return self.order_by("-emergency", "due_at", "pk")
+
+
+class LegalRequest(models.Model):
+    class AuthorityKind(models.TextChoices):
+        JUDGE = "judge", "Judge"
+        COURT = "court", "Court"
+        PROSECUTOR = "prosecutor", "Prosecutor"
+        POLICE = "police", "Police"
+        NATIONAL_SECURITY = "national_security", "National-security agency"
+        OTHER = "other", "Other authority"
+
+    class Outcome(models.TextChoices):
+        PENDING = "", "Not decided"
+        DATA_PRODUCED = "data_produced", "Some data produced"
+        NO_DATA = "no_data", "No data found"
+        PRESERVED = "preserved", "Data preserved"
+        REJECTED = "rejected", "Rejected"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        INVALID = "invalid", "Invalid"
+
+    class RejectionReason(models.TextChoices):
+        INSUFFICIENT_PROCESS = "insufficient_process", "Insufficient legal process"
+        OVERBROAD = "overbroad", "Overbroad"
+        WRONG_JURISDICTION = "wrong_jurisdiction", "Wrong jurisdiction or entity"
+        NO_SUCH_ACCOUNT = "no_such_account", "No such account"
+        E2EE = "e2ee", "Data is end-to-end encrypted"
+        INVALID_AGENCY = "invalid_agency", "Not a valid agency"
+        VERIFICATION_FAILED = "verification_failed", "Emergency could not be verified"
+        OTHER = "other", "Other"
+
+    reference = models.CharField(max_length=20, unique=True, editable=False)
+    external_id = models.CharField(max_length=100, unique=True, null=True, blank=True)  # bulk imports
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="requests")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="submitted_requests"
+    )
+    request_type = models.CharField(max_length=30, choices=rules.choices(rules.REQUEST_TYPES))
+    legal_framework = models.CharField(max_length=20, choices=rules.choices(rules.FRAMEWORKS))
+    country = CountryField(help_text="Jurisdiction whose law the process is issued under.")
+    legal_basis = models.CharField(max_length=300, blank=True, help_text="Statute or article relied on.")
+    issuing_authority = models.CharField(max_length=200, blank=True)
+    authority_kind = models.CharField(max_length=20, choices=AuthorityKind.choices, blank=True)
+    case_number = models.CharField(max_length=100, blank=True)
+    emergency = models.BooleanField(default=False)
+    emergency_justification = models.TextField(blank=True)
+    emergency_attested = models.BooleanField(default=False)
+    ndo_until = models.DateField("nondisclosure order until", null=True, blank=True)
+    ndo_indefinite = models.BooleanField("nondisclosure order is indefinite", default=False)
+    ndo_lifted_at = models.DateTimeField(null=True, blank=True)
+    data_categories = models.JSONField(default=list)
+    date_from = models.DateField(null=True, blank=True)
+    date_to = models.DateField(null=True, blank=True)
+    findings = models.JSONField(default=list, blank=True)  # rule findings at submission
+
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    clock_paused_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    produced_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.SUBMITTED)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.PENDING, blank=True)
+    rejection_reason = models.CharField(max_length=30, choices=RejectionReason.choices, blank=True)
+    # What was actually delivered, by category code; filled by production.
+    produced_categories = models.JSONField(default=list, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_requests"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = LegalRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [
+            # The legal queue: open requests, emergencies first, then by due time.
+            models.Index(
+                fields=["-emergency", "due_at", "id"],
+                name="lr_queue_open",
+                condition=Q(status__in=list(OPEN_STATES)),
+            ),
+            models.Index(fields=["agency", "-received_at"], name="lr_agency_received"),
+            models.Index(fields=["status", "due_at"], name="lr_status_due"),
+            models.Index(fields=["case_number"], name="lr_case_number"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def type_info(self) -> rules.RequestType:
+        return rules.REQUEST_TYPES[self.request_type]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATES
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_STATES
+
+    @property
+    def is_national_security(self) -> bool:
+        return self.type_info.national_security
+
+    @property
+    def is_preservation(self) -> bool:
+        return self.type_info.preservation
+
+    @property
+    def has_ndo(self) -> bool:
+        return self.ndo_indefinite or self.ndo_until is not None
+
+    def ndo_active(self, today=None) -> bool:
+        if self.ndo_lifted_at:
+            return False
+        if self.ndo_indefinite:
+            return True
+        today = today or timezone.now().date()
+        return self.ndo_until is not None and self.ndo_until >= today
+
+    def is_overdue(self, now=None) -> bool:
+        now = now or timezone.now()
+        return bool(self.is_open and self.clock_paused_at is None and self.due_at and self.due_at < now)
+
+    def time_left(self, now=None) -> timedelta | None:
+        if not self.due_at:
+            return None
+        now = self.clock_paused_at or now or timezone.now()
+        return self.due_at - now
+
+    def category_labels(self) -> list[str]:
+        return [rules.CATEGORIES[c].label for c in self.data_categories if c in rules.CATEGORIES]
+
+
+class Target(models.Model):
+    class IdentifierType(models.TextChoices):
+        PHONE = "phone", "Phone number"
+        USERNAME = "username", "Username"
+        USER_ID = "user_id", "Numeric user ID"
+        LINK = "link", "t.me link"
+
+    class Lookup(models.TextChoices):
+        PENDING = "pending", "Not looked up yet"
+        FOUND = "found", "Account found"
+        NOT_FOUND = "not_found", "No such account"
+        E2EE_ONLY = "e2ee_only", "Only end-to-end encrypted data"
+
+    request = models.ForeignKey(LegalRequest, on_delete=models.CASCADE, related_name="targets")
+    identifier_type = models.CharField(max_length=10, choices=IdentifierType.choices)
+    raw_value = models.CharField(max_length=300)
+    kind = models.CharField(max_length=10)  # what it resolves to: phone, username, user_id, invite
+    value = models.CharField(max_length=300, db_index=True)  # normalised
+    lookup = models.CharField(max_length=10, choices=Lookup.choices, default=Lookup.PENDING)
+    looked_up_at = models.DateTimeField(null=True, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True)  # user notice sent
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "kind", "value"], name="target_unique_per_request")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_identifier_type_display()}: {self.value}"
+
+
+def document_path(instance: Document, filename: str) -> str:
+    return f"documents/{instance.request_id}/{instance.sha256[:16]}.bin"
+
+
+class Document(models.Model):
+    class Kind(models.TextChoices):
+        LEGAL_PROCESS = "legal_process", "Legal process"
+        NDO = "ndo", "Nondisclosure order"
+        VALIDATION = "validation", "Judicial validation"
+        SUPPLEMENT = "supplement", "Additional information"
+        LETTER = "letter", "Letter from the legal team"
+
+    class Scan(models.TextChoices):
+        PENDING = "pending", "Not scanned"
+        CLEAN = "clean", "Clean"
+        INFECTED = "infected", "Infected"
+
+    request = models.ForeignKey(LegalRequest, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(max_length=15, choices=Kind.choices, default=Kind.LEGAL_PROCESS)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100, default="application/pdf")
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    file = models.FileField(upload_to=document_path, max_length=300)  # ciphertext (requests_app.crypto)
+    scan_status = models.CharField(max_length=10, choices=Scan.choices, default=Scan.PENDING)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class Decision(models.Model):
+    """The legal team's decision on one data category of one request."""
+
+    class Verdict(models.TextChoices):
+        APPROVED = "approved", "Approved"
+        DENIED = "denied", "Denied"
+
+    request = models.ForeignKey(LegalRequest, on_delete=models.CASCADE, related_name="decisions")
+    category = models.CharField(max_length=30, choices=rules.choices(rules.CATEGORIES))
+    verdict = models.CharField(max_length=10, choices=Verdict.choices)
+    reason_code = models.CharField(max_length=30, choices=LegalRequest.RejectionReason.choices, blank=True)
+    note = models.TextField(blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+    # Four eyes: content and emergency disclosures take effect only once a supervisor
+    # other than the decider approves them.
+    needs_second_approval = models.BooleanField(default=False)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [models.UniqueConstraint(fields=["request", "category"], name="decision_one_per_category")]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}:{self.category}={self.verdict}"
+
+    @property
+    def in_effect(self) -> bool:
+        return not self.needs_second_approval or self.approved_at is not None
+
+
+class Message(models.Model):
+    request = models.ForeignKey(LegalRequest, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    from_agency = models.BooleanField()
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+
+class EventType(models.TextChoices):
+    # Each value is stored in the event table; the comment says what it records.
+    SUBMITTED = "submitted", "Submitted"  # an agency submitted the request
+    TRANSITION = "transition", "Status changed"  # any lifecycle transition
+    VALIDATION = "validation", "Validated"  # automatic rule check ran; payload holds the findings
+    ASSIGNED = "assigned", "Assigned"  # the request got a (new) assignee
+    DOCUMENT_ADDED = "document_added", "Document added"  # a file was uploaded
+    DOCUMENT_VIEWED = "document_viewed", "Document opened"  # someone decrypted and read a document
+    MESSAGE = "message", "Message"  # a message was posted in the thread
+    DECISION = "decision", "Decision recorded"  # a per-category decision was made
+    DECISION_APPROVED = "decision_approved", "Decision approved"  # second pair of eyes approved
+    VERIFICATION = "verification", "Emergency verified"  # out-of-band emergency check recorded
+    LETTER = "letter", "Letter sent"  # a PDF letter was generated and sent
+    REMINDER = "reminder", "Reminder"  # the assignee was reminded of a coming due time
+    OVERDUE = "overdue", "Overdue"  # the request passed its due time (recorded once)
+    ESCALATED = "escalated", "Escalated"  # supervisors were told of an overdue request
+    PRODUCTION = "production", "Production"  # a production package changed state
+    DOWNLOAD = "download", "Downloaded"  # an officer downloaded a package
+    PURGED = "purged", "Purged"  # an expired package was deleted
+    HOLD = "hold", "Preservation hold"  # a hold was created, extended, released
+    NOTICE = "notice", "User notice"  # a user notice changed state
+    SENSITIVE_VIEW = "sensitive_view", "Viewed"  # staff viewed sensitive request data
+    AGENCY = "agency", "Agency"  # an agency was verified or suspended
+    ACCOUNT = "account", "Account"  # an officer account was activated, suspended, flagged
+    API_TOKEN = "api_token", "API token"  # an API token was created or revoked
+    IMPORTED = "imported", "Imported"  # created by a bulk import of historical requests
+
+
+class RequestEvent(models.Model):
+    """Append-only, hash-chained log of everything that happened.
+
+    `hash` = SHA-256 over the previous event's hash and this event's canonical
+    content, so editing, deleting or reordering any row breaks the chain from
+    there on (see requests_app.audit).
+    """
+
+    seq = models.PositiveBigIntegerField(unique=True)
+    request = models.ForeignKey(LegalRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
+    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
+    event_type = models.CharField(max_length=20, choices=EventType.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    public = models.BooleanField(default=False)  # shown to the agency in its timeline
+    from_status = models.CharField(max_length=24, blank=True)
+    to_status = models.CharField(max_length=24, blank=True)
+    message = models.CharField(max_length=500, blank=True)  # one line for humans
+    payload = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["seq"]
+        indexes = [models.Index(fields=["request", "seq"], name="event_request_seq")]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.event_type}"
+
+
+class AuditChainHead(models.Model):
+    """One row; locked while an event is appended so writers cannot fork the chain."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_seq = models.PositiveBigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)

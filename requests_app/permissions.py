@@ -1,0 +1,61 @@
+"""Who may see what. Every view asks here; nothing else filters by agency.
+
+Officers see only their own agency's requests; platform staff (reviewer,
+supervisor, admin) see all; anyone else sees nothing.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.db.models import QuerySet
+
+from allauth.account.authentication import get_authentication_records
+
+from requests_app.models import STAFF_ROLES, LegalRequest, Officer
+
+
+def officer_of(user) -> Officer | None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return getattr(user, "officer", None)
+
+
+def is_staff_member(user) -> bool:
+    officer = officer_of(user)
+    return bool(officer and officer.can_act and officer.role in STAFF_ROLES)
+
+
+def is_supervisor(user) -> bool:
+    officer = officer_of(user)
+    return bool(officer and officer.can_act and officer.is_supervisor)
+
+
+def is_agency_officer(user) -> bool:
+    officer = officer_of(user)
+    return bool(officer and officer.can_act and officer.role == Officer.Role.OFFICER)
+
+
+def visible_requests(user) -> QuerySet[LegalRequest]:
+    """The requests this user may see at all."""
+    officer = officer_of(user)
+    if officer is None or not officer.can_act:
+        return LegalRequest.objects.none()
+    if officer.role in STAFF_ROLES:
+        return LegalRequest.objects.all()
+    return LegalRequest.objects.filter(agency_id=officer.agency_id)
+
+
+def get_visible_request(user, *, reference: str | None = None, pk: int | None = None) -> LegalRequest:
+    """One request the user may see, or 404 (never 403: do not reveal that it exists)."""
+    qs = visible_requests(user).select_related("agency", "submitted_by", "assignee")
+    lookup = {"reference": reference} if reference is not None else {"pk": pk}
+    try:
+        return qs.get(**lookup)
+    except (LegalRequest.DoesNotExist, ValueError):
+        raise Http404("No such request") from None
+
+
+def session_mfa_verified(request) -> bool:
+    """Whether this session passed a second factor at login (not just a password)."""
+    records = get_authentication_records(request, request.user)
+    return any(r.get("method") == "mfa" for r in records)

@@ -1,0 +1,472 @@
+"""Writes to the request domain. Views, the API, admin actions, commands and
+Celery tasks call these; none of them save a LegalRequest themselves.
+
+Every function is keyword-only, runs in one transaction, writes its audit
+event in that transaction, and queues side effects with on_commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.dispatch import Signal
+from django.utils import timezone
+
+from requests_app import lifecycle, rules
+from requests_app.audit import event_record
+from requests_app.documents import DocumentError, DocumentInput, check_pdf, encrypted_file
+from requests_app.lifecycle import Actor, Status, TransitionError
+from requests_app.models import Document, EventType, LegalRequest, Officer, RequestEvent, Target
+
+logger = logging.getLogger(__name__)
+
+# Sent after the transaction that made the change has committed.
+request_submitted = Signal()  # kwargs: request_id
+request_transitioned = Signal()  # kwargs: request_id, source, target, actor_id
+request_overdue = Signal()  # kwargs: request_id
+
+
+class PermissionDenied(Exception):
+    """The actor may not do this; the message is for them."""
+
+
+class SubmissionRefused(Exception):
+    """Rule findings block the submission; nothing was saved."""
+
+    def __init__(self, findings: list[rules.Finding], *, needs_acknowledgement: bool = False) -> None:
+        self.findings = findings
+        self.needs_acknowledgement = needs_acknowledgement
+        blocking = [f.message for f in findings if f.severity is rules.Severity.ERROR]
+        if not blocking and needs_acknowledgement:
+            blocking = ["Read and acknowledge the warnings before submitting."]
+        super().__init__(" ".join(blocking))
+
+
+# ---------------------------------------------------------------------------------
+# Actors
+# ---------------------------------------------------------------------------------
+
+
+def actor_role(user) -> Actor:
+    """Which lifecycle actor a user acts as. None is the system."""
+    if user is None:
+        return Actor.SYSTEM
+    officer: Officer | None = getattr(user, "officer", None)
+    if officer is None:
+        raise PermissionDenied("This account has no portal role.")
+    if officer.role == Officer.Role.OFFICER:
+        return Actor.AGENCY
+    if officer.role == Officer.Role.REVIEWER:
+        return Actor.REVIEWER
+    return Actor.SUPERVISOR
+
+
+def _require_active(user) -> Officer:
+    officer: Officer | None = getattr(user, "officer", None)
+    if officer is None or not officer.can_act:
+        raise PermissionDenied("Your account or your agency is not active.")
+    return officer
+
+
+# ---------------------------------------------------------------------------------
+# Submission
+# ---------------------------------------------------------------------------------
+
+
+@dataclass
+class SubmissionData:
+    request_type: str
+    legal_framework: str
+    country: str
+    data_categories: Sequence[str]
+    targets: Sequence[tuple[str, str]]
+    authority_kind: str = ""
+    issuing_authority: str = ""
+    legal_basis: str = ""
+    case_number: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    emergency: bool = False
+    emergency_justification: str = ""
+    emergency_attested: bool = False
+    judicial_validation: bool = False
+    ndo: bool = False
+    ndo_until: date | None = None
+    ndo_indefinite: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def draft(self, *, has_document: bool, today: date | None = None) -> rules.Draft:
+        return rules.Draft(
+            request_type=self.request_type,
+            legal_framework=self.legal_framework,
+            authority_kind=self.authority_kind,
+            data_categories=list(self.data_categories),
+            targets=list(self.targets),
+            date_from=self.date_from,
+            date_to=self.date_to,
+            emergency=self.emergency or self.request_type == "emergency",
+            emergency_justification=self.emergency_justification,
+            emergency_attested=self.emergency_attested,
+            judicial_validation=self.judicial_validation,
+            has_document=has_document,
+            ndo=self.ndo or self.ndo_indefinite or self.ndo_until is not None,
+            ndo_until=self.ndo_until,
+            ndo_indefinite=self.ndo_indefinite,
+            country=self.country,
+            today=today or timezone.localdate(),
+        )
+
+
+def request_findings(*, agency, data: SubmissionData, has_document: bool) -> list[rules.Finding]:
+    """The rule findings for a draft, plus the database checks (duplicates)."""
+    findings = rules.validate(data.draft(has_document=has_document))
+    duplicate = _find_duplicate(agency=agency, data=data)
+    if duplicate is not None:
+        findings.append(
+            rules.Finding(
+                "duplicate_request",
+                rules.Severity.WARNING,
+                "case_number",
+                f"Your agency already sent {duplicate} for this case and these accounts. "
+                "Send more information on that request instead, unless this is new legal process.",
+            )
+        )
+    return findings
+
+
+def _find_duplicate(*, agency, data: SubmissionData) -> str | None:
+    if agency is None or not data.case_number.strip():
+        return None
+    keys = set()
+    for id_type, raw in data.targets:
+        try:
+            keys.add(rules.normalise_target(id_type, raw, data.country).value)
+        except rules.TargetError:
+            continue
+    if not keys:
+        return None
+    match = (
+        LegalRequest.objects.open()
+        .filter(agency=agency, case_number__iexact=data.case_number.strip(), targets__value__in=keys)
+        .values_list("reference", flat=True)
+        .first()
+    )
+    return match
+
+
+def _due(request_type: str, received_at: datetime, emergency: bool) -> datetime:
+    return rules.due_at(
+        request_type,
+        received_at,
+        emergency=emergency,
+        default=timedelta(days=settings.DEFAULT_DUE_DAYS),
+        emergency_default=timedelta(hours=settings.EMERGENCY_DUE_HOURS),
+    )
+
+
+def request_submit(
+    *,
+    actor,
+    data: SubmissionData,
+    documents: Sequence[DocumentInput] = (),
+    acknowledge_warnings: bool = False,
+    ip: str | None = None,
+) -> LegalRequest:
+    """Save a new request with its targets and documents, all or nothing.
+
+    Raises SubmissionRefused (rule errors, or unacknowledged warnings),
+    DocumentError (a refused file) or PermissionDenied. Nothing is saved then.
+    """
+    officer = _require_active(actor)
+    if officer.role != Officer.Role.OFFICER:
+        raise PermissionDenied("Only officers of a verified agency can submit requests.")
+    agency = officer.agency
+
+    findings = request_findings(agency=agency, data=data, has_document=bool(documents))
+    if rules.has_errors(findings):
+        raise SubmissionRefused(findings)
+    if any(f.severity is rules.Severity.WARNING for f in findings) and not acknowledge_warnings:
+        raise SubmissionRefused(findings, needs_acknowledgement=True)
+    for doc in documents:
+        check_pdf(doc.filename, doc.content)
+
+    stored: list[Document] = []
+    try:
+        with transaction.atomic():
+            request = _create_request(agency=agency, actor=actor, data=data, findings=findings)
+            for doc in documents:
+                stored.append(_store_document(request=request, doc=doc, actor=actor))
+            event_record(
+                event_type=EventType.SUBMITTED,
+                actor=actor,
+                request=request,
+                public=True,
+                to_status=Status.SUBMITTED,
+                message=f"{request.reference} submitted",
+                payload={"documents": [d.sha256 for d in stored], "targets": request.targets.count()},
+                ip=ip,
+            )
+            request_validate(request=request)
+            request_id = request.pk
+            transaction.on_commit(lambda: request_submitted.send(sender=LegalRequest, request_id=request_id))
+    except BaseException:
+        for document in stored:
+            document.file.delete(save=False)
+        raise
+    return request
+
+
+def _create_request(*, agency, actor, data: SubmissionData, findings, received_at: datetime | None = None) -> LegalRequest:
+    received_at = received_at or timezone.now()
+    emergency = data.emergency or data.request_type == "emergency"
+    request = LegalRequest.objects.create(
+        reference=f"TMP-{uuid.uuid4().hex[:16]}",
+        agency=agency,
+        submitted_by=actor,
+        request_type=data.request_type,
+        legal_framework=data.legal_framework,
+        country=data.country,
+        legal_basis=data.legal_basis,
+        issuing_authority=data.issuing_authority,
+        authority_kind=data.authority_kind,
+        case_number=data.case_number.strip(),
+        emergency=emergency,
+        emergency_justification=data.emergency_justification,
+        emergency_attested=data.emergency_attested,
+        ndo_until=data.ndo_until,
+        ndo_indefinite=data.ndo_indefinite,
+        data_categories=list(dict.fromkeys(data.data_categories)),
+        date_from=data.date_from,
+        date_to=data.date_to,
+        findings=[f.as_dict() for f in findings],
+        received_at=received_at,
+        due_at=_due(data.request_type, received_at, emergency),
+        status=Status.SUBMITTED,
+    )
+    request.reference = f"LR-{received_at.year}-{request.pk:06d}"
+    request.save(update_fields=["reference"])
+    Target.objects.bulk_create(
+        [
+            Target(request=request, identifier_type=t.identifier_type, raw_value=raw.strip(), kind=t.kind, value=t.value)
+            for t, raw in _normalised_targets(data)
+        ]
+    )
+    return request
+
+
+def _normalised_targets(data: SubmissionData) -> list[tuple[rules.NormalisedTarget, str]]:
+    out, seen = [], set()
+    for id_type, raw in data.targets:
+        target = rules.normalise_target(id_type, raw, data.country)  # already validated
+        if target.key not in seen:
+            seen.add(target.key)
+            out.append((target, raw))
+    return out
+
+
+def _store_document(*, request: LegalRequest, doc: DocumentInput, actor) -> Document:
+    document = Document(
+        request=request,
+        kind=doc.kind,
+        filename=doc.filename[:255] or "document.pdf",
+        size=len(doc.content),
+        sha256=doc.sha256,
+        uploaded_by=actor,
+    )
+    document.file.save("document.bin", encrypted_file(doc.content), save=False)
+    document.save()
+    return document
+
+
+def request_validate(*, request: LegalRequest) -> LegalRequest:
+    """Automatic validation: submitted -> validated / awaiting verification / invalid."""
+    findings = [rules.Finding(f["code"], rules.Severity(f["severity"]), f["field"], f["message"]) for f in request.findings]
+    errors = [f for f in findings if f.severity is rules.Severity.ERROR]
+    if errors:
+        return request_transition(
+            request=request, to=Status.INVALID, actor=None, reason="; ".join(f.message for f in errors)
+        )
+    target = Status.AWAITING_VERIFICATION if request.emergency else Status.VALIDATED
+    return request_transition(
+        request=request,
+        to=target,
+        actor=None,
+        payload={"findings": request.findings},
+    )
+
+
+def document_add(*, request: LegalRequest, actor, doc: DocumentInput, ip: str | None = None) -> Document:
+    """Add a document to an open request (e.g. when the legal team asked for more)."""
+    if not request.is_open:
+        raise PermissionDenied("Documents can only be added to an open request.")
+    check_pdf(doc.filename, doc.content)
+    document = None
+    try:
+        with transaction.atomic():
+            LegalRequest.objects.select_for_update().get(pk=request.pk)
+            document = _store_document(request=request, doc=doc, actor=actor)
+            event_record(
+                event_type=EventType.DOCUMENT_ADDED,
+                actor=actor,
+                request=request,
+                public=True,
+                message=f"Document added: {document.filename}",
+                payload={"document": document.pk, "sha256": document.sha256, "kind": document.kind},
+                ip=ip,
+            )
+    except BaseException:
+        if document is not None and document.file:
+            document.file.delete(save=False)
+        raise
+    return document
+
+
+# ---------------------------------------------------------------------------------
+# Transitions
+# ---------------------------------------------------------------------------------
+
+
+def request_transition(
+    *,
+    request: LegalRequest,
+    to: Status | str,
+    actor,
+    reason: str = "",
+    payload: dict[str, Any] | None = None,
+    ip: str | None = None,
+    at: datetime | None = None,
+    **changes: Any,
+) -> LegalRequest:
+    """Move a request to `to`, or raise TransitionError / PermissionDenied.
+
+    Locks the row, checks the source state and the actor, applies the clock
+    rules, writes the event in the same transaction, and signals on commit.
+    Extra keyword arguments are field values set in the same save
+    (e.g. rejection_reason).
+    """
+    role = actor_role(actor)
+    if actor is not None:
+        officer = _require_active(actor)
+        if role is Actor.AGENCY and officer.agency_id != request.agency_id:
+            raise PermissionDenied("This request belongs to another agency.")
+    with transaction.atomic():
+        locked = LegalRequest.objects.select_for_update().get(pk=request.pk)
+        source = locked.status
+        transition = lifecycle.check(source, str(to), role, reason)
+        now = at or timezone.now()
+        target = transition.target
+
+        # The clock stops while waiting on the agency and restarts, extended, when it answers.
+        if target in lifecycle.PAUSED_STATES and locked.clock_paused_at is None:
+            locked.clock_paused_at = now
+        if source in lifecycle.PAUSED_STATES and target not in lifecycle.PAUSED_STATES and locked.clock_paused_at:
+            if locked.due_at:
+                locked.due_at += now - locked.clock_paused_at
+            locked.clock_paused_at = None
+        if target in lifecycle.DECIDED_STATES and locked.decided_at is None:
+            locked.decided_at = now
+        if target == Status.DELIVERED and locked.produced_at is None:
+            locked.produced_at = now
+        if target in lifecycle.FINAL_STATES:
+            locked.closed_at = now
+            locked.clock_paused_at = None
+            if target == Status.WITHDRAWN:
+                locked.outcome = LegalRequest.Outcome.WITHDRAWN
+            elif target == Status.INVALID:
+                locked.outcome = LegalRequest.Outcome.INVALID
+            elif target == Status.REJECTED:
+                locked.outcome = LegalRequest.Outcome.REJECTED
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        locked.status = target
+        locked.save()
+        event_record(
+            event_type=EventType.TRANSITION,
+            actor=actor,
+            request=locked,
+            public=transition.public,
+            from_status=source,
+            to_status=target,
+            message=reason[:500] if reason else f"{Status(source).label} → {Status(target).label}",
+            payload=payload,
+            ip=ip,
+            at=now,
+        )
+        actor_id = getattr(actor, "pk", None)
+        transaction.on_commit(
+            lambda: request_transitioned.send(
+                sender=LegalRequest, request_id=locked.pk, source=source, target=target, actor_id=actor_id
+            )
+        )
+    # Keep the caller's instance current.
+    for f in locked._meta.concrete_fields:
+        setattr(request, f.attname, getattr(locked, f.attname))
+    return request
+
+
+def request_withdraw(*, request: LegalRequest, actor, reason: str = "", ip: str | None = None) -> LegalRequest:
+    return request_transition(request=request, to=Status.WITHDRAWN, actor=actor, reason=reason, ip=ip)
+
+
+# ---------------------------------------------------------------------------------
+# Deadlines
+# ---------------------------------------------------------------------------------
+
+
+def deadlines_sweep(*, now: datetime | None = None) -> list[int]:
+    """Record one `overdue` event for each request that passed its due time.
+
+    Idempotent: a request already marked overdue for its current due time is
+    skipped, so running the sweep twice records nothing new.
+    """
+    now = now or timezone.now()
+    already = RequestEvent.objects.filter(
+        request=OuterRef("pk"), event_type=EventType.OVERDUE, created_at__gte=OuterRef("due_at")
+    )
+    candidates = list(
+        LegalRequest.objects.overdue(now).filter(~Exists(already)).values_list("pk", flat=True)[:1000]
+    )
+    marked: list[int] = []
+    for pk in candidates:
+        with transaction.atomic():
+            request = LegalRequest.objects.select_for_update().get(pk=pk)
+            if not request.is_overdue(now) or RequestEvent.objects.filter(
+                request=request, event_type=EventType.OVERDUE, created_at__gte=request.due_at
+            ).exists():
+                continue
+            event_record(
+                event_type=EventType.OVERDUE,
+                request=request,
+                message=f"Overdue since {request.due_at:%Y-%m-%d %H:%M} UTC",
+                payload={"due_at": request.due_at},
+                at=now,
+            )
+            marked.append(pk)
+            transaction.on_commit(lambda pk=pk: request_overdue.send(sender=LegalRequest, request_id=pk))
+    if marked:
+        logger.info("deadline sweep marked %d requests overdue", len(marked))
+    return marked
+
+
+__all__ = [
+    "DocumentError",
+    "PermissionDenied",
+    "SubmissionData",
+    "SubmissionRefused",
+    "TransitionError",
+    "deadlines_sweep",
+    "document_add",
+    "request_findings",
+    "request_submit",
+    "request_transition",
+    "request_validate",
+    "request_withdraw",
+]

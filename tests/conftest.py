@@ -1,0 +1,167 @@
+"""Personas shared by all tests: officers of agencies A and B, staff, anonymous.
+
+Charlie (officer_b) must never see agency A's data.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from requests_app.models import Agency, Officer
+from tests.factories import AgencyFactory, OfficerFactory, StaffFactory, login_verified
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def agency_a(db) -> Agency:
+    return AgencyFactory(name="Metropolitan Police", country="GB", email_domains=["met.police.example"])
+
+
+@pytest.fixture
+def agency_b(db) -> Agency:
+    return AgencyFactory(name="Polizei Berlin", country="DE", email_domains=["polizei.berlin.example"])
+
+
+@pytest.fixture
+def officer_a(agency_a) -> Officer:
+    return OfficerFactory(agency=agency_a, full_name="Alice Officer", user__email="alice@met.police.example")
+
+
+@pytest.fixture
+def officer_b(agency_b) -> Officer:
+    return OfficerFactory(agency=agency_b, full_name="Charlie Other", user__email="charlie@polizei.berlin.example")
+
+
+@pytest.fixture
+def reviewer(db) -> Officer:
+    return StaffFactory(full_name="Rita Reviewer", user__email="rita@platform.example")
+
+
+@pytest.fixture
+def supervisor(db) -> Officer:
+    return StaffFactory(full_name="Sam Supervisor", role=Officer.Role.SUPERVISOR, user__email="sam@platform.example")
+
+
+@pytest.fixture
+def supervisor2(db) -> Officer:
+    return StaffFactory(full_name="Sue Supervisor", role=Officer.Role.SUPERVISOR, user__email="sue@platform.example")
+
+
+def _client_for(officer: Officer) -> Client:
+    client = Client()
+    login_verified(client, officer.user)
+    return client
+
+
+@pytest.fixture
+def client_a(officer_a) -> Client:
+    return _client_for(officer_a)
+
+
+@pytest.fixture
+def client_b(officer_b) -> Client:
+    return _client_for(officer_b)
+
+
+@pytest.fixture
+def client_reviewer(reviewer) -> Client:
+    return _client_for(reviewer)
+
+
+@pytest.fixture
+def client_supervisor(supervisor) -> Client:
+    return _client_for(supervisor)
+
+
+@pytest.fixture
+def anon() -> Client:
+    return Client()
+
+
+# --- real Celery worker -----------------------------------------------------------
+
+
+@pytest.fixture
+def real_worker(transactional_db):
+    """A real Celery worker thread consuming from the configured broker.
+
+    With CELERY_BROKER_URL set (CI: Redis) tasks cross a real broker; without it
+    they go through kombu's in-memory transport, still in a separate worker
+    thread rather than eagerly. Yields the Celery app; call `.delay()` and
+    `.get(timeout=…)` as production code would.
+    """
+    import os
+
+    from celery.contrib.testing.worker import start_worker
+
+    from portal.celery import app
+
+    broker = os.environ.get("CELERY_BROKER_URL") or "memory://"
+    saved = {k: app.conf.get(k) for k in ("task_always_eager", "broker_url", "result_backend")}
+    app.conf.update(
+        task_always_eager=False,
+        broker_url=broker,
+        result_backend=os.environ.get("CELERY_RESULT_BACKEND") or ("redis" + broker[5:] if broker.startswith("redis") else "cache+memory://"),
+    )
+    # Drop pools bound to the old broker settings.
+    app.pool.force_close_all() if app._pool else None
+    app._pool = None
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
+        yield app
+    app.conf.update(saved)
+    app._pool = None
+
+
+# --- headless Chromium (Debian's package; no browser download) ---------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    import os
+
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Browser tests need Debian's chromium: apt-get install chromium (make test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_context(chromium, live_server):
+    context = chromium.new_context(base_url=live_server.url, accept_downloads=True)
+    context.set_default_timeout(15000)
+    yield context
+    context.close()
+
+
+def browser_login(context, live_server, user) -> None:
+    """Give the browser a session that passed password + TOTP, without typing them."""
+    from django.conf import settings
+    from urllib.parse import urlparse
+
+    client = Client()
+    login_verified(client, user)
+    host = urlparse(live_server.url).hostname
+    context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value, "domain": host, "path": "/"}]
+    )

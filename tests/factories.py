@@ -1,0 +1,145 @@
+"""factory_boy factories and helpers shared by every test module."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import factory
+from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret, hotp_value, yield_hotp_counters_from_time
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from requests_app.lifecycle import Status
+from requests_app.models import Agency, LegalRequest, Officer, Target
+
+User = get_user_model()
+PASSWORD = "correct horse battery staple 42"
+
+
+class AgencyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Agency
+
+    name = factory.Sequence(lambda n: f"Agency {n}")
+    country = "GB"
+    kind = Agency.Kind.POLICE
+    email_domains = factory.Sequence(lambda n: [f"agency{n}.police.example"])
+    verification_status = Agency.Verification.VERIFIED
+    verified_at = factory.LazyFunction(timezone.now)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.Sequence(lambda n: f"user{n}@agency.example")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def verified_email(self, create, extracted, **kwargs):
+        if create:
+            EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
+            self.save()
+
+
+class OfficerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Officer
+
+    user = factory.SubFactory(UserFactory)
+    agency = factory.SubFactory(AgencyFactory)
+    role = Officer.Role.OFFICER
+    status = Officer.Status.ACTIVE
+    full_name = factory.Faker("name")
+    rank = "Detective Sergeant"
+
+
+class StaffFactory(OfficerFactory):
+    agency = None
+    role = Officer.Role.REVIEWER
+    rank = "Legal counsel"
+
+
+class LegalRequestFactory(factory.django.DjangoModelFactory):
+    """A request saved directly, for read-side tests. Write-side tests use services."""
+
+    class Meta:
+        model = LegalRequest
+
+    reference = factory.Sequence(lambda n: f"LR-2026-{n + 900000:06d}")
+    agency = factory.SubFactory(AgencyFactory)
+    request_type = "search_warrant"
+    legal_framework = "us_sca"
+    country = "US"
+    authority_kind = "judge"
+    issuing_authority = "District Court"
+    case_number = factory.Sequence(lambda n: f"CASE-{n}")
+    data_categories = factory.LazyFunction(lambda: ["subscriber_info", "cloud_chat_content"])
+    received_at = factory.LazyFunction(timezone.now)
+    due_at = factory.LazyAttribute(lambda o: o.received_at + timedelta(days=14))
+    status = Status.VALIDATED
+
+
+class TargetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Target
+
+    request = factory.SubFactory(LegalRequestFactory)
+    identifier_type = "username"
+    raw_value = factory.Sequence(lambda n: f"target_user{n}")
+    kind = "username"
+    value = factory.LazyAttribute(lambda o: o.raw_value.lower())
+
+
+def enrol_totp(user) -> str:
+    """Give the user an authenticator app; returns the TOTP secret."""
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
+
+
+def totp_code(secret: str) -> str:
+    counter = next(iter(yield_hotp_counters_from_time()))
+    return f"{hotp_value(secret, counter):06d}"
+
+
+def login_verified(client, user) -> None:
+    """Log in as if the user had passed password + TOTP (allauth's session records)."""
+    if not user.authenticator_set.exists():
+        enrol_totp(user)
+    client.force_login(user, backend="allauth.account.auth_backends.AuthenticationBackend")
+    session = client.session
+    session["account_authentication_methods"] = [
+        {"method": "password", "at": timezone.now().timestamp(), "email": user.email},
+        {"method": "mfa", "at": timezone.now().timestamp(), "type": "totp"},
+    ]
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.save()
+
+
+def minimal_pdf(text: str = "Search warrant") -> bytes:
+    """A small, valid one-page PDF (hand-built so tests need not render one)."""
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(f"{i} 0 obj\n".encode() + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
+    for off in offsets:
+        out.write(f"{off:010d} 00000 n \n".encode())
+    out.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
+    return out.getvalue()
