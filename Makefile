@@ -7,7 +7,10 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint format worker beat demo migrate check-deploy clean
+.PHONY: run test install system-deps lint format worker beat demo migrate check-deploy clean
+
+# Debian packages the tests need: Chromium for browser tests, poppler for PDF text, DejaVu fonts for PDFs.
+SYSTEM_PACKAGES := chromium poppler-utils fonts-dejavu
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -29,8 +32,20 @@ run: demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (Celery runs tasks in-process: no broker needed)"
 	env -u CELERY_BROKER_URL $(PY) manage.py runserver $(HOST):$(PORT)
 
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian packages:$$missing"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "Please install these Debian packages first:$$missing"; exit 1; fi; \
+	fi
+
 ## make test: the whole suite (SQLite and eager Celery unless DATABASE_URL / CELERY_BROKER_URL are set)
-test: install
+test: install system-deps
 	$(PY) -m pytest -n 2 --dist loadgroup -q
 
 lint: install

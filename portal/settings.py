@@ -275,3 +275,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 AXES_VERBOSE = False
+
+# --- review ---
+CELERY_BEAT_SCHEDULE.update(
+    {"review-remind-due-soon": {"task": "requests_app.review.tasks.remind_due_soon", "schedule": crontab(minute="*/15")}}
+)

@@ -11,8 +11,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -36,7 +35,7 @@ def canonical(event: RequestEvent) -> bytes:
         "agency": event.agency_id,
         "type": event.event_type,
         "actor": event.actor_id,
-        "at": created.astimezone(dt_timezone.utc).isoformat(timespec="microseconds"),
+        "at": created.astimezone(UTC).isoformat(timespec="microseconds"),
         "public": event.public,
         "from": event.from_status,
         "to": event.to_status,

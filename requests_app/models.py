@@ -211,7 +211,7 @@ class LegalRequest(models.Model):
             models.Index(
                 fields=["-emergency", "due_at", "id"],
                 name="lr_queue_open",
-                condition=Q(status__in=list(OPEN_STATES)),
+                condition=Q(status__in=sorted(s.value for s in OPEN_STATES)),
             ),
             models.Index(fields=["agency", "-received_at"], name="lr_agency_received"),
             models.Index(fields=["status", "due_at"], name="lr_status_due"),
@@ -378,6 +378,9 @@ class Message(models.Model):
     class Meta:
         ordering = ["created_at", "pk"]
 
+    def __str__(self) -> str:
+        return f"message {self.pk} on {self.request_id}"
+
 
 class EventType(models.TextChoices):
     # Each value is stored in the event table; the comment says what it records.
@@ -444,3 +447,6 @@ class AuditChainHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_seq = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self) -> str:
+        return f"chain head #{self.last_seq}"

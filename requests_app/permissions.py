@@ -6,10 +6,9 @@ supervisor, admin) see all; anyone else sees nothing.
 
 from __future__ import annotations
 
-from django.http import Http404
-from django.db.models import QuerySet
-
 from allauth.account.authentication import get_authentication_records
+from django.db.models import QuerySet
+from django.http import Http404
 
 from requests_app.models import STAFF_ROLES, LegalRequest, Officer
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from enum import Enum
+from enum import StrEnum
 
 import phonenumbers
 
@@ -21,7 +21,7 @@ import phonenumbers
 # --------------------------------------------------------------------------------
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     ERROR = "error"  # blocks submission
     WARNING = "warning"  # needs the officer's acknowledgement
     INFO = "info"  # for information only

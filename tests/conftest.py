@@ -156,8 +156,9 @@ def browser_context(chromium, live_server):
 
 def browser_login(context, live_server, user) -> None:
     """Give the browser a session that passed password + TOTP, without typing them."""
-    from django.conf import settings
     from urllib.parse import urlparse
+
+    from django.conf import settings
 
     client = Client()
     login_verified(client, user)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from datetime import timedelta
 
 import factory
@@ -13,6 +12,7 @@ from django.utils import timezone
 
 from requests_app.lifecycle import Status
 from requests_app.models import Agency, LegalRequest, Officer, Target
+from requests_app.pdf_support import minimal_pdf  # noqa: F401  (re-exported for tests)
 
 User = get_user_model()
 PASSWORD = "correct horse battery staple 42"
@@ -119,27 +119,3 @@ def login_verified(client, user) -> None:
     ]
     session["account_authentication_methods_user"] = str(user.pk)
     session.save()
-
-
-def minimal_pdf(text: str = "Search warrant") -> bytes:
-    """A small, valid one-page PDF (hand-built so tests need not render one)."""
-    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
-    offsets = []
-    for i, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(f"{i} 0 obj\n".encode() + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
-    for off in offsets:
-        out.write(f"{off:010d} 00000 n \n".encode())
-    out.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
-    return out.getvalue()

@@ -201,7 +201,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='legalrequest',
-            index=models.Index(condition=models.Q(('status__in', ['producing', 'validated', 'submitted', 'needs_info', 'awaiting_verification', 'approved', 'delivered', 'partially_approved', 'in_review'])), fields=['-emergency', 'due_at', 'id'], name='lr_queue_open'),
+            index=models.Index(condition=models.Q(('status__in', ['approved', 'awaiting_verification', 'delivered', 'in_review', 'needs_info', 'partially_approved', 'producing', 'submitted', 'validated'])), fields=['-emergency', 'due_at', 'id'], name='lr_queue_open'),
         ),
         migrations.AddIndex(
             model_name='legalrequest',

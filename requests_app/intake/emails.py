@@ -1,0 +1,72 @@
+"""One function per e-mail of the law-enforcement face.
+
+Templates live in templates/emails/intake-<name>-subject.txt, -body.txt and
+-body.html. E-mails say what happened and link to the portal; they never carry
+message text, targets or other case content.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+from requests_app.models import LegalRequest, Message, Officer
+
+
+def _site_url() -> str:
+    return getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+def _send(name: str, to: list[str], context: dict) -> None:
+    to = [address for address in to if address]
+    if not to:
+        return
+    context = {**context, "site_url": _site_url()}
+    subject = " ".join(render_to_string(f"emails/intake-{name}-subject.txt", context).split())
+    text = render_to_string(f"emails/intake-{name}-body.txt", context)
+    html = render_to_string(f"emails/intake-{name}-body.html", context)
+    mail = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, to)
+    mail.attach_alternative(html, "text/html")
+    mail.send()
+
+
+def send_acknowledgement(*, request_id: int) -> None:
+    """To the submitting officer: we received the request, here is its reference."""
+    lr = LegalRequest.objects.select_related("submitted_by").filter(pk=request_id).first()
+    if lr is None or lr.submitted_by is None:
+        return
+    _send("acknowledgement", [lr.submitted_by.email], {"lr": lr})
+
+
+def send_message_notice(*, message_id: int) -> None:
+    """To the other side of a request's thread: a new message is waiting."""
+    message = Message.objects.select_related("request", "request__assignee", "request__submitted_by").get(pk=message_id)
+    lr = message.request
+    if message.from_agency:
+        to = [lr.assignee.email if lr.assignee else settings.LEGAL_TEAM_EMAIL]
+        link = f"/legal/requests/{lr.reference}/"
+    else:
+        to = [lr.submitted_by.email] if lr.submitted_by else []
+        link = f"/le/requests/{lr.reference}/"
+    _send("message", to, {"lr": lr, "from_agency": message.from_agency, "link": link})
+
+
+def send_registration_pending(*, officer_id: int) -> None:
+    """To the legal team: an officer (and maybe an agency) waits for verification."""
+    officer = Officer.objects.select_related("agency").get(pk=officer_id)
+    _send("registration", [settings.LEGAL_TEAM_EMAIL], {"officer": officer})
+
+
+def send_account_activated(*, officer_id: int) -> None:
+    """To the officer: the legal team verified the account, you can sign in."""
+    officer = Officer.objects.select_related("user", "agency").get(pk=officer_id)
+    _send("activated", [officer.user.email], {"officer": officer})
+
+
+def send_token_created(*, token_id: int) -> None:
+    """To the officer: a security notice that an API token was created on the account."""
+    from requests_app.intake.models import ApiToken
+
+    token = ApiToken.objects.select_related("user").get(pk=token_id)
+    _send("token-created", [token.user.email], {"token": token})

@@ -1,0 +1,342 @@
+"""Forms of the law-enforcement portal: sign-up, the request form, answers,
+messages and tokens. They validate input and build service arguments; they
+never save anything themselves (the sign-up form calls a service)."""
+
+from __future__ import annotations
+
+from allauth.account.forms import SignupForm
+from django import forms
+from django.conf import settings
+from django_countries import countries
+from phonenumber_field.formfields import PhoneNumberField
+
+from requests_app import rules
+from requests_app.documents import DocumentError, DocumentInput, check_pdf
+from requests_app.intake import services
+from requests_app.lifecycle import Status
+from requests_app.models import Agency, Document
+from requests_app.services import SubmissionData
+
+BLANK = [("", "— choose —")]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+# ---------------------------------------------------------------------------------
+# Sign-up (allauth ACCOUNT_FORMS["signup"])
+# ---------------------------------------------------------------------------------
+
+
+class OfficerSignupForm(SignupForm):
+    full_name = forms.CharField(label="Full name", max_length=200)
+    rank = forms.CharField(label="Role or rank", max_length=100, help_text="E.g. Detective Sergeant, Public Prosecutor.")
+    phone = PhoneNumberField(
+        label="Work phone",
+        help_text="In international form, e.g. +44 20 7946 0018. We may call to verify urgent requests.",
+    )
+    agency_name = forms.CharField(
+        label="Agency name",
+        max_length=200,
+        required=False,
+        help_text="Only if your e-mail domain is not already known to us: the agency you work for.",
+    )
+    agency_country = forms.ChoiceField(label="Agency country", choices=BLANK + list(countries), required=False)
+    agency_kind = forms.ChoiceField(label="Kind of agency", choices=BLANK + list(Agency.Kind.choices), required=False)
+
+    field_order = ["full_name", "email", "rank", "phone", "agency_name", "agency_country", "agency_kind", "password1", "password2"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = "Official e-mail"
+        self.fields["email"].help_text = "Your work address at your agency; we send a confirmation link to it."
+        self.agency: Agency | None = None
+
+    def clean(self):
+        cleaned = super().clean()
+        email = cleaned.get("email")
+        if not email:
+            return cleaned
+        self.agency = services.agency_for_email(email)
+        if self.agency is not None:
+            if self.agency.verification_status == Agency.Verification.SUSPENDED:
+                self.add_error("email", "This agency's access to the portal is suspended; contact the platform's legal team.")
+            return cleaned
+        missing = [f for f in ("agency_name", "agency_country", "agency_kind") if not cleaned.get(f)]
+        for name in missing:
+            self.add_error(
+                name,
+                "We do not know your e-mail domain yet: name your agency, its country and kind, "
+                "and our legal team will verify it.",
+            )
+        return cleaned
+
+    def signup(self, request, user) -> None:
+        data = self.cleaned_data
+        new_agency = None
+        if self.agency is None:
+            new_agency = services.NewAgency(data["agency_name"], data["agency_country"], data["agency_kind"])
+        services.officer_register(
+            user=user,
+            full_name=data["full_name"],
+            rank=data["rank"],
+            phone=data["phone"],
+            new_agency=new_agency,
+            ip=request.META.get("REMOTE_ADDR"),
+        )
+
+
+# ---------------------------------------------------------------------------------
+# The request form
+# ---------------------------------------------------------------------------------
+
+
+class CategoryWidget(forms.CheckboxSelectMultiple):
+    """Checkboxes for data categories; end-to-end encrypted ones are shown, disabled."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        category = rules.CATEGORIES.get(str(value))
+        if category is not None:
+            option["category"] = category
+            if category.e2ee:
+                option["attrs"]["disabled"] = True
+        return option
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "application/pdf,.pdf"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)] if data else []
+
+
+def read_pdf(upload) -> DocumentInput:
+    """Read and check one uploaded file; DocumentError says what is wrong."""
+    if upload.size > settings.DOCUMENT_MAX_BYTES:
+        # Refuse before reading an over-large file into memory.
+        check_pdf(upload.name, b"x" * 0 + b" " * 0 + b"%PDF-" + b"\0" * (settings.DOCUMENT_MAX_BYTES + 1))
+    content = upload.read()
+    check_pdf(upload.name, content)
+    return DocumentInput(upload.name, content)
+
+
+class RequestForm(forms.Form):
+    request_type = forms.ChoiceField(label="Type of legal process", choices=BLANK + rules.choices(rules.REQUEST_TYPES))
+    legal_framework = forms.ChoiceField(label="Legal framework", choices=BLANK + rules.choices(rules.FRAMEWORKS))
+    country = forms.ChoiceField(label="Country whose law applies", choices=BLANK + list(countries))
+    issuing_authority = forms.CharField(
+        label="Issuing authority", max_length=200, help_text="E.g. Westminster Magistrates' Court, Judge A. Smith."
+    )
+    authority_kind = forms.ChoiceField(label="Kind of authority", choices=BLANK + rules.choices(rules.AUTHORITY_KINDS))
+    legal_basis = forms.CharField(label="Legal basis (statute or article)", max_length=300, required=False)
+    case_number = forms.CharField(label="Your case number", max_length=100, required=False)
+    data_categories = forms.MultipleChoiceField(
+        label="Data requested", choices=rules.choices(rules.CATEGORIES), widget=CategoryWidget, required=False
+    )
+    date_from = forms.DateField(label="From", required=False, widget=DateInput)
+    date_to = forms.DateField(label="To", required=False, widget=DateInput)
+    emergency = forms.BooleanField(label="This is an emergency", required=False)
+    emergency_justification = forms.CharField(
+        label="Emergency justification",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Who is in danger of death or serious physical injury, and why it is imminent.",
+    )
+    emergency_attested = forms.BooleanField(
+        label="I attest that these facts are true to the best of my knowledge.", required=False
+    )
+    judicial_validation = forms.BooleanField(
+        label="The order was validated by a judge or court (European orders)", required=False
+    )
+    ndo = forms.BooleanField(label="A nondisclosure order forbids telling the user", required=False)
+    ndo_until = forms.DateField(label="Nondisclosure order ends on", required=False, widget=DateInput)
+    ndo_indefinite = forms.BooleanField(label="The nondisclosure order has no end date", required=False)
+    ndo_document = forms.FileField(
+        label="The nondisclosure order (PDF)", required=False, widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"})
+    )
+    documents = MultipleFileField(label="Legal process (PDF, one or more)", required=False)
+    acknowledge_warnings = forms.BooleanField(
+        label="I have read the warnings above and want to submit anyway.", required=False
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        self.document_inputs: list[DocumentInput] = []
+        for upload in cleaned.get("documents") or []:
+            try:
+                self.document_inputs.append(read_pdf(upload))
+            except DocumentError as exc:
+                self.add_error("documents", str(exc))
+        ndo_file = cleaned.get("ndo_document")
+        if ndo_file:
+            try:
+                doc = read_pdf(ndo_file)
+                self.document_inputs.append(DocumentInput(doc.filename, doc.content, kind=Document.Kind.NDO))
+            except DocumentError as exc:
+                self.add_error("ndo_document", str(exc))
+        if cleaned.get("ndo") and not ndo_file and not self.errors.get("ndo_document"):
+            self.add_error("ndo_document", "Attach the nondisclosure order as a PDF.")
+        return cleaned
+
+    def submission_data(self, targets: list[tuple[str, str]]) -> SubmissionData:
+        c = self.cleaned_data
+        return SubmissionData(
+            request_type=c["request_type"],
+            legal_framework=c["legal_framework"],
+            country=c["country"],
+            data_categories=list(c.get("data_categories") or []),
+            targets=targets,
+            authority_kind=c.get("authority_kind") or "",
+            issuing_authority=c.get("issuing_authority") or "",
+            legal_basis=c.get("legal_basis") or "",
+            case_number=c.get("case_number") or "",
+            date_from=c.get("date_from"),
+            date_to=c.get("date_to"),
+            emergency=bool(c.get("emergency")),
+            emergency_justification=c.get("emergency_justification") or "",
+            emergency_attested=bool(c.get("emergency_attested")),
+            judicial_validation=bool(c.get("judicial_validation")),
+            ndo=bool(c.get("ndo")),
+            ndo_until=c.get("ndo_until"),
+            ndo_indefinite=bool(c.get("ndo_indefinite")),
+        )
+
+
+class TargetForm(forms.Form):
+    identifier_type = forms.ChoiceField(label="Identifier type", choices=BLANK + list(rules.TARGET_TYPES.items()), required=False)
+    value = forms.CharField(label="Identifier", max_length=300, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("value", "").strip() and not cleaned.get("identifier_type"):
+            self.add_error("identifier_type", "Say what kind of identifier this is.")
+        return cleaned
+
+
+TargetFormSet = forms.formset_factory(TargetForm, extra=3, max_num=50, validate_max=True)
+
+
+def targets_of(formset) -> list[tuple[str, str]]:
+    return [
+        (f.cleaned_data["identifier_type"], f.cleaned_data["value"].strip())
+        for f in formset.forms
+        if getattr(f, "cleaned_data", None) and f.cleaned_data.get("value", "").strip()
+    ]
+
+
+def draft_from_post(data, files_present: bool) -> tuple[SubmissionData, bool]:
+    """A best-effort draft from raw POST data, for the live check: nothing is validated yet."""
+    from datetime import date
+
+    def _date(name: str):
+        try:
+            return date.fromisoformat(data.get(name, ""))
+        except ValueError:
+            return None
+
+    targets = []
+    try:
+        total = min(int(data.get("targets-TOTAL_FORMS", "0")), 50)
+    except ValueError:
+        total = 0
+    for i in range(total):
+        value = data.get(f"targets-{i}-value", "").strip()
+        if value:
+            targets.append((data.get(f"targets-{i}-identifier_type", ""), value))
+    on = {"on", "true", "1"}
+    return (
+        SubmissionData(
+            request_type=data.get("request_type", ""),
+            legal_framework=data.get("legal_framework", ""),
+            country=data.get("country", ""),
+            data_categories=data.getlist("data_categories"),
+            targets=targets,
+            authority_kind=data.get("authority_kind", ""),
+            case_number=data.get("case_number", ""),
+            date_from=_date("date_from"),
+            date_to=_date("date_to"),
+            emergency=data.get("emergency") in on,
+            emergency_justification=data.get("emergency_justification", ""),
+            emergency_attested=data.get("emergency_attested") in on,
+            judicial_validation=data.get("judicial_validation") in on,
+            ndo=data.get("ndo") in on,
+            ndo_until=_date("ndo_until"),
+            ndo_indefinite=data.get("ndo_indefinite") in on,
+        ),
+        files_present,
+    )
+
+
+# ---------------------------------------------------------------------------------
+# After submission
+# ---------------------------------------------------------------------------------
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 4}), max_length=services.MESSAGE_MAX_CHARS)
+
+
+class DocumentForm(forms.Form):
+    document = forms.FileField(label="Document (PDF)", widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}))
+
+    def clean_document(self):
+        try:
+            doc = read_pdf(self.cleaned_data["document"])
+        except DocumentError as exc:
+            raise forms.ValidationError(str(exc), code=exc.code) from exc
+        return DocumentInput(doc.filename, doc.content, kind=Document.Kind.SUPPLEMENT)
+
+
+class AnswerForm(forms.Form):
+    body = forms.CharField(
+        label="Your answer", widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=services.MESSAGE_MAX_CHARS
+    )
+    document = forms.FileField(
+        label="Document (PDF, optional)", required=False, widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"})
+    )
+
+    def clean_document(self):
+        upload = self.cleaned_data.get("document")
+        if not upload:
+            return None
+        try:
+            doc = read_pdf(upload)
+        except DocumentError as exc:
+            raise forms.ValidationError(str(exc), code=exc.code) from exc
+        return DocumentInput(doc.filename, doc.content, kind=Document.Kind.SUPPLEMENT)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and not (cleaned.get("body") or "").strip() and not cleaned.get("document"):
+            raise forms.ValidationError("Write an answer or attach a document.")
+        return cleaned
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(label="Why are you withdrawing it? (optional)", max_length=500, required=False)
+
+
+class RequestFilterForm(forms.Form):
+    status = forms.ChoiceField(choices=[("", "Any status")] + list(Status.choices), required=False)
+    q = forms.CharField(label="Reference or case number", max_length=100, required=False)
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label="Token name", max_length=100, help_text="The system that will use it, e.g. “case system”.")
+    expires_in_days = forms.TypedChoiceField(
+        label="Expires after",
+        coerce=int,
+        choices=[(30, "30 days"), (90, "90 days"), (365, "1 year"), (0, "Never")],
+        initial=90,
+    )

@@ -1,0 +1,54 @@
+"""One function per e-mail the legal workspace sends; templates in templates/emails/review-*."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+from requests_app.models import LegalRequest, Officer
+from requests_app.review.models import Letter
+
+logger = logging.getLogger(__name__)
+
+
+def _send(name: str, to: list[str], context: dict) -> None:
+    if not to:
+        return
+    subject = render_to_string(f"emails/{name}-subject.txt", context).strip()
+    body = render_to_string(f"emails/{name}-body.txt", context)
+    html = render_to_string(f"emails/{name}-body.html", context)
+    message = EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, to)
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+
+def letter_sent(letter_id: int) -> None:
+    """To the submitting officer: a letter is waiting in the portal (the PDF is not attached)."""
+    letter = Letter.objects.select_related("request").get(pk=letter_id)
+    _send("review-letter", [letter.sent_to], {"letter": letter, "lr": letter.request})
+
+
+def reminder(request_id: int) -> None:
+    """To the assignee (or the team mailbox if nobody holds it): the request falls due soon."""
+    lr = LegalRequest.objects.select_related("assignee").get(pk=request_id)
+    to = [lr.assignee.email] if lr.assignee and lr.assignee.email else [settings.LEGAL_TEAM_EMAIL]
+    _send("review-reminder", to, {"lr": lr})
+
+
+def supervisor_emails() -> list[str]:
+    return sorted(
+        Officer.objects.filter(
+            role__in=[Officer.Role.SUPERVISOR, Officer.Role.ADMIN], status=Officer.Status.ACTIVE
+        )
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+    )
+
+
+def escalation(request_id: int) -> None:
+    """To every active supervisor: the request is overdue."""
+    lr = LegalRequest.objects.select_related("assignee", "agency").get(pk=request_id)
+    _send("review-escalation", supervisor_emails() or [settings.LEGAL_TEAM_EMAIL], {"lr": lr})

@@ -1,0 +1,33 @@
+"""The home page (anyone) and the health check (anyone)."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_links_three_faces_and_explains_e2ee(anon):
+    response = anon.get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    for link in ('href="/le/"', 'href="/legal/"', 'href="/transparency/"'):
+        assert link in html
+    assert "Secret chat content" in html and "Never — end-to-end encrypted" in html
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+
+
+def test_healthz(anon):
+    assert anon.get("/healthz").json() == {"status": "ok"}
+
+
+def test_logged_in_user_without_authenticator_is_sent_to_enrolment(client, officer_a):
+    client.force_login(officer_a.user, backend="allauth.account.auth_backends.AuthenticationBackend")
+    response = client.get("/le/")
+    assert response.status_code == 302 and "/accounts/2fa/totp/activate/" in response["Location"]
+
+
+def test_suspended_officer_is_logged_out(client_a, officer_a):
+    officer_a.status = officer_a.Status.SUSPENDED
+    officer_a.save()
+    response = client_a.get("/le/")
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client_a.session

@@ -1,0 +1,29 @@
+"""seed_demo: every type in every state, idempotent, refuses production."""
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from requests_app import rules
+from requests_app.audit import verify_chain
+from requests_app.lifecycle import Status
+from requests_app.models import LegalRequest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_covers_types_and_states_and_is_idempotent(capsys):
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    assert "rita@platform.example" in out and "demo_totp" in out
+    assert set(LegalRequest.objects.values_list("status", flat=True)) == set(Status)
+    assert set(LegalRequest.objects.values_list("request_type", flat=True)) == set(rules.REQUEST_TYPES)
+    count = LegalRequest.objects.count()
+    call_command("seed_demo")
+    assert LegalRequest.objects.count() == count
+    assert verify_chain() is None
+
+
+def test_seed_demo_refuses_production(settings):
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError):
+        call_command("seed_demo")

@@ -1,0 +1,51 @@
+"""Production refuses to start without its secrets; check --deploy is clean."""
+
+import base64
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _manage(*args, **env):
+    base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ENV", "DEBUG"}}
+    base.update(env)
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=base, capture_output=True, text=True, check=False)
+
+
+def _key():
+    return base64.b64encode(os.urandom(32)).decode()
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "FILE_ENCRYPTION_KEY", "REPORT_SIGNING_KEY"])
+def test_production_refuses_without_secret(missing):
+    env = {
+        "DJANGO_ENV": "production",
+        "SECRET_KEY": "x" * 60,
+        "ALLOWED_HOSTS": "portal.example.org",
+        "FILE_ENCRYPTION_KEY": _key(),
+        "REPORT_SIGNING_KEY": _key(),
+    }
+    env.pop(missing)
+    result = _manage("check", **env)
+    assert result.returncode != 0
+    assert missing in result.stderr
+
+
+def test_check_deploy_has_no_warnings():
+    result = _manage(
+        "check", "--deploy", "--fail-level", "WARNING",
+        DJANGO_ENV="production", SECRET_KEY=base64.b64encode(os.urandom(48)).decode(),
+        ALLOWED_HOSTS="portal.example.org", FILE_ENCRYPTION_KEY=_key(), REPORT_SIGNING_KEY=_key(),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_bad_boolean_is_an_error():
+    result = _manage("check", DEBUG="maybe")
+    assert result.returncode != 0 and "DEBUG must be true or false" in result.stderr

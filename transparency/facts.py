@@ -1,0 +1,117 @@
+"""Keep `RequestFacts` in step with live requests.
+
+The facts a report needs (content/non-content produced, accounts with data...)
+sit in JSON lists and child rows that are awkward to aggregate portably, so they
+are computed once per request here, when a request changes state, and stored
+flat. This is per-request bookkeeping, not report aggregation: the report itself
+is computed by GROUP BY queries in transparency.aggregation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Count, Min, Q
+from django.utils import timezone
+
+from requests_app import rules
+from requests_app.lifecycle import FINAL_STATES
+from requests_app.models import EventType, LegalRequest, RequestEvent, Target
+from transparency.models import RequestFacts
+
+BATCH = 2000
+
+
+def _seconds(start, end) -> int | None:
+    if start is None or end is None:
+        return None
+    return max(0, int((end - start).total_seconds()))
+
+
+def produced_split(codes: Iterable[str]) -> tuple[bool, bool, bool]:
+    """(any, content, non-content) for a list of delivered category codes."""
+    known = [rules.CATEGORIES[c] for c in codes or [] if c in rules.CATEGORIES]
+    content = any(c.content for c in known)
+    noncontent = any(not c.content for c in known)
+    return bool(known), content, noncontent
+
+
+def facts_for(request: LegalRequest, *, accounts: int, found: int, notified: int, ack_at=None) -> RequestFacts:
+    rtype = rules.REQUEST_TYPES.get(request.request_type)
+    produced_any, content, noncontent = produced_split(request.produced_categories)
+    return RequestFacts(
+        request_id=request.pk,
+        received_at=request.received_at,
+        country=str(request.agency.country.code if hasattr(request, "agency") else request.country),
+        request_type=request.request_type,
+        emergency=request.emergency,
+        preservation=bool(rtype and rtype.preservation),
+        national_security=bool(rtype and rtype.national_security),
+        final=request.status in FINAL_STATES,
+        outcome=request.outcome or "",
+        rejection_reason=request.rejection_reason or "",
+        accounts=accounts,
+        accounts_found=found,
+        accounts_with_data=found if produced_any else 0,
+        users_notified=notified,
+        produced_any=produced_any,
+        produced_content=content,
+        produced_noncontent=noncontent,
+        ndo=bool(request.ndo_indefinite or request.ndo_until),
+        seconds_to_ack=_seconds(request.received_at, ack_at),
+        seconds_to_decision=_seconds(request.received_at, request.decided_at),
+        seconds_to_produce=_seconds(request.received_at, request.produced_at),
+        updated_at=timezone.now(),
+    )
+
+
+def facts_refresh(*, request_ids: Iterable[int]) -> int:
+    """Recompute the facts of these requests (a handful of queries per batch of 2,000)."""
+    ids = list(request_ids)
+    done = 0
+    for i in range(0, len(ids), BATCH):
+        chunk = ids[i : i + BATCH]
+        requests = list(LegalRequest.objects.filter(pk__in=chunk).select_related("agency"))
+        counts = {
+            row["request_id"]: row
+            for row in Target.objects.filter(request_id__in=chunk)
+            .values("request_id")
+            .annotate(
+                n=Count("id"),
+                found=Count("id", filter=Q(lookup__in=[Target.Lookup.FOUND, Target.Lookup.E2EE_ONLY])),
+                notified=Count("id", filter=Q(notified_at__isnull=False)),
+            )
+        }
+        acks = dict(
+            RequestEvent.objects.filter(request_id__in=chunk, event_type=EventType.TRANSITION)
+            .values("request_id")
+            .annotate(first=Min("created_at"))
+            .values_list("request_id", "first")
+        )
+        rows = []
+        for req in requests:
+            c = counts.get(req.pk, {})
+            rows.append(
+                facts_for(
+                    req, accounts=c.get("n", 0), found=c.get("found", 0), notified=c.get("notified", 0),
+                    ack_at=acks.get(req.pk),
+                )
+            )
+        RequestFacts.objects.filter(request_id__in=[r.request_id for r in rows]).delete()
+        RequestFacts.objects.bulk_create(rows, batch_size=500)
+        done += len(rows)
+    return done
+
+
+def facts_backfill(*, start=None, end=None) -> int:
+    """Create facts for requests that have none yet (e.g. made before this app existed)."""
+    qs = LegalRequest.objects.filter(report_facts__isnull=True)
+    if start is not None:
+        qs = qs.filter(received_at__gte=start)
+    if end is not None:
+        qs = qs.filter(received_at__lt=end)
+    return facts_refresh(request_ids=qs.values_list("pk", flat=True))
+
+
+def on_request_transitioned(sender, *, request_id: int, **kwargs) -> None:
+    facts_refresh(request_ids=[request_id])
