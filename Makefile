@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install system-deps lint format worker beat demo migrate check-deploy clean
+.PHONY: run test install system-deps lint typecheck format worker beat demo migrate check-deploy clean
 
 # Debian packages the tests need: Chromium for browser tests, poppler for PDF text, DejaVu fonts for PDFs.
 SYSTEM_PACKAGES := chromium poppler-utils fonts-dejavu
@@ -51,6 +51,10 @@ test: install system-deps
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+## make typecheck: mypy --strict on the pure modules (rules, lifecycle)
+typecheck: install
+	$(VENV)/bin/mypy --follow-imports=silent requests_app/rules.py requests_app/lifecycle.py
 
 format: install
 	$(VENV)/bin/ruff format .

@@ -67,8 +67,9 @@ def event_record(
     """Append one event to the chain. Call inside the transaction of the change it records."""
     with transaction.atomic():
         head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
-        if head is None:
-            head = AuditChainHead.objects.create(pk=1, last_seq=0, last_hash=GENESIS)
+        if head is None:  # only on an empty database (e.g. after a test flush)
+            AuditChainHead.objects.get_or_create(pk=1, defaults={"last_seq": 0, "last_hash": GENESIS})
+            head = AuditChainHead.objects.select_for_update().get(pk=1)
         event = RequestEvent(
             seq=head.last_seq + 1,
             request=request,

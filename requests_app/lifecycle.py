@@ -62,7 +62,7 @@ class Transition:
     public: bool = True  # shown in the agency's timeline
 
 
-def _t(source: Status, target: Status, actors: frozenset[Actor] | set[Actor], **kw) -> Transition:
+def _t(source: Status, target: Status, actors: frozenset[Actor] | set[Actor], **kw: bool) -> Transition:
     return Transition(source, target, frozenset(actors), **kw)
 
 

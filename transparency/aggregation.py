@@ -56,7 +56,7 @@ _FINISHED_WITHOUT_DATA = ["rejected", "withdrawn", "invalid"]
 
 
 def _measures() -> dict[str, Any]:
-    O = LegalRequest.Outcome  # noqa: N806
+    Oc = LegalRequest.Outcome
     return {
         "requests": Count("pk"),
         "accounts": Coalesce(Sum("accounts"), Value(0)),
@@ -67,9 +67,9 @@ def _measures() -> dict[str, Any]:
         "no_data": Count(
             "pk", filter=Q(final=True, produced_any=False) & ~Q(outcome__in=_FINISHED_WITHOUT_DATA)
         ),
-        "rejected": Count("pk", filter=Q(produced_any=False, outcome=O.REJECTED)),
-        "withdrawn": Count("pk", filter=Q(produced_any=False, outcome=O.WITHDRAWN)),
-        "invalid": Count("pk", filter=Q(produced_any=False, outcome=O.INVALID)),
+        "rejected": Count("pk", filter=Q(produced_any=False, outcome=Oc.REJECTED)),
+        "withdrawn": Count("pk", filter=Q(produced_any=False, outcome=Oc.WITHDRAWN)),
+        "invalid": Count("pk", filter=Q(produced_any=False, outcome=Oc.INVALID)),
         "pending": Count("pk", filter=Q(final=False, produced_any=False)),
         "emergency": Count("pk", filter=Q(emergency=True)),
         "ndo": Count("pk", filter=Q(ndo=True)),

@@ -52,6 +52,9 @@ class RequestFacts(models.Model):
         indexes = [models.Index(fields=["received_at", "country", "request_type"], name="facts_period_cty_type")]
         verbose_name_plural = "request facts"
 
+    def __str__(self) -> str:
+        return f"facts of request {self.request_id}"
+
 
 class Report(models.Model):
     class Status(models.TextChoices):

@@ -125,7 +125,12 @@ def read_pdf(upload) -> DocumentInput:
     """Read and check one uploaded file; DocumentError says what is wrong."""
     if upload.size > settings.DOCUMENT_MAX_BYTES:
         # Refuse before reading an over-large file into memory.
-        check_pdf(upload.name, b"x" * 0 + b" " * 0 + b"%PDF-" + b"\0" * (settings.DOCUMENT_MAX_BYTES + 1))
+        limit = settings.DOCUMENT_MAX_BYTES
+        raise DocumentError(
+            f"{upload.name} is {upload.size / 1048576:.1f} MB; the limit is {limit / 1048576:.0f} MB. "
+            "Split it into smaller PDFs.",
+            "too_large",
+        )
     content = upload.read()
     check_pdf(upload.name, content)
     return DocumentInput(upload.name, content)

@@ -1,4 +1,23 @@
-from django.urls import path  # noqa: F401
+"""The legal workspace, mounted at /legal/ (agency verification lives at /legal/agencies/)."""
+
+from django.urls import path
+
+from requests_app.review import views
 
 app_name = "review"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("requests/<str:reference>/", views.request_detail, name="request"),
+    path("requests/<str:reference>/audit/", views.audit, name="audit"),
+    path("requests/<str:reference>/documents/<int:pk>/", views.document, name="document"),
+    path("requests/<str:reference>/assign/", views.assign, name="assign"),
+    path("requests/<str:reference>/start/", views.start, name="start"),
+    path("requests/<str:reference>/verify/", views.verify, name="verify"),
+    path("requests/<str:reference>/info/", views.request_info, name="info"),
+    path("requests/<str:reference>/resume/", views.resume, name="resume"),
+    path("requests/<str:reference>/reject/", views.reject, name="reject"),
+    path("requests/<str:reference>/decide/", views.decide, name="decide"),
+    path("requests/<str:reference>/decisions/<int:pk>/approve/", views.approve_decision, name="approve_decision"),
+    path("requests/<str:reference>/approve/", views.approve, name="approve"),
+    path("requests/<str:reference>/message/", views.message, name="message"),
+]

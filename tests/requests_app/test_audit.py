@@ -47,3 +47,40 @@ def test_delete_last_detected(reviewer):
     RequestEvent.objects.filter(seq=3).delete()
     problem = verify_chain()
     assert problem.kind == "missing" and problem.seq == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_cannot_fork_the_chain():
+    """Eight threads append at once; the chain stays linear and verifiable.
+
+    On SQLite writers are serialised by the database itself; on PostgreSQL (CI)
+    this exercises the row lock on AuditChainHead.
+    """
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite serialises writers itself; the chain-head lock is exercised on PostgreSQL in CI")
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(8)
+
+    def writer(n: int) -> None:
+        try:
+            barrier.wait()
+            for i in range(10):
+                event_record(event_type=EventType.SENSITIVE_VIEW, payload={"writer": n, "i": i})
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert RequestEvent.objects.count() == 80
+    assert sorted(RequestEvent.objects.values_list("seq", flat=True)) == list(range(1, 81))
+    assert verify_chain() is None

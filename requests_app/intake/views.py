@@ -1,0 +1,409 @@
+"""The law-enforcement portal (/le/) and the staff page for agencies (/legal/agencies/).
+
+Views are thin: they check who is asking, validate forms and call services.
+Officers only ever reach their own agency's requests (404 for anything else).
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from requests_app import permissions, rules
+from requests_app.documents import DocumentError
+from requests_app.intake import forms, services
+from requests_app.intake.models import ApiToken
+from requests_app.lifecycle import Status, TransitionError
+from requests_app.models import Agency, Document, Officer
+from requests_app.services import PermissionDenied, SubmissionRefused, document_add, request_findings, request_submit, request_withdraw
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR")
+
+
+def officer_required(view):
+    """Anonymous: to the login page. Logged in but not an active agency officer: 403."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not permissions.is_agency_officer(request.user):
+            raise DjangoPermissionDenied("The law-enforcement portal is for officers of verified agencies.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def supervisor_required(view):
+    """Anonymous: to the login page. Anyone but an active legal supervisor: 403."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not permissions.is_supervisor(request.user):
+            raise DjangoPermissionDenied("Only legal supervisors verify agencies and officers.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+# ---------------------------------------------------------------------------------
+# List and submission
+# ---------------------------------------------------------------------------------
+
+
+@officer_required
+def request_list(request: HttpRequest) -> HttpResponse:
+    """Active officers of a verified agency: their agency's requests, filterable."""
+    filters = forms.RequestFilterForm(request.GET or None)
+    qs = permissions.visible_requests(request.user).select_related("submitted_by").annotate(n_targets=Count("targets"))
+    if filters.is_valid():
+        if filters.cleaned_data["status"]:
+            qs = qs.filter(status=filters.cleaned_data["status"])
+        q = filters.cleaned_data["q"].strip()
+        if q:
+            qs = qs.filter(Q(reference__iexact=q) | Q(case_number__icontains=q))
+    page = Paginator(qs.order_by("-received_at", "-pk"), 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "intake/request_list.html", {"page": page, "filters": filters, "query": query.urlencode()})
+
+
+def _findings_context(findings: list[rules.Finding]) -> dict:
+    by_field: dict[str, list[rules.Finding]] = {}
+    for f in findings:
+        by_field.setdefault(f.field.split(".")[0], []).append(f)
+    return {
+        "findings": findings,
+        "findings_by_field": by_field,
+        "has_errors": rules.has_errors(findings),
+        "has_warnings": any(f.severity is rules.Severity.WARNING for f in findings),
+    }
+
+
+def _form_context(form, formset, findings=None, **extra) -> dict:
+    ctx = {
+        "form": form,
+        "formset": formset,
+        "categories": list(rules.CATEGORIES.values()),
+        "e2ee_explanation": rules.E2EE_EXPLANATION,
+        "max_mb": round(settings.DOCUMENT_MAX_BYTES / 1048576),
+    }
+    ctx.update(_findings_context(findings or []))
+    ctx.update(extra)
+    return ctx
+
+
+@officer_required
+@require_http_methods(["GET", "POST"])
+def request_new(request: HttpRequest) -> HttpResponse:
+    """Active officers of a verified agency: the submission form, with rule findings."""
+    agency = request.user.officer.agency
+    if request.method == "GET":
+        return render(request, "intake/request_form.html", _form_context(forms.RequestForm(), forms.TargetFormSet(prefix="targets")))
+
+    form = forms.RequestForm(request.POST, request.FILES)
+    formset = forms.TargetFormSet(request.POST, prefix="targets")
+    form_ok = form.is_valid()
+    formset_ok = formset.is_valid()
+    if not formset_ok and not formset.non_form_errors() and formset.management_form.errors:
+        form.add_error(None, "The list of accounts was damaged; reload the page.")
+    findings: list[rules.Finding] = []
+    if form_ok and formset_ok:
+        data = form.submission_data(forms.targets_of(formset))
+        has_doc = any(d.kind == "legal_process" for d in form.document_inputs)
+        findings = request_findings(agency=agency, data=data, has_document=has_doc)
+        if "check" not in request.POST:
+            try:
+                lr = request_submit(
+                    actor=request.user,
+                    data=data,
+                    documents=form.document_inputs,
+                    acknowledge_warnings=form.cleaned_data["acknowledge_warnings"],
+                    ip=client_ip(request),
+                )
+            except SubmissionRefused as exc:
+                findings = exc.findings
+                if exc.needs_acknowledgement:
+                    form.add_error("acknowledge_warnings", "Read the warnings and tick this box to submit anyway.")
+                else:
+                    form.add_error(None, "The request cannot be sent yet: fix the problems marked below.")
+            except DocumentError as exc:
+                form.add_error("documents", str(exc))
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, f"Request {lr.reference} was submitted. We e-mailed you an acknowledgement.")
+                return redirect("intake:request_detail", reference=lr.reference)
+    else:
+        draft, _ = forms.draft_from_post(request.POST, bool(request.FILES.getlist("documents")))
+        findings = request_findings(agency=agency, data=draft, has_document=bool(request.FILES.getlist("documents")))
+    if request.FILES:
+        messages.info(request, "For your security, attached files are not kept when the form is shown again: attach them again.")
+    return render(request, "intake/request_form.html", _form_context(form, formset, findings), status=200 if "check" in request.POST else 400)
+
+
+@officer_required
+@require_POST
+def request_check(request: HttpRequest) -> HttpResponse:
+    """Active officers of a verified agency: the rule findings for the draft, as an HTML fragment (live check)."""
+    draft, _ = forms.draft_from_post(request.POST, False)
+    has_document = request.POST.get("has_document") == "1"
+    findings = request_findings(agency=request.user.officer.agency, data=draft, has_document=has_document)
+    return render(request, "intake/_findings.html", _findings_context(findings))
+
+
+# ---------------------------------------------------------------------------------
+# One request
+# ---------------------------------------------------------------------------------
+
+
+def _detail_context(request: HttpRequest, lr, **forms_) -> dict:
+    ctx = {
+        "lr": lr,
+        "targets": list(lr.targets.all()),
+        "documents": list(lr.documents.all()),
+        "timeline": list(lr.events.filter(public=True).select_related("actor").order_by("seq")),
+        "thread": list(lr.messages.select_related("author__officer")),
+        "findings": lr.findings,
+        "message_form": forms_.get("message_form") or forms.MessageForm(),
+        "document_form": forms_.get("document_form") or forms.DocumentForm(),
+        "answer_form": forms_.get("answer_form") or forms.AnswerForm(),
+        "withdraw_form": forms.WithdrawForm(),
+        "needs_info": lr.status == Status.NEEDS_INFO,
+        "question": lr.events.filter(to_status=Status.NEEDS_INFO, public=True).order_by("-seq").first()
+        if lr.status == Status.NEEDS_INFO
+        else None,
+    }
+    return ctx
+
+
+@officer_required
+def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    """Active officers of the request's agency (404 for anyone else): status, timeline, documents, thread."""
+    lr = permissions.get_visible_request(request.user, reference=reference)
+    return render(request, "intake/request_detail.html", _detail_context(request, lr))
+
+
+@officer_required
+@require_POST
+def message_create(request: HttpRequest, reference: str) -> HttpResponse:
+    """Active officers of the request's agency: post a message to the legal team."""
+    lr = permissions.get_visible_request(request.user, reference=reference)
+    form = forms.MessageForm(request.POST)
+    if form.is_valid():
+        try:
+            services.message_post(request=lr, author=request.user, body=form.cleaned_data["body"], ip=client_ip(request))
+        except PermissionDenied as exc:
+            form.add_error("body", str(exc))
+        else:
+            messages.success(request, "Message sent to the legal team.")
+            return redirect(reverse("intake:request_detail", args=[lr.reference]) + "#thread")
+    return render(request, "intake/request_detail.html", _detail_context(request, lr, message_form=form), status=400)
+
+
+@officer_required
+@require_POST
+def document_create(request: HttpRequest, reference: str) -> HttpResponse:
+    """Active officers of the request's agency: add a PDF to an open request."""
+    lr = permissions.get_visible_request(request.user, reference=reference)
+    form = forms.DocumentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            document_add(request=lr, actor=request.user, doc=form.cleaned_data["document"], ip=client_ip(request))
+        except (PermissionDenied, DocumentError) as exc:
+            form.add_error("document", str(exc))
+        else:
+            messages.success(request, "Document added.")
+            return redirect("intake:request_detail", reference=lr.reference)
+    return render(request, "intake/request_detail.html", _detail_context(request, lr, document_form=form), status=400)
+
+
+@officer_required
+@require_POST
+def request_answer(request: HttpRequest, reference: str) -> HttpResponse:
+    """Active officers of the request's agency: answer the legal team's question (needs_info -> in_review)."""
+    lr = permissions.get_visible_request(request.user, reference=reference)
+    form = forms.AnswerForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.request_answer(
+                request=lr,
+                actor=request.user,
+                body=form.cleaned_data.get("body") or "",
+                document=form.cleaned_data.get("document"),
+                ip=client_ip(request),
+            )
+        except (PermissionDenied, DocumentError, TransitionError) as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Thank you: your answer was sent and the request is back in legal review.")
+            return redirect("intake:request_detail", reference=lr.reference)
+    return render(request, "intake/request_detail.html", _detail_context(request, lr, answer_form=form), status=400)
+
+
+@officer_required
+@require_POST
+def request_withdraw_view(request: HttpRequest, reference: str) -> HttpResponse:
+    """Active officers of the request's agency: withdraw an open request."""
+    lr = permissions.get_visible_request(request.user, reference=reference)
+    form = forms.WithdrawForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        request_withdraw(request=lr, actor=request.user, reason=reason, ip=client_ip(request))
+    except (TransitionError, PermissionDenied) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{lr.reference} was withdrawn.")
+    return redirect("intake:request_detail", reference=lr.reference)
+
+
+@officer_required
+def document_download(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    """Active officers of the request's agency: open one of its documents (decrypted, audited)."""
+    lr = permissions.get_visible_request(request.user, reference=reference)
+    document = get_object_or_404(Document, pk=pk, request=lr)
+    content = services.document_open(document=document, actor=request.user, ip=client_ip(request))
+    response = HttpResponse(content, content_type="application/pdf")
+    safe_name = "".join(ch for ch in document.filename if ch.isalnum() or ch in "._- ") or "document.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{safe_name}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# ---------------------------------------------------------------------------------
+# API tokens
+# ---------------------------------------------------------------------------------
+
+
+@officer_required
+@require_http_methods(["GET", "POST"])
+def token_list(request: HttpRequest) -> HttpResponse:
+    """Active officers of a verified agency, after 2FA in this session: their API tokens."""
+    mfa_ok = permissions.session_mfa_verified(request)
+    form = forms.TokenForm(request.POST or None)
+    secret = None
+    if request.method == "POST":
+        if not mfa_ok:
+            raise DjangoPermissionDenied("Confirm with your authenticator app first.")
+        if form.is_valid():
+            try:
+                _token, secret = services.api_token_create(
+                    user=request.user,
+                    name=form.cleaned_data["name"],
+                    expires_in_days=form.cleaned_data["expires_in_days"] or None,
+                    ip=client_ip(request),
+                )
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
+            else:
+                form = forms.TokenForm()
+    tokens = ApiToken.objects.filter(user=request.user)
+    reauth = f"{reverse('mfa_reauthenticate')}?next={reverse('intake:tokens')}"
+    response = render(
+        request,
+        "intake/tokens.html",
+        {"form": form, "tokens": tokens, "secret": secret, "mfa_ok": mfa_ok, "reauth_url": reauth},
+        status=400 if form.errors else 200,
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@officer_required
+@require_POST
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    """Active officers: revoke one of their own tokens (404 for others' tokens)."""
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    services.api_token_revoke(token=token, actor=request.user, ip=client_ip(request))
+    messages.success(request, f"Token {token.prefix}… revoked.")
+    return redirect("intake:tokens")
+
+
+# ---------------------------------------------------------------------------------
+# Staff: agencies and officers (/legal/agencies/)
+# ---------------------------------------------------------------------------------
+
+
+@supervisor_required
+def agency_list(request: HttpRequest) -> HttpResponse:
+    """Legal supervisors: pending agencies and officers, and all agencies to verify or suspend."""
+    agencies = Agency.objects.annotate(
+        n_officers=Count("officers", filter=Q(officers__role=Officer.Role.OFFICER))
+    ).order_by("verification_status", "name")
+    pending_officers = (
+        Officer.objects.filter(role=Officer.Role.OFFICER)
+        .exclude(status=Officer.Status.ACTIVE)
+        .select_related("user", "agency")
+        .order_by("created_at")
+    )
+    return render(
+        request,
+        "intake/staff_agencies.html",
+        {
+            "pending_agencies": [a for a in agencies if a.verification_status == Agency.Verification.PENDING],
+            "agencies": [a for a in agencies if a.verification_status != Agency.Verification.PENDING],
+            "officers": pending_officers,
+        },
+    )
+
+
+@supervisor_required
+@require_POST
+def agency_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Legal supervisors: verify or suspend an agency (audited)."""
+    agency = get_object_or_404(Agency, pk=pk)
+    try:
+        if action == "verify":
+            domains = request.POST.get("email_domains")
+            services.agency_verify(
+                agency=agency,
+                actor=request.user,
+                email_domains=domains.replace(",", " ").split() if domains is not None else None,
+                ip=client_ip(request),
+            )
+            messages.success(request, f"{agency.name} is verified.")
+        else:
+            services.agency_suspend(agency=agency, actor=request.user, reason=request.POST.get("reason", ""), ip=client_ip(request))
+            messages.success(request, f"{agency.name} is suspended.")
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    return redirect("agencies:list")
+
+
+@supervisor_required
+@require_POST
+def officer_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Legal supervisors: verify or suspend an officer account (audited)."""
+    officer = get_object_or_404(Officer, pk=pk, role=Officer.Role.OFFICER)
+    try:
+        if action == "verify":
+            services.officer_verify(officer=officer, actor=request.user, ip=client_ip(request))
+            messages.success(request, f"{officer.full_name} is active.")
+        else:
+            services.officer_suspend(officer=officer, actor=request.user, reason=request.POST.get("reason", ""), ip=client_ip(request))
+            messages.success(request, f"{officer.full_name} is suspended.")
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    return redirect("agencies:list")
+
+
+@supervisor_required
+def officer_list(request: HttpRequest, pk: int) -> HttpResponse:
+    """Legal supervisors: the officers of one agency, to suspend or re-activate."""
+    agency = get_object_or_404(Agency, pk=pk)
+    officers = agency.officers.filter(role=Officer.Role.OFFICER).select_related("user").order_by("full_name")
+    return render(request, "intake/staff_agency_officers.html", {"agency": agency, "officers": officers})

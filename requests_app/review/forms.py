@@ -1,0 +1,62 @@
+"""Forms of the legal workspace: they check input; the services do the work."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+
+from requests_app import rules
+from requests_app.models import Decision, LegalRequest
+from requests_app.review.models import EmergencyVerification
+from requests_app.review.services import REJECTION_REASONS
+
+
+class VerificationForm(forms.Form):
+    contact_name = forms.CharField(label="Whom you spoke to (name, rank)", max_length=200)
+    directory_number = forms.CharField(label="Number you called", max_length=40)
+    directory_source = forms.CharField(
+        label="Official directory the number comes from",
+        max_length=200,
+        help_text="Never a number given in the request itself.",
+    )
+    called_at = forms.DateTimeField(
+        label="When you called (UTC)", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), initial=timezone.now
+    )
+    result = forms.ChoiceField(choices=EmergencyVerification.Result.choices, widget=forms.RadioSelect)
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class InfoForm(forms.Form):
+    question = forms.CharField(label="What the agency must send or explain", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ResumeForm(forms.Form):
+    note = forms.CharField(label="Note", required=False, max_length=400)
+
+
+class RejectForm(forms.Form):
+    reason_code = forms.ChoiceField(label="Reason", choices=REJECTION_REASONS)
+    note = forms.CharField(label="Note to the agency", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class DecisionForm(forms.Form):
+    category = forms.ChoiceField(choices=rules.choices(rules.CATEGORIES), widget=forms.HiddenInput)
+    verdict = forms.ChoiceField(choices=Decision.Verdict.choices)
+    reason_code = forms.ChoiceField(
+        label="Reason (when denying)",
+        choices=[("", "—"), *[(c.value, c.label) for c in LegalRequest.RejectionReason]],
+        required=False,
+    )
+    note = forms.CharField(required=False, max_length=1000)
+
+
+class ApproveForm(forms.Form):
+    note = forms.CharField(label="Note", required=False, max_length=400)
+
+
+class AssignForm(forms.Form):
+    assignee = forms.CharField(required=False)  # "me", "" (nobody) or a user id
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(label="Message to the agency", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
