@@ -280,3 +280,24 @@ AXES_VERBOSE = False
 CELERY_BEAT_SCHEDULE.update(
     {"review-remind-due-soon": {"task": "requests_app.review.tasks.remind_due_soon", "schedule": crontab(minute="*/15")}}
 )
+
+# --- intake (law-enforcement portal and API) ---------------------------------------
+ACCOUNT_FORMS = {"signup": "requests_app.intake.forms.OfficerSignupForm"}
+# Public base URL used in e-mails.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# Adds /api/bench/bare/ (a bare DRF endpoint) for bench/intake only; never set in production.
+BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False) and not PRODUCTION
+
+# --- production ---
+# Where the platform's data is read from, and how account holders are told (docs/record-source.md).
+RECORD_SOURCE = env_str("RECORD_SOURCE", "requests_app.production.records.DemoRecordSource")
+USER_NOTIFIER = env_str("USER_NOTIFIER", "requests_app.production.notifier.DemoUserNotifier")
+HOLD_REMINDER_DAYS = env_int("HOLD_REMINDER_DAYS", 7)  # remind the agency this many days before a hold ends
+PRODUCTION_TMP_DIR = env_str("PRODUCTION_TMP_DIR")  # encrypted packages are built here (default: the system temp dir)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "production-purge-expired": {"task": "requests_app.production.tasks.purge_expired_productions", "schedule": crontab(minute=7)},
+        "production-release-holds": {"task": "requests_app.production.tasks.release_expired_holds", "schedule": crontab(hour=2, minute=17)},
+        "production-send-notices": {"task": "requests_app.production.tasks.send_due_notices", "schedule": crontab(minute=37)},
+    }
+)

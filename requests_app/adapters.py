@@ -1,7 +1,29 @@
 """allauth hooks for the portal."""
 
+from __future__ import annotations
+
+import time
+
+from allauth.account import app_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.flows.login import get_authentication_records
 
 
 class PortalAccountAdapter(DefaultAccountAdapter):
-    pass
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        """Do not ask for the password again when a user who has just signed in
+        sets up their first authenticator: the portal sends them there straight
+        from login (requests_app.middleware). Changing an existing second factor
+        still needs a fresh reauthentication."""
+        required = super().is_reauthentication_required(app=app, **kwargs)
+        request = getattr(self, "request", None)
+        if not required or app != "allauth.mfa" or request is None:
+            return required
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or user.authenticator_set.exists():
+            return required
+        records = get_authentication_records(request, user)
+        logins = [r for r in records if r.get("method") == "password"]
+        if logins and time.time() - logins[-1]["at"] < app_settings.REAUTHENTICATION_TIMEOUT:
+            return False
+        return required

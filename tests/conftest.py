@@ -108,8 +108,9 @@ def real_worker(transactional_db):
         broker_url=broker,
         result_backend=os.environ.get("CELERY_RESULT_BACKEND") or ("redis" + broker[5:] if broker.startswith("redis") else "cache+memory://"),
     )
-    # Drop pools bound to the old broker settings.
-    app.pool.force_close_all() if app._pool else None
+    # Drop connection pools bound to the old broker settings.
+    if app._pool is not None:
+        app.pool.force_close_all()
     app._pool = None
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
         yield app

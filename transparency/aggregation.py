@@ -90,8 +90,22 @@ def band(n: int) -> str:
     return f"{low}-{low + NS_BAND - 1}"
 
 
+# CLDR user-assigned codes that public statistics use but ISO 3166-1 (and django-countries) lack.
+EXTRA_COUNTRIES = {"XK": "Kosovo"}
+
+
+_CODES: frozenset[str] = frozenset()
+
+
+def is_country(code: str) -> bool:
+    global _CODES
+    if not _CODES:
+        _CODES = frozenset(code for code, _ in countries) | frozenset(EXTRA_COUNTRIES)
+    return code in _CODES
+
+
 def country_name(code: str) -> str:
-    return str(countries.name(code)) or code
+    return EXTRA_COUNTRIES.get(code) or str(countries.name(code)) or code
 
 
 def type_label(code: str) -> str:

@@ -21,12 +21,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from django_countries import countries
 
 from requests_app import rules
 from requests_app.audit import event_record
 from requests_app.lifecycle import Status
 from requests_app.models import Agency, EventType, LegalRequest, Target
+from transparency.aggregation import is_country
 from transparency.facts import produced_split
 from transparency.models import RequestFacts
 
@@ -216,7 +216,7 @@ def parse_row(row: dict[str, Any]) -> ParsedRow:
         problems.append("external_id is longer than 100 characters")
     received = check(lambda: _when(row, "received_at", required=True))
     country = _text(row, "country").upper()
-    if country not in countries:
+    if not is_country(country):
         problems.append(f"country “{country}” is not an ISO 3166-1 alpha-2 code")
     agency = _text(row, "agency")
     if not agency:
@@ -301,8 +301,14 @@ def parse_row(row: dict[str, Any]) -> ParsedRow:
     )
 
 
-def validate_file(path: Path) -> tuple[int, list[str], int]:
-    """(rows, error lines (first 50), total errors); every row is checked."""
+KEEP_PARSED = 100_000  # files up to this many rows are parsed once; larger ones twice, to bound memory
+
+
+def validate_file(path: Path, keep: list[ParsedRow] | None = None) -> tuple[int, list[str], int]:
+    """(rows, error lines (first 50), total errors); every row is checked.
+
+    Parsed rows are appended to `keep` while the file has at most KEEP_PARSED rows.
+    """
     errors: list[str] = []
     total = 0
     rows = 0
@@ -321,6 +327,12 @@ def validate_file(path: Path) -> tuple[int, list[str], int]:
             if len(errors) < MAX_ERRORS_SHOWN:
                 errors.append(f"row {n}: external_id “{parsed.external_id}” appears twice in the file")
         seen.add(parsed.external_id)
+        if keep is not None:
+            if rows <= KEEP_PARSED:
+                keep.append(parsed)
+            else:
+                keep.clear()
+                keep = None
     if rows == 0 and not errors:
         errors.append("the file has no rows")
         total = 1
@@ -462,7 +474,8 @@ def import_file(
     say = progress or (lambda msg: None)
     result = ImportResult(sha256=file_sha256(path))
     say(f"Checking {path.name} ...")
-    rows, errors, total = validate_file(path)
+    parsed: list[ParsedRow] = []
+    rows, errors, total = validate_file(path, parsed)
     if total:
         raise ImportRefused(errors, total)
     result.rows = rows
@@ -471,8 +484,9 @@ def import_file(
     with transaction.atomic():
         batch: list[ParsedRow] = []
         done = 0
-        for _, raw in read_rows(path):
-            batch.append(parse_row(raw))
+        source = parsed if len(parsed) == rows else (parse_row(raw) for _, raw in read_rows(path))
+        for row in source:
+            batch.append(row)
             if len(batch) >= batch_size:
                 _insert_batch(batch, agencies, result)
                 done += len(batch)

@@ -1,4 +1,20 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from transparency import views
 
 app_name = "transparency"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("methodology/", views.methodology, name="methodology"),
+    path("key", views.public_key, name="key"),
+    path("country/<str:code>/", views.country_page, name="country"),
+    path("manage/", views.manage, name="manage"),
+    path("manage/<int:pk>/", views.draft, name="draft"),
+    path("manage/<int:pk>/publish", views.publish, name="publish"),
+    path("<str:period>/", views.report_page, name="report"),
+    path("<str:period>/v<int:version>/", views.report_page, name="report_version"),
+    path("<str:period>/v<int:version>/report.json", views.download_json, name="json"),
+    path("<str:period>/v<int:version>/report.csv", views.download_csv, name="csv"),
+    path("<str:period>/v<int:version>/report.pdf", views.download_pdf, name="pdf"),
+    path("<str:period>/v<int:version>/dsa-art10.csv", views.download_dsa, name="dsa"),
+]

@@ -1,5 +1,31 @@
-"""REST API (mounted at /api/)."""
+"""REST API (mounted at /api/): v1 endpoints, the OpenAPI schema and its docs.
 
-from django.urls import path  # noqa: F401
+The schema and docs are public (they describe, they do not disclose); every
+/api/v1/ endpoint needs a per-officer token.
+"""
 
-urlpatterns: list = []
+from django.conf import settings
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.permissions import AllowAny
+
+from requests_app.intake import api
+
+_public = {"authentication_classes": [], "permission_classes": [AllowAny]}
+
+urlpatterns = [
+    path("v1/requests/", api.RequestListCreate.as_view(), name="api_requests"),
+    path("v1/requests/dry-run/", api.RequestDryRun.as_view(), name="api_dry_run"),
+    path("v1/requests/<str:reference>/", api.RequestDetail.as_view(), name="api_request"),
+    path("v1/requests/<str:reference>/timeline/", api.RequestTimeline.as_view(), name="api_timeline"),
+    path("v1/requests/<str:reference>/messages/", api.RequestMessages.as_view(), name="api_messages"),
+    path("v1/requests/<str:reference>/documents/", api.RequestDocuments.as_view(), name="api_documents"),
+    path("v1/requests/<str:reference>/answer/", api.RequestAnswer.as_view(), name="api_answer"),
+    path("v1/requests/<str:reference>/withdraw/", api.RequestWithdraw.as_view(), name="api_withdraw"),
+    path("schema/", SpectacularAPIView.as_view(**_public), name="api_schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api_schema", **_public), name="api_docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api_schema", **_public), name="api_redoc"),
+]
+
+if getattr(settings, "BENCH_ENDPOINTS", False):
+    urlpatterns.append(path("bench/bare/", api.BenchBare.as_view(), name="api_bench_bare"))

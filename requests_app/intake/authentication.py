@@ -6,6 +6,7 @@ SHA-256 of the secret is stored, so a database leak yields no usable token.
 
 from __future__ import annotations
 
+from django.core.exceptions import ImproperlyConfigured
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, throttling
 
@@ -49,6 +50,15 @@ class TokenRateThrottle(throttling.SimpleRateThrottle):
     """Rate per token (settings REST_FRAMEWORK DEFAULT_THROTTLE_RATES['api_token'])."""
 
     scope = "api_token"
+
+    def get_rate(self):
+        # Read at request time (not import time) so the setting can change without a restart or reload.
+        from rest_framework.settings import api_settings
+
+        try:
+            return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+        except KeyError:
+            raise ImproperlyConfigured(f"Set REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']['{self.scope}'].") from None
 
     def get_cache_key(self, request, view):
         token = getattr(request, "auth", None)

@@ -24,7 +24,7 @@ from requests_app.models import Agency, Document, EventType, LegalRequest, Messa
 from requests_app.services import PermissionDenied, document_add, request_transition
 
 MESSAGE_MAX_CHARS = 10_000
-TOKEN_PREFIX = "lep_"
+TOKEN_PREFIX = "lep_"  # noqa: S105 (a public prefix, not a secret)
 
 
 # ---------------------------------------------------------------------------------

@@ -25,7 +25,14 @@ from requests_app.intake import forms, services
 from requests_app.intake.models import ApiToken
 from requests_app.lifecycle import Status, TransitionError
 from requests_app.models import Agency, Document, Officer
-from requests_app.services import PermissionDenied, SubmissionRefused, document_add, request_findings, request_submit, request_withdraw
+from requests_app.services import (
+    PermissionDenied,
+    SubmissionRefused,
+    document_add,
+    request_findings,
+    request_submit,
+    request_withdraw,
+)
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -249,6 +256,8 @@ def request_answer(request: HttpRequest, reference: str) -> HttpResponse:
             )
         except (PermissionDenied, DocumentError, TransitionError) as exc:
             form.add_error(None, str(exc))
+            if lr.status != Status.NEEDS_INFO:
+                messages.error(request, str(exc))  # the answer form is not shown then
         else:
             messages.success(request, "Thank you: your answer was sent and the request is back in legal review.")
             return redirect("intake:request_detail", reference=lr.reference)

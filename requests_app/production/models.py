@@ -83,6 +83,9 @@ class ProductionFile(models.Model):
     class Meta:
         ordering = ["pk"]
 
+    def __str__(self) -> str:
+        return self.path
+
 
 class ProductionDownload(models.Model):
     """Who downloaded a package, when, from which address (also in the audit chain)."""
@@ -94,6 +97,9 @@ class ProductionDownload(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Download of {self.production_id} at {self.at:%Y-%m-%d %H:%M}"
 
 
 class PreservationHold(models.Model):

@@ -61,7 +61,7 @@ def check_producible(category: str) -> None:
 # --- the demo source ----------------------------------------------------------------------
 
 DEMO_START = datetime(2019, 1, 1, tzinfo=UTC)
-DEMO_END = datetime(2027, 1, 1, tzinfo=UTC)  # exclusive: demo accounts have data up to the end of 2026
+DEMO_END = datetime(2026, 11, 1, tzinfo=UTC)  # exclusive: demo accounts have data up to October 2026
 
 _FIRST = ["Alex", "Sam", "Mira", "Jonas", "Lea", "Omar", "Ines", "Yuki", "Pavel", "Nora", "Tariq", "Eva", "Luca", "Ada"]
 _LAST = ["Novak", "Schmidt", "Rossi", "Garcia", "Kowalski", "Dubois", "Silva", "Jensen", "Ivanova", "Okafor", "Berg"]

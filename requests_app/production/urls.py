@@ -1,4 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from requests_app.production import views
 
 app_name = "production"
-urlpatterns: list = []
+urlpatterns = [
+    path("requests/<str:reference>/", views.request_page, name="request"),
+    path("requests/<str:reference>/start/", views.production_start, name="start"),
+    path("requests/<str:reference>/ndo-lift/", views.ndo_lift, name="ndo_lift"),
+    path("p/<int:pk>/progress/", views.production_progress, name="progress"),
+    path("p/<int:pk>/download/", views.production_download, name="download"),
+    path("holds/", views.holds_list, name="holds"),
+    path("holds/<int:pk>/extend/", views.hold_extend, name="hold_extend"),
+    path("notices/", views.notices_list, name="notices"),
+]

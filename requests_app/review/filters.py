@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import django_filters
+from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
 from django_countries import countries
@@ -24,6 +25,9 @@ def staff_users():
     )
 
 
+YES_NO = forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")])
+
+
 class StaffChoiceField(django_filters.fields.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
         return obj.officer.full_name or obj.email
@@ -36,12 +40,12 @@ class StaffFilter(django_filters.ModelChoiceFilter):
 class QueueFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Reference, case number or account")
     status = django_filters.ChoiceFilter(choices=Status.choices, empty_label="Open (any)")
-    request_type = django_filters.ChoiceFilter(choices=rules.choices(rules.REQUEST_TYPES), label="Type")
-    country = django_filters.ChoiceFilter(choices=list(countries), label="Country")
-    agency = django_filters.ModelChoiceFilter(queryset=Agency.objects.order_by("name"))
-    assignee = StaffFilter(queryset=staff_users(), null_label="Nobody", label="Assigned to")
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label="Overdue")
-    emergency = django_filters.BooleanFilter(label="Emergency")
+    request_type = django_filters.ChoiceFilter(choices=rules.choices(rules.REQUEST_TYPES), label="Type", empty_label="Any")
+    country = django_filters.ChoiceFilter(choices=list(countries), label="Country", empty_label="Any")
+    agency = django_filters.ModelChoiceFilter(queryset=Agency.objects.order_by("name"), empty_label="Any")
+    assignee = StaffFilter(queryset=staff_users(), null_label="Nobody", label="Assigned to", empty_label="Anyone")
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label="Overdue", widget=YES_NO)
+    emergency = django_filters.BooleanFilter(label="Emergency", widget=YES_NO)
 
     class Meta:
         model = LegalRequest

@@ -72,7 +72,9 @@ def _queue_letter(request: LegalRequest, kind: str, actor) -> None:
     from requests_app.review.tasks import send_letter
 
     request_id, actor_id = request.pk, getattr(actor, "pk", None)
-    transaction.on_commit(lambda: send_letter.delay(request_id, kind, actor_id))
+    # robust: a letter that fails to render must not turn the committed step into an error page;
+    # the task retries, and the failure is logged.
+    transaction.on_commit(lambda: send_letter.delay(request_id, kind, actor_id), robust=True)
 
 
 # ---------------------------------------------------------------------------------

@@ -1,0 +1,356 @@
+"""REST API v1 for agencies (mounted at /api/v1/).
+
+Authentication is by per-officer token only (no session, no browsable API);
+throttled per token. Officers see only their own agency's requests: anything
+else is 404. Errors are JSON: {"detail": ..., "errors": {field: [{message, code}]}}
+and, for rule findings, {"findings": [...]}.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.db import IntegrityError, transaction
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, generics, permissions, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView, exception_handler
+
+from requests_app import permissions as portal_permissions
+from requests_app import rules
+from requests_app.documents import DocumentError
+from requests_app.intake import serializers as s
+from requests_app.intake import services
+from requests_app.intake.authentication import ApiTokenAuthentication, TokenRateThrottle
+from requests_app.intake.models import IdempotencyRecord
+from requests_app.lifecycle import TransitionError
+from requests_app.services import (
+    PermissionDenied,
+    SubmissionRefused,
+    document_add,
+    request_findings,
+    request_submit,
+    request_withdraw,
+)
+
+
+def api_exception_handler(exc, context):
+    """DRF's handler, with field errors carrying their codes."""
+    if isinstance(exc, exceptions.ValidationError):
+        details = exc.get_full_details()
+        if isinstance(details, list):
+            details = {"non_field_errors": details}
+        return Response({"detail": "Some fields are not valid.", "errors": details}, status=status.HTTP_400_BAD_REQUEST)
+    return exception_handler(exc, context)
+
+
+class IsAgencyOfficer(permissions.BasePermission):
+    message = "API tokens belong to active officers of verified agencies."
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.auth is not None and portal_permissions.is_agency_officer(request.user))
+
+
+class OfficerAPIView(APIView):
+    """Base: token auth only, JSON only, throttled per token."""
+
+    authentication_classes = [ApiTokenAuthentication]
+    permission_classes = [IsAgencyOfficer]
+    throttle_classes = [TokenRateThrottle]
+    renderer_classes = [JSONRenderer]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_exception_handler(self):
+        return api_exception_handler
+
+    def get_request(self, reference: str):
+        return portal_permissions.get_visible_request(self.request.user, reference=reference)
+
+    @property
+    def ip(self) -> str | None:
+        return self.request.META.get("REMOTE_ADDR")
+
+
+def _refused(message: str, code: str, http=status.HTTP_400_BAD_REQUEST, **extra) -> Response:
+    return Response({"detail": message, "code": code, **extra}, status=http)
+
+
+def _findings(findings: list[rules.Finding]) -> list[dict]:
+    return [f.as_dict() for f in findings]
+
+
+# ---------------------------------------------------------------------------------
+# Requests
+# ---------------------------------------------------------------------------------
+
+
+class RequestDryRun(OfficerAPIView):
+    """Check a draft against the rules without saving anything."""
+
+    @extend_schema(request=s.DraftSerializer, responses=s.DryRunResultSerializer, tags=["requests"])
+    def post(self, request):
+        ser = s.DraftSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        findings = request_findings(
+            agency=request.user.officer.agency, data=ser.submission_data(), has_document=ser.validated_data["has_document"]
+        )
+        return Response(
+            {
+                "would_be_accepted": not rules.has_errors(findings),
+                "needs_acknowledgement": any(f.severity is rules.Severity.WARNING for f in findings),
+                "findings": _findings(findings),
+            }
+        )
+
+
+def _fingerprint(request) -> str:
+    """SHA-256 over the body fields and uploaded files, order-independent."""
+    h = hashlib.sha256()
+    data = request.data
+    if hasattr(data, "lists"):
+        items = sorted((k, [v for v in vs if isinstance(v, str)]) for k, vs in data.lists())
+    else:
+        items = data
+    h.update(json.dumps(items, sort_keys=True, default=str).encode())
+    for name in sorted(request.FILES):
+        for upload in request.FILES.getlist(name):
+            upload.seek(0)
+            for chunk in upload.chunks():
+                h.update(chunk)
+            upload.seek(0)
+    return h.hexdigest()
+
+
+class RequestListCreate(generics.ListAPIView, OfficerAPIView):
+    """List the agency's requests (filter ?status=, search ?q= reference or case number) or submit one."""
+
+    serializer_class = s.RequestListSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        qs = portal_permissions.visible_requests(self.request.user).order_by("-received_at", "-pk")
+        status_ = self.request.query_params.get("status")
+        if status_:
+            qs = qs.filter(status=status_)
+        q = (self.request.query_params.get("q") or "").strip()
+        if q:
+            from django.db.models import Q
+
+            qs = qs.filter(Q(reference__iexact=q) | Q(case_number__icontains=q))
+        return qs
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=[c for c, _ in s.STATUS_CHOICES]),
+            OpenApiParameter("q", str, description="Reference (exact) or case number (contains)"),
+        ],
+        tags=["requests"],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request={"multipart/form-data": s.RequestCreateSerializer, "application/json": s.RequestCreateSerializer},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                description="Any unique string; a retry with the same key and body returns the first result.",
+            )
+        ],
+        responses={201: s.RequestDetailSerializer},
+        tags=["requests"],
+    )
+    def post(self, request, *args, **kwargs):
+        key = (request.headers.get("Idempotency-Key") or "").strip()
+        if len(key) > 200:
+            return _refused("The Idempotency-Key is longer than 200 characters.", "idempotency_key_too_long")
+        record = None
+        if key:
+            fingerprint = _fingerprint(request)
+            try:
+                with transaction.atomic():
+                    record = IdempotencyRecord.objects.create(user=request.user, key=key, fingerprint=fingerprint)
+            except IntegrityError:
+                first = IdempotencyRecord.objects.get(user=request.user, key=key)
+                if first.fingerprint != fingerprint:
+                    return _refused(
+                        "This Idempotency-Key was already used for a different request body.",
+                        "idempotency_key_reused",
+                        http=status.HTTP_422_UNPROCESSABLE_ENTITY,
+                    )
+                if first.response_status is None:
+                    return _refused(
+                        "A request with this Idempotency-Key is still being processed; retry in a moment.",
+                        "idempotency_in_progress",
+                        http=status.HTTP_409_CONFLICT,
+                    )
+                response = Response(first.response_body, status=first.response_status)
+                response["Idempotent-Replayed"] = "true"
+                return response
+        try:
+            response = self._create(request)
+        except BaseException:
+            if record is not None:
+                record.delete()
+            raise
+        pk = response.data.pop("_pk", None) if isinstance(response.data, dict) else None
+        if record is not None:
+            if response.status_code == status.HTTP_201_CREATED:
+                IdempotencyRecord.objects.filter(pk=record.pk).update(
+                    response_status=response.status_code,
+                    response_body=json.loads(JSONRenderer().render(response.data)),
+                    legal_request_id=pk,
+                )
+            else:
+                # A refused submission saved nothing: the client may fix it and retry with the same key.
+                record.delete()
+        return response
+
+    def _create(self, request) -> Response:
+        ser = s.RequestCreateSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        try:
+            lr = request_submit(
+                actor=request.user,
+                data=ser.submission_data(),
+                documents=ser.document_inputs,
+                acknowledge_warnings=ser.validated_data["acknowledge_warnings"],
+                ip=self.ip,
+            )
+        except SubmissionRefused as exc:
+            return _refused(
+                str(exc),
+                "warnings_not_acknowledged" if exc.needs_acknowledgement else "rules_refused",
+                findings=_findings(exc.findings),
+            )
+        except DocumentError as exc:
+            return Response(
+                {"detail": str(exc), "errors": {"documents": [{"message": str(exc), "code": exc.code}]}},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        except PermissionDenied as exc:
+            return _refused(str(exc), "permission_denied", http=status.HTTP_403_FORBIDDEN)
+        body = s.RequestDetailSerializer(lr).data
+        body["_pk"] = lr.pk
+        response = Response(body, status=status.HTTP_201_CREATED)
+        response["Location"] = f"/api/v1/requests/{lr.reference}/"
+        return response
+
+
+class RequestDetail(OfficerAPIView):
+    @extend_schema(responses=s.RequestDetailSerializer, tags=["requests"])
+    def get(self, request, reference: str):
+        """One of the agency's requests, with targets, documents and rule findings."""
+        lr = self.get_request(reference)
+        return Response(s.RequestDetailSerializer(lr).data)
+
+
+class RequestTimeline(OfficerAPIView):
+    @extend_schema(responses=s.EventSerializer(many=True), tags=["requests"])
+    def get(self, request, reference: str):
+        """The public part of the request's timeline, oldest first."""
+        lr = self.get_request(reference)
+        events = lr.events.filter(public=True).order_by("seq")
+        return Response(s.EventSerializer(events, many=True).data)
+
+
+class RequestWithdraw(OfficerAPIView):
+    @extend_schema(request=s.WithdrawInputSerializer, responses=s.RequestDetailSerializer, tags=["requests"])
+    def post(self, request, reference: str):
+        """Withdraw an open request."""
+        lr = self.get_request(reference)
+        ser = s.WithdrawInputSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        try:
+            request_withdraw(request=lr, actor=request.user, reason=ser.validated_data["reason"], ip=self.ip)
+        except TransitionError as exc:
+            return _refused(str(exc), exc.code, http=status.HTTP_409_CONFLICT)
+        return Response(s.RequestDetailSerializer(lr).data)
+
+
+class RequestAnswer(OfficerAPIView):
+    @extend_schema(
+        request={"multipart/form-data": s.AnswerInputSerializer, "application/json": s.AnswerInputSerializer},
+        responses=s.RequestDetailSerializer,
+        tags=["requests"],
+    )
+    def post(self, request, reference: str):
+        """Answer the legal team's question (status needs_info): a message and/or a PDF; the request returns to review."""
+        lr = self.get_request(reference)
+        ser = s.AnswerInputSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        try:
+            services.request_answer(
+                request=lr, actor=request.user, body=ser.validated_data["body"], document=ser.validated_data["file"], ip=self.ip
+            )
+        except (PermissionDenied, TransitionError) as exc:
+            return _refused(str(exc), "not_waiting_for_information", http=status.HTTP_409_CONFLICT)
+        return Response(s.RequestDetailSerializer(lr).data)
+
+
+# ---------------------------------------------------------------------------------
+# Messages and documents
+# ---------------------------------------------------------------------------------
+
+
+class RequestMessages(OfficerAPIView):
+    @extend_schema(responses=s.MessageSerializer(many=True), tags=["messages"])
+    def get(self, request, reference: str):
+        """The message thread with the legal team, oldest first."""
+        lr = self.get_request(reference)
+        thread = lr.messages.select_related("author__officer")
+        return Response(s.MessageSerializer(thread, many=True).data)
+
+    @extend_schema(request=s.MessageInputSerializer, responses={201: s.MessageSerializer}, tags=["messages"])
+    def post(self, request, reference: str):
+        """Post a message to the legal team (they are e-mailed)."""
+        lr = self.get_request(reference)
+        ser = s.MessageInputSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        try:
+            message = services.message_post(request=lr, author=request.user, body=ser.validated_data["body"], ip=self.ip)
+        except PermissionDenied as exc:
+            return _refused(str(exc), "message_refused")
+        return Response(s.MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+class RequestDocuments(OfficerAPIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(request={"multipart/form-data": s.DocumentInputSerializer}, responses={201: s.DocumentSerializer}, tags=["documents"])
+    def post(self, request, reference: str):
+        """Add a PDF to an open request."""
+        lr = self.get_request(reference)
+        ser = s.DocumentInputSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        try:
+            document = document_add(request=lr, actor=request.user, doc=ser.validated_data["file"], ip=self.ip)
+        except DocumentError as exc:
+            return Response({"detail": str(exc), "errors": {"file": [{"message": str(exc), "code": exc.code}]}}, status=400)
+        except PermissionDenied as exc:
+            return _refused(str(exc), "request_closed", http=status.HTTP_409_CONFLICT)
+        return Response(s.DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+
+
+# ---------------------------------------------------------------------------------
+# Bench only (BENCH_ENDPOINTS=true; never in production URLs)
+# ---------------------------------------------------------------------------------
+
+
+class BenchBare(APIView):
+    """A bare DRF endpoint with the same token authentication: the benchmark's baseline."""
+
+    authentication_classes = [ApiTokenAuthentication]
+    permission_classes = [IsAgencyOfficer]
+    renderer_classes = [JSONRenderer]
+    parser_classes = [JSONParser]
+
+    @extend_schema(exclude=True)
+    def post(self, request):
+        return Response({"ok": True, "keys": len(request.data)}, status=status.HTTP_201_CREATED)
+

@@ -1,0 +1,278 @@
+"""API input and output shapes. Input serializers validate and build service
+arguments; they never save anything."""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django_countries import countries
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from requests_app import rules
+from requests_app.documents import DocumentError, DocumentInput, check_pdf
+from requests_app.intake.services import MESSAGE_MAX_CHARS
+from requests_app.lifecycle import Status
+from requests_app.models import Document, LegalRequest, Message, RequestEvent, Target
+from requests_app.services import SubmissionData
+
+
+def read_upload(upload, kind: str = Document.Kind.LEGAL_PROCESS) -> DocumentInput:
+    """Read one uploaded file and check it; raises DocumentError."""
+    limit = settings.DOCUMENT_MAX_BYTES
+    if upload.size > limit:
+        raise DocumentError(
+            f"{upload.name} is {upload.size / 1048576:.1f} MB; the limit is {limit / 1048576:.0f} MB. Split it into smaller PDFs.",
+            "too_large",
+        )
+    content = upload.read()
+    check_pdf(upload.name, content)
+    return DocumentInput(upload.name, content, kind=kind)
+
+
+class TargetInputSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=list(rules.TARGET_TYPES.items()), help_text="phone, username, user_id or link")
+    value = serializers.CharField(max_length=300)
+
+
+@extend_schema_field(TargetInputSerializer(many=True))
+class TargetsField(serializers.Field):
+    """A list of {"type", "value"}; in multipart bodies, a JSON string of that list."""
+
+    default_error_messages = {
+        "invalid": "Give targets as a list of objects with “type” and “value”.",
+        "empty": "Name at least one account: a phone number, username, user ID or t.me link.",
+        "too_many": "At most 50 targets per request.",
+    }
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            try:
+                data = json.loads(data)
+            except ValueError:
+                self.fail("invalid")
+        if not isinstance(data, list):
+            self.fail("invalid")
+        if not data:
+            self.fail("empty")
+        if len(data) > 50:
+            self.fail("too_many")
+        inner = TargetInputSerializer(data=data, many=True)
+        if not inner.is_valid():
+            raise serializers.ValidationError(inner.errors)
+        return [(t["type"], t["value"]) for t in inner.validated_data]
+
+    def to_representation(self, value):
+        return [{"type": t, "value": v} for t, v in value]
+
+
+class DraftSerializer(serializers.Serializer):
+    """A request as the officer would submit it (also the dry-run body)."""
+
+    request_type = serializers.ChoiceField(choices=rules.choices(rules.REQUEST_TYPES))
+    legal_framework = serializers.ChoiceField(choices=rules.choices(rules.FRAMEWORKS))
+    country = serializers.ChoiceField(choices=list(countries), help_text="ISO 3166-1 alpha-2 code of the law that applies.")
+    issuing_authority = serializers.CharField(max_length=200)
+    authority_kind = serializers.ChoiceField(choices=rules.choices(rules.AUTHORITY_KINDS))
+    legal_basis = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    case_number = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    data_categories = serializers.ListField(child=serializers.ChoiceField(choices=rules.choices(rules.CATEGORIES)), max_length=20)
+    targets = TargetsField()
+    date_from = serializers.DateField(required=False, allow_null=True, default=None)
+    date_to = serializers.DateField(required=False, allow_null=True, default=None)
+    emergency = serializers.BooleanField(required=False, default=False)
+    emergency_justification = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    emergency_attested = serializers.BooleanField(required=False, default=False)
+    judicial_validation = serializers.BooleanField(required=False, default=False)
+    ndo_until = serializers.DateField(required=False, allow_null=True, default=None)
+    ndo_indefinite = serializers.BooleanField(required=False, default=False)
+    has_document = serializers.BooleanField(
+        required=False, default=False, help_text="Dry run only: whether you will attach the legal process."
+    )
+
+    def submission_data(self) -> SubmissionData:
+        v = self.validated_data
+        return SubmissionData(
+            request_type=v["request_type"],
+            legal_framework=v["legal_framework"],
+            country=v["country"],
+            data_categories=v["data_categories"],
+            targets=v["targets"],
+            authority_kind=v["authority_kind"],
+            issuing_authority=v["issuing_authority"],
+            legal_basis=v["legal_basis"],
+            case_number=v["case_number"],
+            date_from=v["date_from"],
+            date_to=v["date_to"],
+            emergency=v["emergency"],
+            emergency_justification=v["emergency_justification"],
+            emergency_attested=v["emergency_attested"],
+            judicial_validation=v["judicial_validation"],
+            ndo=bool(v["ndo_until"] or v["ndo_indefinite"]),
+            ndo_until=v["ndo_until"],
+            ndo_indefinite=v["ndo_indefinite"],
+        )
+
+
+class RequestCreateSerializer(DraftSerializer):
+    has_document = None  # type: ignore[assignment]
+    documents = serializers.ListField(
+        child=serializers.FileField(), required=False, default=list, max_length=20, help_text="The legal process as PDF files (multipart)."
+    )
+    ndo_document = serializers.FileField(required=False, allow_null=True, default=None, help_text="The nondisclosure order (PDF).")
+    acknowledge_warnings = serializers.BooleanField(required=False, default=False)
+
+    def validate(self, attrs):
+        self.document_inputs: list[DocumentInput] = []
+        errors: dict[str, object] = {}
+        errors_by_index: dict[int, list] = {}
+        for index, upload in enumerate(attrs.get("documents") or []):
+            try:
+                self.document_inputs.append(read_upload(upload))
+            except DocumentError as exc:
+                # Keyed by position, like DRF's own list-field errors.
+                errors_by_index[index] = [serializers.ErrorDetail(str(exc), code=exc.code)]
+        if errors_by_index:
+            errors["documents"] = errors_by_index
+        if attrs.get("ndo_document"):
+            try:
+                self.document_inputs.append(read_upload(attrs["ndo_document"], kind=Document.Kind.NDO))
+            except DocumentError as exc:
+                errors.setdefault("ndo_document", []).append(serializers.ErrorDetail(str(exc), code=exc.code))
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class FindingSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    severity = serializers.ChoiceField(choices=[s.value for s in rules.Severity])
+    field = serializers.CharField()
+    message = serializers.CharField()
+
+
+class DryRunResultSerializer(serializers.Serializer):
+    would_be_accepted = serializers.BooleanField(help_text="No errors (warnings still need acknowledge_warnings).")
+    needs_acknowledgement = serializers.BooleanField()
+    findings = FindingSerializer(many=True)
+
+
+class TargetSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Target
+        fields = ["identifier_type", "raw_value", "kind", "value"]
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Document
+        fields = ["id", "kind", "filename", "size", "sha256", "uploaded_at"]
+
+
+class RequestListSerializer(serializers.ModelSerializer):
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    country = serializers.CharField(source="country.code")
+
+    class Meta:
+        model = LegalRequest
+        fields = [
+            "reference",
+            "status",
+            "status_label",
+            "request_type",
+            "legal_framework",
+            "country",
+            "case_number",
+            "emergency",
+            "received_at",
+            "due_at",
+            "closed_at",
+            "outcome",
+        ]
+
+
+class RequestDetailSerializer(RequestListSerializer):
+    targets = TargetSerializer(many=True, read_only=True)
+    documents = DocumentSerializer(many=True, read_only=True)
+    findings = FindingSerializer(many=True, read_only=True)
+
+    class Meta(RequestListSerializer.Meta):
+        fields = RequestListSerializer.Meta.fields + [
+            "issuing_authority",
+            "authority_kind",
+            "legal_basis",
+            "data_categories",
+            "date_from",
+            "date_to",
+            "emergency_justification",
+            "ndo_until",
+            "ndo_indefinite",
+            "findings",
+            "targets",
+            "documents",
+        ]
+
+
+class EventSerializer(serializers.ModelSerializer):
+    type = serializers.CharField(source="event_type")
+    at = serializers.DateTimeField(source="created_at")
+
+    class Meta:
+        model = RequestEvent
+        fields = ["seq", "type", "at", "from_status", "to_status", "message"]
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    author = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Message
+        fields = ["id", "from_agency", "author", "body", "created_at"]
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_author(self, obj: Message) -> str:
+        if not obj.from_agency:
+            return "Legal team"  # staff names are not disclosed to agencies
+        officer = getattr(obj.author, "officer", None)
+        return officer.full_name if officer else ""
+
+
+class MessageInputSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=MESSAGE_MAX_CHARS)
+
+
+class DocumentInputSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="One PDF.")
+
+    def validate_file(self, upload):
+        try:
+            return read_upload(upload, kind=Document.Kind.SUPPLEMENT)
+        except DocumentError as exc:
+            raise serializers.ValidationError(str(exc), code=exc.code) from exc
+
+
+class AnswerInputSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=MESSAGE_MAX_CHARS, required=False, allow_blank=True, default="")
+    file = serializers.FileField(required=False, allow_null=True, default=None)
+
+    def validate_file(self, upload):
+        if upload is None:
+            return None
+        try:
+            return read_upload(upload, kind=Document.Kind.SUPPLEMENT)
+        except DocumentError as exc:
+            raise serializers.ValidationError(str(exc), code=exc.code) from exc
+
+    def validate(self, attrs):
+        if not attrs.get("body", "").strip() and attrs.get("file") is None:
+            raise serializers.ValidationError("Write an answer or attach a document.", code="empty_answer")
+        return attrs
+
+
+class WithdrawInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+STATUS_CHOICES = list(Status.choices)

@@ -1,0 +1,800 @@
+"""Writes of the production app: building and delivering packages, preservation
+holds, user notices and the end of nondisclosure orders.
+
+Keyword-only, atomic, audited with event_record in the same transaction; side
+effects (Celery tasks, e-mail, notices) are queued with transaction.on_commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from requests_app import rules
+from requests_app.audit import event_record
+from requests_app.crypto import decrypt_stream, encrypt_chunks
+from requests_app.lifecycle import Status
+from requests_app.models import Decision, EventType, LegalRequest, Target
+from requests_app.permissions import is_agency_officer, is_staff_member, is_supervisor
+from requests_app.production import emails
+from requests_app.production.certificate import certificate_pdf
+from requests_app.production.models import (
+    PreservationHold,
+    Production,
+    ProductionDownload,
+    ProductionFile,
+    UserNotice,
+)
+from requests_app.production.notifier import NoticeMessage, get_user_notifier
+from requests_app.production.package import DataFile, Entry, PackageWriter, manifest_bytes
+from requests_app.production.records import CATEGORY_FIELDS, RecordSource, get_record_source
+from requests_app.services import PermissionDenied, request_transition
+
+logger = logging.getLogger(__name__)
+
+PRODUCIBLE_STATES = (Status.APPROVED, Status.PARTIALLY_APPROVED)
+
+
+class ProductionError(Exception):
+    """The step cannot be taken now; the message says why, for the person who tried."""
+
+
+class PackageGone(Exception):
+    """The package is no longer (or not yet) available for download."""
+
+
+class NotVisible(Exception):
+    """The user may not know this package exists (answer 404)."""
+
+
+def _link_days() -> int:
+    return int(getattr(settings, "PRODUCTION_LINK_DAYS", 14))
+
+
+# ---------------------------------------------------------------------------------
+# What may be produced
+# ---------------------------------------------------------------------------------
+
+
+def producible_categories(request: LegalRequest) -> list[str]:
+    """Categories approved, in effect (four eyes done), asked for, and not end-to-end encrypted."""
+    decisions = Decision.objects.filter(request=request, verdict=Decision.Verdict.APPROVED)
+    approved = {d.category for d in decisions if d.in_effect}
+    return [
+        c
+        for c in rules.PRODUCIBLE_CATEGORIES
+        if c in approved and c in request.data_categories and not rules.CATEGORIES[c].e2ee
+    ]
+
+
+def targets_look_up(*, request: LegalRequest, source: RecordSource | None = None) -> list[Target]:
+    """Look up targets still pending with the record source; return the found ones."""
+    source = source or get_record_source()
+    now = timezone.now()
+    found = []
+    for target in Target.objects.filter(request=request).order_by("pk"):
+        if target.lookup == Target.Lookup.PENDING:
+            result = source.lookup(target.kind, target.value)
+            if not result.found:
+                target.lookup = Target.Lookup.NOT_FOUND
+            elif result.e2ee_only:
+                target.lookup = Target.Lookup.E2EE_ONLY
+            else:
+                target.lookup = Target.Lookup.FOUND
+            target.looked_up_at = now
+            Target.objects.filter(pk=target.pk).update(lookup=target.lookup, looked_up_at=now)
+        if target.lookup == Target.Lookup.FOUND:
+            found.append(target)
+    return found
+
+
+# ---------------------------------------------------------------------------------
+# Building a package
+# ---------------------------------------------------------------------------------
+
+
+def production_start(*, request: LegalRequest, actor, ip: str | None = None) -> Production | None:
+    """A reviewer starts production of an approved request.
+
+    Returns the (new or already running) Production; None when there was nothing
+    to produce (no account found) and the request was closed instead. Raises
+    PermissionDenied or ProductionError.
+    """
+    if not is_staff_member(actor):
+        raise PermissionDenied("Only the legal team can start a production.")
+    with transaction.atomic():
+        locked = LegalRequest.objects.select_for_update().select_related("agency").get(pk=request.pk)
+        live = Production.objects.filter(request=locked, status__in=[Production.Status.BUILDING, Production.Status.READY])
+        existing = live.first()
+        if existing is not None:
+            if existing.status == Production.Status.BUILDING:
+                # A stalled build (worker lost) is queued again; the build itself is idempotent.
+                _queue_build(existing.pk)
+            return existing
+        if locked.is_preservation:
+            raise ProductionError("A preservation request keeps data; it does not disclose any.")
+        if locked.status not in PRODUCIBLE_STATES:
+            raise ProductionError(
+                f"Only an approved request can be produced; this one is {Status(locked.status).label.lower()}."
+            )
+        categories = producible_categories(locked)
+        if not categories:
+            raise ProductionError(
+                "No approved data category is in effect yet (a second approval may still be needed)."
+            )
+        targets = targets_look_up(request=locked)
+        if not targets:
+            request_transition(
+                request=locked,
+                to=Status.CLOSED,
+                actor=actor,
+                reason="No account was found for any target: there is nothing to produce.",
+                ip=ip,
+                outcome=LegalRequest.Outcome.NO_DATA,
+            )
+            return None
+        production = Production.objects.create(
+            request=locked,
+            started_by=actor,
+            categories=categories,
+            target_ids=[t.pk for t in targets],
+            progress_note="Queued",
+        )
+        event_record(
+            event_type=EventType.PRODUCTION,
+            actor=actor,
+            request=locked,
+            message="Production started",
+            payload={"production": production.pk, "categories": categories, "targets": len(targets)},
+            ip=ip,
+        )
+        request_transition(request=locked, to=Status.PRODUCING, actor=actor, ip=ip)
+        _queue_build(production.pk)
+    for f in locked._meta.concrete_fields:
+        setattr(request, f.attname, getattr(locked, f.attname))
+    return production
+
+
+def _queue_build(production_id: int) -> None:
+    from requests_app.production import tasks
+
+    transaction.on_commit(lambda: tasks.build_production.delay(production_id))
+
+
+def _safe(value: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_+.-]", "_", value)[:60]
+
+
+def _set_progress(production_id: int, percent: int, note: str) -> None:
+    Production.objects.filter(pk=production_id, status=Production.Status.BUILDING).update(
+        progress=min(percent, 99), progress_note=note[:200]
+    )
+
+
+def production_build(*, production_id: int, source: RecordSource | None = None, now: datetime | None = None) -> Production:
+    """Build the package of a production that is building; a no-op for any other state.
+
+    Records stream from the record source into a zip that streams through
+    encryption into a temporary file; only at the end, in one transaction, is
+    the file attached and the production marked ready. Running it twice, or two
+    workers at once, leaves exactly one package.
+    """
+    production = Production.objects.select_related("request__agency").get(pk=production_id)
+    if production.status != Production.Status.BUILDING:
+        return production
+    Production.objects.filter(pk=production_id).update(attempts=F("attempts") + 1, error="")
+    source = source or get_record_source()
+    lr = production.request
+    targets = list(Target.objects.filter(pk__in=production.target_ids).order_by("pk"))
+    files: list[DataFile] = []
+    target_rows = []
+    for number, target in enumerate(targets, start=1):
+        account = source.lookup(target.kind, target.value)
+        folder = f"target-{number:02d}-{target.kind}-{_safe(target.value)}"
+        target_rows.append({"number": number, "kind": target.kind, "value": target.value, "folder": folder})
+        if not account.found or account.e2ee_only or account.account_id is None:
+            continue
+        for category in production.categories:
+            for fmt in ("json", "csv"):
+                files.append(
+                    DataFile(
+                        path=f"{folder}/{category}.{fmt}",
+                        fmt=fmt,
+                        records=_records(source, account.account_id, category, lr.date_from, lr.date_to),
+                        fields=CATEGORY_FIELDS[category],
+                        target_id=target.pk,
+                        category=category,
+                    )
+                )
+    generated_at = now or timezone.now()
+    total = max(len(files), 1)
+
+    def progress(done: int, records: int, path: str) -> None:
+        note = f"Writing {path}" + (f": {records:,} records" if records else "")
+        _set_progress(production_id, int(done * 100 / (total + 1)), note)
+
+    result: dict[str, Any] = {}
+
+    def closing(entries: list[Entry]) -> list[tuple[str, bytes]]:
+        manifest = _manifest(lr=lr, production=production, entries=entries, targets=target_rows, generated_at=generated_at)
+        body = manifest_bytes(manifest)
+        digest = hashlib.sha256(body).hexdigest()
+        result.update(manifest=manifest, manifest_sha256=digest)
+        pdf = certificate_pdf(request=lr, manifest=manifest, manifest_sha256=digest, generated_at=generated_at)
+        return [
+            ("manifest.json", body),
+            ("manifest.sha256", f"{digest}  manifest.json\n".encode()),
+            ("certificate-of-authenticity.pdf", pdf),
+            ("README.txt", _readme(lr, digest).encode()),
+        ]
+
+    writer = PackageWriter(files=files, closing=closing, on_progress=progress)
+    tmp_dir = getattr(settings, "PRODUCTION_TMP_DIR", None) or None
+    if tmp_dir:
+        os.makedirs(tmp_dir, exist_ok=True)
+    with tempfile.NamedTemporaryFile(prefix="production-", suffix=".part", dir=tmp_dir) as tmp:
+        for piece in encrypt_chunks(writer.stream()):
+            tmp.write(piece)
+        tmp.flush()
+        tmp.seek(0)
+        return _production_finish(
+            production_id=production_id,
+            tmp=tmp,
+            writer=writer,
+            manifest=result["manifest"],
+            manifest_sha256=result["manifest_sha256"],
+            now=now,
+        )
+
+
+def _records(source: RecordSource, account_id: str, category: str, date_from: date | None, date_to: date | None):
+    return lambda: source.records(account_id, category, date_from, date_to)
+
+
+def _manifest(*, lr, production, entries: list[Entry], targets, generated_at: datetime) -> dict[str, Any]:
+    return {
+        "request": lr.reference,
+        "agency": {"name": lr.agency.name, "country": lr.agency.country.code},
+        "legal_process": lr.type_info.label,
+        "case_number": lr.case_number,
+        "production": production.pk,
+        "generated_at": generated_at.isoformat(timespec="seconds"),
+        "date_from": lr.date_from.isoformat() if lr.date_from else None,
+        "date_to": lr.date_to.isoformat() if lr.date_to else None,
+        "categories": [{"code": c, "label": rules.CATEGORIES[c].label} for c in production.categories],
+        "targets": targets,
+        "files": [
+            {
+                "path": e.path,
+                "category": e.category,
+                "records": e.records,
+                "size": e.size,
+                "sha256": e.sha256,
+            }
+            for e in entries
+        ],
+    }
+
+
+def _readme(lr: LegalRequest, digest: str) -> str:
+    return (
+        f"Records produced for {lr.reference}.\n\n"
+        "Each target has a folder with one JSON and one CSV file per approved data category.\n"
+        "manifest.json lists every file with its size and SHA-256; its own SHA-256 is in manifest.sha256\n"
+        f"and on the certificate of authenticity: {digest}\n"
+        "Check a file with: sha256sum <file>\n\n"
+        f"{rules.E2EE_EXPLANATION}\n"
+    )
+
+
+def _production_finish(*, production_id: int, tmp, writer: PackageWriter, manifest, manifest_sha256: str, now) -> Production:
+    now = now or timezone.now()
+    stored_name = None
+    try:
+        with transaction.atomic():
+            locked = Production.objects.select_for_update().select_related("request__agency").get(pk=production_id)
+            if locked.status != Production.Status.BUILDING:
+                return locked  # another run finished (or it was failed) first: keep theirs, drop ours
+            locked.file.save("package.zip.enc", File(tmp), save=False)
+            stored_name = locked.file.name
+            locked.status = Production.Status.READY
+            locked.size = writer.zip_size
+            locked.sha256 = writer.zip_hash.hexdigest()
+            locked.manifest = manifest
+            locked.manifest_sha256 = manifest_sha256
+            locked.record_count = sum(e.records for e in writer.entries if e.path.endswith(".json"))
+            locked.progress = 100
+            locked.progress_note = "Ready"
+            locked.ready_at = now
+            locked.expires_at = now + timedelta(days=_link_days())
+            locked.save()
+            ProductionFile.objects.bulk_create(
+                [
+                    ProductionFile(
+                        production=locked,
+                        path=e.path,
+                        target_id=e.target_id,
+                        category=e.category,
+                        records=e.records,
+                        size=e.size,
+                        sha256=e.sha256,
+                    )
+                    for e in writer.entries
+                ]
+            )
+            lr = locked.request
+            produced = sorted(
+                {e.category for e in writer.entries if e.records and e.category},
+                key=rules.PRODUCIBLE_CATEGORIES.index,
+            )
+            event_record(
+                event_type=EventType.PRODUCTION,
+                request=lr,
+                public=True,
+                message="Records are ready for download",
+                payload={
+                    "production": locked.pk,
+                    "sha256": locked.sha256,
+                    "manifest_sha256": manifest_sha256,
+                    "files": len(writer.entries),
+                    "expires_at": locked.expires_at,
+                },
+                at=now,
+            )
+            if lr.status == Status.PRODUCING:
+                request_transition(
+                    request=lr,
+                    to=Status.DELIVERED,
+                    actor=None,
+                    at=now,
+                    produced_categories=produced,
+                    outcome=LegalRequest.Outcome.DATA_PRODUCED if produced else LegalRequest.Outcome.NO_DATA,
+                )
+            lr_id = lr.pk
+            transaction.on_commit(lambda: emails.production_ready(request_id=lr_id))
+            return locked
+    except BaseException:
+        if stored_name:
+            from django.core.files.storage import default_storage
+
+            default_storage.delete(stored_name)
+        raise
+
+
+def production_fail(*, production_id: int, error: str) -> Production:
+    """Give up on a build: the production is failed, the request goes back to approved."""
+    with transaction.atomic():
+        locked = Production.objects.select_for_update().select_related("request").get(pk=production_id)
+        if locked.status != Production.Status.BUILDING:
+            return locked
+        locked.status = Production.Status.FAILED
+        locked.error = error[:500]
+        locked.progress_note = "Failed"
+        locked.save(update_fields=["status", "error", "progress_note"])
+        event_record(
+            event_type=EventType.PRODUCTION,
+            request=locked.request,
+            message="Production failed",
+            payload={"production": locked.pk, "error": error[:200]},
+        )
+        if locked.request.status == Status.PRODUCING:
+            request_transition(
+                request=locked.request,
+                to=Status.APPROVED,
+                actor=None,
+                reason="The package could not be built; a reviewer can start production again.",
+            )
+    return locked
+
+
+# ---------------------------------------------------------------------------------
+# Delivery
+# ---------------------------------------------------------------------------------
+
+
+def production_download(*, production: Production, user, ip: str | None = None, now: datetime | None = None) -> Iterator[bytes]:
+    """Record a download by an officer of the requesting agency; return the decrypted zip, piece by piece.
+
+    Raises NotVisible (not their agency's package) or PackageGone (not ready, expired, purged).
+    The caller must already have checked that the session passed 2FA.
+    """
+    now = now or timezone.now()
+    if not is_agency_officer(user) or user.officer.agency_id != production.request.agency_id:
+        raise NotVisible
+    with transaction.atomic():
+        locked = Production.objects.select_for_update().select_related("request__agency").get(pk=production.pk)
+        if not locked.is_downloadable(now):
+            raise PackageGone
+        first = not ProductionDownload.objects.filter(production=locked).exists()
+        ProductionDownload.objects.create(production=locked, user=user, at=now, ip_address=ip)
+        event_record(
+            event_type=EventType.DOWNLOAD,
+            actor=user,
+            request=locked.request,
+            public=True,
+            message="Package downloaded",
+            payload={"production": locked.pk, "sha256": locked.sha256},
+            ip=ip,
+            at=now,
+        )
+        if first and locked.request.status == Status.DELIVERED:
+            # The records are in the agency's hands: the request is done.
+            request_transition(request=locked.request, to=Status.CLOSED, actor=None, at=now)
+    return _decrypted(locked)
+
+
+def _decrypted(production: Production) -> Iterator[bytes]:
+    handle = production.file.open("rb")
+    try:
+        yield from decrypt_stream(handle)
+    finally:
+        handle.close()
+
+
+def production_purge_expired(*, now: datetime | None = None) -> int:
+    """Delete the files of packages whose link expired; record it; close delivered requests. Idempotent."""
+    now = now or timezone.now()
+    purged = 0
+    for pk in Production.objects.filter(status=Production.Status.READY, expires_at__lte=now).values_list("pk", flat=True):
+        with transaction.atomic():
+            locked = Production.objects.select_for_update().select_related("request__agency").get(pk=pk)
+            if locked.status != Production.Status.READY or not locked.expires_at or locked.expires_at > now:
+                continue
+            name = locked.file.name
+            locked.status = Production.Status.PURGED
+            locked.purged_at = now
+            locked.file = ""
+            locked.save(update_fields=["status", "purged_at", "file"])
+            event_record(
+                event_type=EventType.PURGED,
+                request=locked.request,
+                public=True,
+                message="The download link expired and the package was deleted",
+                payload={"production": locked.pk, "sha256": locked.sha256},
+                at=now,
+            )
+            if locked.request.status == Status.DELIVERED:
+                request_transition(request=locked.request, to=Status.CLOSED, actor=None, at=now)
+            if name:
+                transaction.on_commit(lambda name=name: _delete_file(name))
+            purged += 1
+    return purged
+
+
+def _delete_file(name: str) -> None:
+    from django.core.files.storage import default_storage
+
+    default_storage.delete(name)
+
+
+# ---------------------------------------------------------------------------------
+# Preservation holds
+# ---------------------------------------------------------------------------------
+
+
+class HoldError(Exception):
+    """The hold cannot be changed this way; the message says why."""
+
+
+def _hold_categories(request: LegalRequest) -> list[str]:
+    approved = producible_categories(request)
+    return approved or [c for c in request.data_categories if c in rules.PRODUCIBLE_CATEGORIES]
+
+
+def hold_create(*, request: LegalRequest, target: Target, actor=None, start: date | None = None) -> PreservationHold:
+    """Preserve one account's data for the period the request type gives (2703(f): 90 days; EPOC-PR: 60)."""
+    start = start or timezone.localdate()
+    until = rules.hold_until(request.request_type, start)
+    if until is None:
+        raise HoldError("This kind of request does not preserve data.")
+    with transaction.atomic():
+        hold, created = PreservationHold.objects.get_or_create(
+            request=request,
+            target=target,
+            defaults={"categories": _hold_categories(request), "starts_on": start, "until": until},
+        )
+        if created:
+            event_record(
+                event_type=EventType.HOLD,
+                actor=actor,
+                request=request,
+                public=True,
+                message=f"Data preserved until {until:%Y-%m-%d}",
+                payload={"hold": hold.pk, "target": target.pk, "until": until},
+            )
+    return hold
+
+
+def hold_extend(
+    *, hold: PreservationHold, actor=None, via_request: LegalRequest | None = None, now: datetime | None = None
+) -> PreservationHold:
+    """Extend a hold once (2703(f)(2): 90 more days; Reg. 2023/1543 Art. 11(1): 30 more days)."""
+    if actor is not None and not is_staff_member(actor):
+        raise PermissionDenied("Only the legal team can extend a hold.")
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = PreservationHold.objects.select_for_update().select_related("request").get(pk=hold.pk)
+        if locked.released_at is not None:
+            raise HoldError("This hold has ended; it cannot be extended.")
+        if locked.extended_at is not None:
+            raise HoldError("This hold was already extended once; the law allows one extension.")
+        extension = rules.hold_extension(locked.request.request_type)
+        if extension is None:
+            raise HoldError("This kind of hold cannot be extended.")
+        locked.until = locked.until + extension
+        locked.extended_at = now
+        locked.extended_by = actor
+        locked.extension_request = via_request
+        locked.reminded_at = None  # remind again before the new end
+        locked.save()
+        event_record(
+            event_type=EventType.HOLD,
+            actor=actor,
+            request=locked.request,
+            public=True,
+            message=f"Preservation extended until {locked.until:%Y-%m-%d}",
+            payload={"hold": locked.pk, "until": locked.until, "via": getattr(via_request, "reference", None)},
+            at=now,
+        )
+    hold.until, hold.extended_at, hold.extension_request = locked.until, locked.extended_at, locked.extension_request
+    return locked
+
+
+def holds_for_approved_request(*, request_id: int) -> list[PreservationHold]:
+    """An approved preservation request: hold each found account (or extend its hold), then close it."""
+    lr = LegalRequest.objects.select_related("agency").get(pk=request_id)
+    if not lr.is_preservation or lr.status not in PRODUCIBLE_STATES:
+        return []
+    with transaction.atomic():
+        lr = LegalRequest.objects.select_for_update().select_related("agency").get(pk=request_id)
+        if lr.status not in PRODUCIBLE_STATES:
+            return []
+        found = targets_look_up(request=lr)
+        holds: list[PreservationHold] = []
+        if lr.request_type == "preservation_extension":
+            for target in found:
+                original = (
+                    PreservationHold.objects.filter(
+                        request__agency=lr.agency,
+                        target__kind=target.kind,
+                        target__value=target.value,
+                        released_at__isnull=True,
+                    )
+                    .exclude(request=lr)
+                    .order_by("-until")
+                    .first()
+                )
+                if original is not None and original.extended_at is None:
+                    holds.append(hold_extend(hold=original, via_request=lr))
+            reason = (
+                f"Extended {len(holds)} preservation hold(s)."
+                if holds
+                else "No hold of your agency on these accounts could be extended (none active, or already extended)."
+            )
+        else:
+            holds = [hold_create(request=lr, target=t) for t in found]
+            reason = (
+                f"Data of {len(holds)} account(s) preserved until {holds[0].until:%Y-%m-%d}."
+                if holds
+                else "No account was found for any target: there is nothing to preserve."
+            )
+        request_transition(
+            request=lr,
+            to=Status.CLOSED,
+            actor=None,
+            reason=reason,
+            outcome=LegalRequest.Outcome.PRESERVED if holds else LegalRequest.Outcome.NO_DATA,
+        )
+    return holds
+
+
+def holds_link_followups(*, request_id: int) -> int:
+    """Link a later request of the same agency naming the same accounts to their active holds."""
+    lr = LegalRequest.objects.select_related("agency").get(pk=request_id)
+    if lr.is_preservation:
+        return 0
+    keys = Q()
+    for kind, value in Target.objects.filter(request=lr).values_list("kind", "value"):
+        keys |= Q(target__kind=kind, target__value=value)
+    if not keys:
+        return 0
+    linked = 0
+    with transaction.atomic():
+        for hold in PreservationHold.objects.filter(keys, request__agency=lr.agency, released_at__isnull=True).exclude(
+            followups=lr
+        ):
+            hold.followups.add(lr)
+            event_record(
+                event_type=EventType.HOLD,
+                request=lr,
+                public=True,
+                message=f"Follows preservation request {hold.request.reference}",
+                payload={"hold": hold.pk, "preservation": hold.request.reference},
+            )
+            linked += 1
+    return linked
+
+
+def holds_release_expired(*, now: datetime | None = None) -> dict[str, int]:
+    """Remind the agency before a hold ends; release holds past their end. Idempotent."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    remind_days = int(getattr(settings, "HOLD_REMINDER_DAYS", 7))
+    reminded = released = 0
+    due_reminders = PreservationHold.objects.filter(
+        released_at__isnull=True, reminded_at__isnull=True, until__gte=today, until__lte=today + timedelta(days=remind_days)
+    ).values_list("pk", flat=True)
+    for pk in due_reminders:
+        with transaction.atomic():
+            hold = PreservationHold.objects.select_for_update().select_related("request__agency").get(pk=pk)
+            if hold.reminded_at or hold.released_at:
+                continue
+            hold.reminded_at = now
+            hold.save(update_fields=["reminded_at"])
+            event_record(
+                event_type=EventType.HOLD,
+                request=hold.request,
+                public=True,
+                message=f"Reminder: preservation ends on {hold.until:%Y-%m-%d}",
+                payload={"hold": hold.pk, "until": hold.until},
+                at=now,
+            )
+            transaction.on_commit(lambda pk=pk: emails.hold_reminder(hold_id=pk))
+            reminded += 1
+    for pk in PreservationHold.objects.filter(released_at__isnull=True, until__lt=today).values_list("pk", flat=True):
+        with transaction.atomic():
+            hold = PreservationHold.objects.select_for_update().select_related("request__agency").get(pk=pk)
+            if hold.released_at or hold.until >= today:
+                continue
+            hold.released_at = now
+            hold.save(update_fields=["released_at"])
+            event_record(
+                event_type=EventType.HOLD,
+                request=hold.request,
+                public=True,
+                message=f"Preservation ended on {hold.until:%Y-%m-%d}; the data is no longer held",
+                payload={"hold": hold.pk},
+                at=now,
+            )
+            released += 1
+    return {"reminded": reminded, "released": released}
+
+
+# ---------------------------------------------------------------------------------
+# Nondisclosure orders and user notice
+# ---------------------------------------------------------------------------------
+
+
+def _notice_plan(lr: LegalRequest, today: date) -> tuple[str, date | None]:
+    if lr.request_type == "epoc":
+        # Reg. 2023/1543 Art. 13(1): the issuing authority informs the person whose data is sought.
+        return UserNotice.Status.AUTHORITY, None
+    if lr.ndo_lifted_at is None and lr.ndo_indefinite:
+        return UserNotice.Status.WAITING_LIFT, None
+    if lr.ndo_active(today):
+        return UserNotice.Status.HELD, lr.ndo_until + timedelta(days=1)
+    return UserNotice.Status.HELD, today
+
+
+def notices_create_for_request(*, request_id: int, now: datetime | None = None) -> list[UserNotice]:
+    """A closed request: one notice per account whose data was looked up and found. Idempotent."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    created: list[UserNotice] = []
+    with transaction.atomic():
+        lr = LegalRequest.objects.select_for_update().get(pk=request_id)
+        if lr.status != Status.CLOSED or lr.is_preservation:
+            return []
+        status, send_after = _notice_plan(lr, today)
+        for target in Target.objects.filter(request=lr, lookup=Target.Lookup.FOUND, notice__isnull=True):
+            notice = UserNotice.objects.create(request=lr, target=target, status=status, send_after=send_after, created_at=now)
+            created.append(notice)
+        if created:
+            event_record(
+                event_type=EventType.NOTICE,
+                request=lr,
+                public=True,
+                message=f"User notice: {UserNotice.Status(status).label.lower()}"
+                + (f" (from {send_after:%Y-%m-%d})" if send_after and send_after > today else ""),
+                payload={"notices": [n.pk for n in created], "status": status},
+                at=now,
+            )
+            if status == UserNotice.Status.HELD and send_after and send_after <= today:
+                _queue_notices(request_id)
+    return created
+
+
+def _queue_notices(request_id: int | None = None) -> None:
+    from requests_app.production import tasks
+
+    transaction.on_commit(lambda: tasks.send_due_notices.delay(request_id))
+
+
+def notices_send_due(*, now: datetime | None = None, request_id: int | None = None) -> int:
+    """Send every notice whose order ended (or was lifted). Each is sent once."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    due = UserNotice.objects.filter(
+        Q(status=UserNotice.Status.HELD, send_after__lte=today)
+        | Q(status__in=[UserNotice.Status.HELD, UserNotice.Status.WAITING_LIFT], request__ndo_lifted_at__isnull=False)
+    )
+    if request_id is not None:
+        due = due.filter(request_id=request_id)
+    notifier = get_user_notifier()
+    sent = 0
+    for pk in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            notice = UserNotice.objects.select_for_update().select_related("request__agency", "target").get(pk=pk)
+            if notice.status not in (UserNotice.Status.HELD, UserNotice.Status.WAITING_LIFT):
+                continue
+            lr = notice.request
+            if lr.ndo_active(today):
+                if lr.ndo_until and not lr.ndo_indefinite:  # the order was extended: wait for its new end
+                    notice.send_after = lr.ndo_until + timedelta(days=1)
+                    notice.save(update_fields=["send_after"])
+                continue
+            ref = notifier.send(
+                NoticeMessage(
+                    notice_id=notice.pk,
+                    account_kind=notice.target.kind,
+                    account_value=notice.target.value,
+                    request_reference=lr.reference,
+                    agency_name=lr.agency.name,
+                    agency_country=lr.agency.country.code,
+                    categories=tuple(lr.produced_categories),
+                )
+            )
+            notice.status = UserNotice.Status.SENT
+            notice.sent_at = now
+            notice.channel_ref = ref[:100]
+            notice.save(update_fields=["status", "sent_at", "channel_ref"])
+            Target.objects.filter(pk=notice.target_id).update(notified_at=now)
+            event_record(
+                event_type=EventType.NOTICE,
+                request=lr,
+                public=True,
+                message="User notice sent",
+                payload={"notice": notice.pk},
+                at=now,
+            )
+            sent += 1
+    return sent
+
+
+def ndo_lift(*, request: LegalRequest, actor, reason: str = "", ip: str | None = None, now: datetime | None = None) -> LegalRequest:
+    """A supervisor records that the request's nondisclosure order was lifted (or ended early)."""
+    if not is_supervisor(actor):
+        raise PermissionDenied("Only a supervisor can record that a nondisclosure order was lifted.")
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = LegalRequest.objects.select_for_update().get(pk=request.pk)
+        if not locked.has_ndo:
+            raise ProductionError("This request has no nondisclosure order.")
+        if locked.ndo_lifted_at is not None:
+            raise ProductionError("The nondisclosure order is already recorded as lifted.")
+        LegalRequest.objects.filter(pk=locked.pk).update(ndo_lifted_at=now)
+        event_record(
+            event_type=EventType.NOTICE,
+            actor=actor,
+            request=locked,
+            public=True,
+            message="Nondisclosure order recorded as lifted" + (f": {reason}"[:400] if reason else ""),
+            payload={"ndo_until": locked.ndo_until, "indefinite": locked.ndo_indefinite},
+            ip=ip,
+            at=now,
+        )
+        _queue_notices(locked.pk)
+    request.ndo_lifted_at = now
+    return request

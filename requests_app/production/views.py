@@ -1,0 +1,176 @@
+"""Pages of the production app: start a build, watch it, download it, holds, notices, orders lifted.
+
+Every view says who may see it. Requests of another agency answer 404.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from requests_app.lifecycle import TransitionError
+from requests_app.permissions import (
+    get_visible_request,
+    is_agency_officer,
+    is_staff_member,
+    is_supervisor,
+    session_mfa_verified,
+    visible_requests,
+)
+from requests_app.production import services
+from requests_app.production.models import PreservationHold, Production, UserNotice
+from requests_app.services import PermissionDenied
+
+
+def _ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _back(request: HttpRequest, lr) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("production:request", reference=lr.reference)
+
+
+def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
+    response = render(request, "production/refused.html", {"message": message}, status=403)
+    return response
+
+
+@login_required
+@require_GET
+def request_page(request: HttpRequest, reference: str) -> HttpResponse:
+    """Staff (all requests) and officers of the requesting agency: the request's packages, holds and notices."""
+    lr = get_visible_request(request.user, reference=reference)
+    return render(request, "production/request_page.html", {"lr": lr, "staff": is_staff_member(request.user)})
+
+
+@login_required
+@require_POST
+def production_start(request: HttpRequest, reference: str) -> HttpResponse:
+    """Legal staff only: start (or re-queue) the production of an approved request."""
+    lr = get_visible_request(request.user, reference=reference)
+    if not is_staff_member(request.user):
+        return _forbidden(request, "Only the legal team can start a production.")
+    try:
+        production = services.production_start(request=lr, actor=request.user, ip=_ip(request))
+    except (services.ProductionError, TransitionError, PermissionDenied) as exc:
+        messages.error(request, str(exc))
+    else:
+        if production is None:
+            messages.info(request, "No account was found for any target; the request was closed with nothing to produce.")
+        else:
+            messages.success(request, "Production started.")
+    return _back(request, lr)
+
+
+def _visible_production(request: HttpRequest, pk: int) -> Production:
+    production = get_object_or_404(Production.objects.select_related("request__agency"), pk=pk)
+    if not visible_requests(request.user).filter(pk=production.request_id).exists():
+        raise Http404("No such package")
+    return production
+
+
+@login_required
+@require_GET
+def production_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """Legal staff and officers of the requesting agency: the progress fragment (polled while building)."""
+    production = _visible_production(request, pk)
+    response = TemplateResponse(
+        request,
+        "production/_progress.html",
+        {"p": production, "officer": is_agency_officer(request.user)},
+    )
+    response["Vary"] = "HX-Request"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_GET
+def production_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """Officers of the requesting agency, in a session verified with a second factor, until the link expires."""
+    production = _visible_production(request, pk)
+    if not is_agency_officer(request.user) or request.user.officer.agency_id != production.request.agency_id:
+        raise Http404("No such package")
+    if not session_mfa_verified(request):
+        return _forbidden(request, "Sign in again with your authenticator app to download records.")
+    try:
+        chunks = services.production_download(production=production, user=request.user, ip=_ip(request))
+    except services.NotVisible:
+        raise Http404("No such package") from None
+    except services.PackageGone:
+        return render(
+            request,
+            "production/refused.html",
+            {"message": "This download link has expired and the package was deleted. Ask the legal team if you still need it."},
+            status=410,
+        )
+    response = StreamingHttpResponse(chunks, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{production.request.reference}-records-{production.pk}.zip"'
+    response["Content-Length"] = str(production.size)
+    response["Cache-Control"] = "no-store"
+    response["X-Content-SHA256"] = production.sha256
+    return response
+
+
+@login_required
+@require_POST
+def hold_extend(request: HttpRequest, pk: int) -> HttpResponse:
+    """Legal staff only: extend a preservation hold once."""
+    hold = get_object_or_404(PreservationHold.objects.select_related("request"), pk=pk)
+    lr = get_visible_request(request.user, pk=hold.request_id)
+    if not is_staff_member(request.user):
+        return _forbidden(request, "Only the legal team can extend a hold.")
+    try:
+        services.hold_extend(hold=hold, actor=request.user)
+    except (services.HoldError, PermissionDenied) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Preservation extended until {hold.until:%Y-%m-%d}.")
+    return _back(request, lr)
+
+
+@login_required
+@require_POST
+def ndo_lift(request: HttpRequest, reference: str) -> HttpResponse:
+    """Legal supervisors only: record that the request's nondisclosure order was lifted."""
+    lr = get_visible_request(request.user, reference=reference)
+    if not is_supervisor(request.user):
+        return _forbidden(request, "Only a supervisor can record that a nondisclosure order was lifted.")
+    try:
+        services.ndo_lift(request=lr, actor=request.user, reason=request.POST.get("reason", "")[:300], ip=_ip(request))
+    except (services.ProductionError, PermissionDenied) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Recorded: the nondisclosure order was lifted. Held user notices will be sent.")
+    return _back(request, lr)
+
+
+@login_required
+@require_GET
+def holds_list(request: HttpRequest) -> HttpResponse:
+    """Legal staff: every active hold. Officers: their agency's holds. Others: nothing."""
+    holds = (
+        PreservationHold.objects.filter(request__in=visible_requests(request.user), released_at__isnull=True)
+        .select_related("request__agency", "target")
+        .order_by("until", "pk")[:500]
+    )
+    return render(request, "production/holds.html", {"holds": holds})
+
+
+@login_required
+@require_GET
+def notices_list(request: HttpRequest) -> HttpResponse:
+    """Legal staff only: user notices still held back (by an order) and recently sent."""
+    if not is_staff_member(request.user):
+        return _forbidden(request, "Only the legal team can see the user notice queue.")
+    notices = UserNotice.objects.select_related("request__agency", "target").order_by("status", "send_after", "pk")[:500]
+    return render(request, "production/notices.html", {"notices": notices, "back": reverse("home")})

@@ -1,0 +1,62 @@
+"""Shared inputs for the intake tests."""
+
+from __future__ import annotations
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from requests_app.intake import services
+from tests.factories import minimal_pdf
+
+
+def form_data(**overrides) -> dict:
+    """A valid search-warrant submission as the portal form posts it."""
+    data = {
+        "request_type": "search_warrant",
+        "legal_framework": "us_sca",
+        "country": "US",
+        "issuing_authority": "US District Court, N.D. Cal.",
+        "authority_kind": "judge",
+        "case_number": "CR-2026-0042",
+        "data_categories": ["subscriber_info", "cloud_chat_content"],
+        "date_from": "2026-01-01",
+        "date_to": "2026-03-01",
+        "targets-TOTAL_FORMS": "3",
+        "targets-INITIAL_FORMS": "0",
+        "targets-MIN_NUM_FORMS": "0",
+        "targets-MAX_NUM_FORMS": "50",
+        "targets-0-identifier_type": "phone",
+        "targets-0-value": "+1 202 555 0143",
+        "targets-1-identifier_type": "username",
+        "targets-1-value": "@Some_User",
+        "targets-2-identifier_type": "",
+        "targets-2-value": "",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def pdf_upload(name: str = "warrant.pdf", content: bytes | None = None) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, minimal_pdf() if content is None else content, content_type="application/pdf")
+
+
+def api_body(**overrides) -> dict:
+    """A valid search-warrant submission as the API takes it (JSON)."""
+    body = {
+        "request_type": "search_warrant",
+        "legal_framework": "us_sca",
+        "country": "US",
+        "issuing_authority": "US District Court, N.D. Cal.",
+        "authority_kind": "judge",
+        "case_number": "CR-2026-0042",
+        "data_categories": ["subscriber_info", "cloud_chat_content"],
+        "targets": [{"type": "phone", "value": "+1 202 555 0143"}, {"type": "username", "value": "@Some_User"}],
+        "date_from": "2026-01-01",
+        "date_to": "2026-03-01",
+    }
+    body.update(overrides)
+    return body
+
+
+def token_for(officer) -> str:
+    _token, secret = services.api_token_create(user=officer.user, name="case system")
+    return secret

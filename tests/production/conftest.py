@@ -1,0 +1,77 @@
+"""Bring requests to approved through the core services (not the review app's helpers)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from requests_app.documents import DocumentInput
+from requests_app.lifecycle import Status
+from requests_app.models import Decision
+from requests_app.production.notifier import DemoUserNotifier
+from requests_app.services import SubmissionData, request_submit, request_transition
+from tests.factories import minimal_pdf
+
+
+def submission(**overrides) -> SubmissionData:
+    data = dict(
+        request_type="search_warrant",
+        legal_framework="us_sca",
+        country="US",
+        authority_kind="judge",
+        issuing_authority="US District Court, N.D. Cal.",
+        case_number="CR-2026-0042",
+        data_categories=["subscriber_info", "ip_logs", "cloud_chat_content"],
+        targets=[("username", "@Some_User"), ("username", "unknown_person")],
+        date_from=date(2026, 1, 1),
+        date_to=date(2026, 2, 28),
+    )
+    data.update(overrides)
+    return SubmissionData(**data)
+
+
+def approve(request, reviewer, verdicts: dict[str, str], *, to=Status.APPROVED, second=None):
+    """Open review, record one Decision per category, approve. verdicts: category -> approved/denied."""
+    request_transition(request=request, to=Status.IN_REVIEW, actor=reviewer.user)
+    for category, verdict in verdicts.items():
+        Decision.objects.create(
+            request=request,
+            category=category,
+            verdict=verdict,
+            reason_code="" if verdict == "approved" else "overbroad",
+            decided_by=reviewer.user,
+            needs_second_approval=second is not None and category == second[0],
+            approved_by=None,
+        )
+    request_transition(request=request, to=to, actor=reviewer.user)
+    return request
+
+
+@pytest.fixture
+def submit(officer_a):
+    def _submit(officer=None, **overrides):
+        return request_submit(
+            actor=(officer or officer_a).user,
+            data=submission(**overrides),
+            documents=[DocumentInput("warrant.pdf", minimal_pdf())],
+            acknowledge_warnings=True,
+        )
+
+    return _submit
+
+
+@pytest.fixture
+def approved_request(submit, reviewer):
+    """A search warrant: subscriber info + cloud chats approved, IP logs denied; one target found, one not."""
+    request = submit()
+    return approve(
+        request, reviewer, {"subscriber_info": "approved", "cloud_chat_content": "approved", "ip_logs": "denied"}
+    )
+
+
+@pytest.fixture(autouse=True)
+def _clear_outbox():
+    DemoUserNotifier.outbox.clear()
+    yield
+    DemoUserNotifier.outbox.clear()

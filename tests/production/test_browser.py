@@ -1,0 +1,59 @@
+"""Headless Chromium: the reviewer starts production and watches it finish; the officer downloads it."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+
+import pytest
+
+from requests_app.production import services, tasks
+from requests_app.production.models import Production
+from tests.conftest import browser_login
+from tests.production.conftest import approve
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reviewer_produces_and_officer_downloads(chromium, live_server, submit, reviewer, officer_a, monkeypatch):
+    request = approve(submit(), reviewer, {"subscriber_info": "approved", "cloud_chat_content": "approved"})
+    # Hold the build back so the page shows it building; the test plays the worker below.
+    queued: list[int] = []
+    monkeypatch.setattr(tasks.build_production, "delay", lambda pk: queued.append(pk))
+    page_url = f"/production/requests/{request.reference}/"
+
+    staff = chromium.new_context(base_url=live_server.url)
+    staff.set_default_timeout(15000)
+    browser_login(staff, live_server, reviewer.user)
+    page = staff.new_page()
+    page.goto(page_url)
+    page.click("#start-production")
+    page.wait_for_selector(".production-progress[data-status=building] progress")
+    assert queued
+    services.production_build(production_id=queued[0])  # the worker finishes
+    # The progress fragment polls (htmx) and swaps in the finished state without a reload.
+    page.wait_for_selector(".production-progress[data-status=ready]", timeout=15000)
+    production = Production.objects.get(pk=queued[0])
+    assert production.manifest_sha256 in page.inner_text(".production-progress")
+    staff.close()
+
+    officer = chromium.new_context(base_url=live_server.url, accept_downloads=True)
+    officer.set_default_timeout(15000)
+    browser_login(officer, live_server, officer_a.user)
+    page = officer.new_page()
+    page.goto(page_url)
+    shown = page.get_attribute("code.sha256", "data-sha256")
+    with page.expect_download() as info:
+        page.click("a.production-download")
+    data = open(info.value.path(), "rb").read()
+    officer.close()
+
+    assert hashlib.sha256(data).hexdigest() == shown == production.sha256
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    manifest_body = zf.read("manifest.json")
+    assert hashlib.sha256(manifest_body).hexdigest() == production.manifest_sha256
+    for entry in json.loads(manifest_body)["files"]:
+        assert hashlib.sha256(zf.read(entry["path"])).hexdigest() == entry["sha256"]

@@ -1,0 +1,77 @@
+"""Headless Chromium: an emergency taken from the top of the queue, verified, decided,
+approved by a second supervisor, and the officer sees the new status in the portal."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from requests_app.lifecycle import Status
+from requests_app.models import Decision, LegalRequest
+from requests_app.services import request_submit
+from tests.conftest import browser_login
+from tests.factories import LegalRequestFactory
+from tests.review.conftest import emergency_data
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("browser")
+def test_emergency_from_queue_to_officer_portal(chromium, live_server, transactional_db, officer_a, reviewer, supervisor):
+    # An ordinary request due sooner must still come after the emergency.
+    LegalRequestFactory(agency=officer_a.agency, due_at=timezone.now() + timedelta(hours=1))
+    lr = request_submit(actor=officer_a.user, data=emergency_data(), documents=[], acknowledge_warnings=True)
+    assert lr.status == Status.AWAITING_VERIFICATION
+
+    rita = chromium.new_context(base_url=live_server.url)
+    rita.set_default_timeout(15000)
+    browser_login(rita, live_server, reviewer.user)
+    page = rita.new_page()
+    page.goto("/legal/")
+    top = page.locator("#queue tbody tr").first
+    assert top.get_attribute("data-reference") == lr.reference
+    top.locator("a").first.click()
+    page.wait_for_url(f"**/legal/requests/{lr.reference}/")
+
+    form = page.locator("#verify-form")
+    form.get_by_label("Whom you spoke to").fill("Duty Inspector J. Smith")
+    form.get_by_label("Number you called").fill("+44 20 7230 1212")
+    form.get_by_label("Official directory").fill("Home Office police directory 2026")
+    form.get_by_label("When you called").fill((timezone.now() - timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M"))
+    form.get_by_label("Confirmed").check()
+    form.get_by_role("button", name="Record the check").click()
+    page.wait_for_load_state()
+    assert page.locator("#lr-status").inner_text() == "In legal review"
+
+    for category in ("subscriber_info", "ip_logs"):
+        row = page.locator(f'tr[data-category="{category}"]')
+        row.locator('select[name="verdict"]').select_option("approved")
+        row.get_by_role("button", name="Save").click()
+        page.wait_for_load_state()
+    assert page.locator("table.decisions").get_by_text("waiting for a second supervisor").count() == 2
+    assert page.locator("#conclude").count() == 0
+
+    sam = chromium.new_context(base_url=live_server.url)
+    sam.set_default_timeout(15000)
+    browser_login(sam, live_server, supervisor.user)
+    spage = sam.new_page()
+    spage.goto(f"/legal/requests/{lr.reference}/")
+    for _ in range(2):
+        spage.locator("button.approve-decision").first.click()
+        spage.wait_for_load_state()
+    assert spage.locator("button.approve-decision").count() == 0
+    assert all(d.in_effect for d in Decision.objects.filter(request=lr))
+    spage.locator("#conclude").click()
+    spage.wait_for_load_state()
+    assert spage.locator("#lr-status").inner_text() == "Approved"
+    assert LegalRequest.objects.get(pk=lr.pk).status == Status.APPROVED
+
+    alice = chromium.new_context(base_url=live_server.url)
+    alice.set_default_timeout(15000)
+    browser_login(alice, live_server, officer_a.user)
+    opage = alice.new_page()
+    opage.goto(f"/le/requests/{lr.reference}/")
+    assert "Approved" in opage.locator("main").inner_text()
+    for context in (rita, sam, alice):
+        context.close()

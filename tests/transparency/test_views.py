@@ -1,0 +1,183 @@
+"""Public pages and downloads (no login, frozen snapshot, constant queries) and the supervisors' pages."""
+
+import csv
+import io
+import json
+import subprocess
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.factories import AgencyFactory
+from tests.transparency.helpers import make_request
+from transparency import services, signing
+from transparency.models import Report
+
+pytestmark = pytest.mark.django_db
+
+
+def publish(period="2025-H1", note=""):
+    draft = services.report_build(period=period)
+    return services.report_publish(report=draft, change_note=note)
+
+
+@pytest.fixture
+def report():
+    us, de = AgencyFactory(country="US"), AgencyFactory(country="DE")
+    make_request(agency=us, produced=["subscriber_info", "cloud_chat_content"], found=2)
+    make_request(agency=us, request_type="subpoena", produced=["subscriber_info"])
+    make_request(agency=de, request_type="court_order_other", country="DE")
+    for _ in range(7):
+        make_request(agency=us, request_type="nsl", produced=["subscriber_info"], found=1)
+    make_request(agency=de, request_type="dsa_art10", country="DE", produced=["subscriber_info"], produced_days=1)
+    return publish()
+
+
+def test_index_lists_published_reports_only(anon, report):
+    services.report_build(period="2025-H2")  # a draft: never public
+    body = anon.get(reverse("transparency:index")).content.decode()
+    assert "/transparency/2025-H1/" in body and "2025-H2" not in body
+    assert "<script" not in body and "style=" not in body
+
+
+def test_report_page_renders_snapshot_with_charts(anon, report):
+    r = anon.get(reverse("transparency:report", args=["2025-H1"]))
+    body = r.content.decode()
+    assert r.status_code == 200
+    assert body.count("<svg") == 4 and "<script" not in body and "style=" not in body
+    assert "Germany" in body and report.sha256 in body
+    assert "0-499" in body  # the NSL band
+
+
+def test_report_page_query_count_is_constant(anon, report, django_assert_num_queries):
+    url = reverse("transparency:report", args=["2025-H1"])
+    with CaptureQueriesContext(connection) as small:
+        anon.get(url)
+    for i in range(30):
+        make_request(agency=AgencyFactory(country=["FR", "IT", "ES"][i % 3]), produced=["ip_logs"], found=2)
+    services.report_correct(period="2025-H1", change_note="More countries.")
+    with CaptureQueriesContext(connection) as big:
+        assert anon.get(url).status_code == 200
+    assert len(big) == len(small) <= 4
+    # No aggregation at page view: only the report table is read.
+    assert all("transparency_report" in q["sql"] for q in big.captured_queries)
+
+
+def test_table_sorts_server_side(anon, report):
+    asc = anon.get(reverse("transparency:report", args=["2025-H1"]) + "?sort=country&dir=asc").content.decode()
+    desc = anon.get(reverse("transparency:report", args=["2025-H1"]) + "?sort=country&dir=desc").content.decode()
+    assert asc.index("Germany</a>") < asc.index("United States of America</a>")
+    assert desc.index("Germany</a>") > desc.index("United States of America</a>")
+
+
+def test_country_page_shows_history(anon, report):
+    publish("2024-H2")
+    body = anon.get(reverse("transparency:country", args=["de"])).content.decode()
+    assert "Requests from Germany" in body and "2025-H1" in body and "2024-H2" in body
+    us = anon.get(reverse("transparency:country", args=["US"])).content.decode()
+    assert "National security letter" not in us
+    assert anon.get(reverse("transparency:country", args=["ZZ"])).status_code == 404
+
+
+def test_older_versions_stay_readable(anon, report):
+    v2 = services.report_correct(period="2025-H1", change_note="Fixed a miscounted request.")
+    latest = anon.get(reverse("transparency:report", args=["2025-H1"])).content.decode()
+    assert "Fixed a miscounted request." in latest and "Version 1" in latest
+    old = anon.get(reverse("transparency:report_version", args=["2025-H1", 1]))
+    assert old.status_code == 200 and "This is an older version" in old.content.decode()
+    assert v2.version == 2
+    assert anon.get(reverse("transparency:report_version", args=["2025-H1", 9])).status_code == 404
+    assert anon.get(reverse("transparency:report", args=["2031-H1"])).status_code == 404
+    assert anon.get("/transparency/nonsense/").status_code == 404
+
+
+def test_csv_download(anon, report):
+    r = anon.get(reverse("transparency:csv", args=["2025-H1", 1]))
+    assert r["Content-Disposition"].endswith('-report.csv"')
+    rows = list(csv.DictReader(io.StringIO(r.content.decode())))
+    de = next(x for x in rows if (x["country"], x["request_type"]) == ("DE", "court_order_other"))
+    assert (de["requests"], de["accounts"], de["with_data"], de["pct_with_data"]) == ("1", "1", "0", "0")
+    ns = [x for x in rows if x["national_security"] == "true"]
+    assert [(x["request_type"], x["requests"], x["accounts"], x["country"], x["with_data"]) for x in ns] == [
+        ("nsl", "0-499", "0-499", "", "")
+    ]
+    assert not any(x["request_type"] == "nsl" and x["national_security"] == "false" for x in rows)
+
+
+def test_json_download_verifies(anon, report):
+    doc = json.loads(anon.get(reverse("transparency:json", args=["2025-H1", 1])).content)
+    assert doc["sha256"] == report.sha256
+    assert signing.verify_document(doc, signing.load_public_key(anon.get("/transparency/key").content.decode()))
+    assert '"7"' not in json.dumps(doc["report"]["national_security"])
+
+
+def test_dsa_download(anon, report):
+    rows = list(csv.reader(io.StringIO(anon.get(reverse("transparency:dsa", args=["2025-H1", 1])).content.decode())))
+    assert rows[0][2:5] == ["Member State", "Type of illegal content concerned", "Number of orders to provide information received"]
+    de = next(r for r in rows if r[2] == "DE")
+    assert (de[4], de[6]) == ("1", "24.0")
+    assert len(rows) == 1 + 27
+
+
+def test_pdf_download_has_text_and_charts(anon, report, tmp_path):
+    r = anon.get(reverse("transparency:pdf", args=["2025-H1", 1]))
+    assert r["Content-Type"] == "application/pdf" and r.content.startswith(b"%PDF")
+    path = tmp_path / "r.pdf"
+    path.write_bytes(r.content)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Transparency report January – June 2025" in text
+    assert "Top countries by requests" in text and "Outcome of requests" in text  # SVG chart titles
+    assert "Germany" in text and "0-499" in text and report.sha256 in text
+    assert Report.objects.get(pk=report.pk).pdf  # rendered once, then kept
+
+
+def test_public_key_endpoint(anon):
+    body = anon.get("/transparency/key").content.decode()
+    assert body.startswith("-----BEGIN PUBLIC KEY-----")
+
+
+def test_methodology_page(anon):
+    body = anon.get(reverse("transparency:methodology")).content.decode()
+    assert "bands of 500" in body and "rounded half up" in body
+
+
+# --------------------------------------------------------------- supervisors' pages
+
+
+@pytest.mark.parametrize("who", ["anon", "client_a", "client_b", "client_reviewer"])
+def test_manage_pages_denied_to_everyone_but_supervisors(request, who):
+    client = request.getfixturevalue(who)
+    draft = services.report_build(period="2025-H1")
+    assert client.get(reverse("transparency:manage")).status_code == 404
+    assert client.post(reverse("transparency:manage"), {"period": "2025-H1"}).status_code == 404
+    assert client.get(reverse("transparency:draft", args=[draft.pk])).status_code == 404
+    assert client.post(reverse("transparency:publish", args=[draft.pk])).status_code == 404
+    assert Report.objects.count() == 1 and not Report.objects.filter(status="published").exists()
+
+
+def test_supervisor_builds_reviews_and_publishes(client_supervisor, django_capture_on_commit_callbacks):
+    make_request(produced=["subscriber_info"])
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client_supervisor.post(reverse("transparency:manage"), {"period": "2025-h1"})
+    report = Report.objects.get()
+    assert r.status_code == 302 and r["Location"] == reverse("transparency:draft", args=[report.pk])
+    page = client_supervisor.get(r["Location"]).content.decode()
+    assert "Draft, waiting for review" in page and "Publish" in page
+    r = client_supervisor.post(reverse("transparency:publish", args=[report.pk]), {"change_note": ""})
+    assert r.status_code == 302
+    report.refresh_from_db()
+    assert report.is_published and report.published_by is not None
+
+
+def test_supervisor_bad_period_gets_a_clear_message(client_supervisor):
+    r = client_supervisor.post(reverse("transparency:manage"), {"period": "last year"}, follow=True)
+    assert "is not a period" in r.content.decode()
+    assert not Report.objects.exists()
+
+
+def test_building_page_shows_progress(client_supervisor, supervisor):
+    report = Report.objects.create(period="2025-H1", status="building", progress=40, created_by=supervisor.user)
+    body = client_supervisor.get(reverse("transparency:draft", args=[report.pk])).content.decode()
+    assert 'value="40"' in body and 'http-equiv="refresh"' in body

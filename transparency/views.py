@@ -1,0 +1,222 @@
+"""Public transparency pages (no login) and the supervisors' draft review pages.
+
+Public pages read only frozen snapshots of published reports: no aggregation
+happens at page view, and each page runs a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from requests_app.permissions import is_supervisor
+from transparency import charts, downloads, dsa, periods, selectors, services, signing
+from transparency.aggregation import OUTCOME_LABELS, OUTCOMES, country_name, is_country
+from transparency.models import Report
+
+SORTABLE = {
+    "country": lambda r: r["name"],
+    "type": lambda r: r["label"],
+    "requests": lambda r: r["requests"],
+    "accounts": lambda r: r["accounts"],
+    "pct": lambda r: -1 if r["pct_with_data"] is None else r["pct_with_data"],
+    "accounts_with_data": lambda r: r["accounts_with_data"],
+}
+
+
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    """Anyone: the list of published reports and requests per period."""
+    reports = selectors.latest_per_period(
+        list(selectors.published().order_by("-period", "-version").defer(*selectors.HEAVY))
+    )
+    reports.sort(key=lambda r: periods.sort_key(r.period), reverse=True)
+    hist = sorted(
+        ((r.period, r.snapshot["totals"]["requests"]) for r in reports), key=lambda x: periods.sort_key(x[0])
+    )
+    return render(
+        request,
+        "transparency/index.html",
+        {"reports": reports, "history_chart": charts.vertical_bars(hist, "Requests per period") if hist else None},
+    )
+
+
+@require_GET
+def report_page(request: HttpRequest, period: str, version: int | None = None) -> HttpResponse:
+    """Anyone: one published report (latest version, or an older one), from its frozen snapshot."""
+    report = selectors.report_for(period, version)
+    snap = report.snapshot
+    versions = list(
+        selectors.published().filter(period=report.period).order_by("-version").values(
+            "version", "published_at", "change_note"
+        )
+    )
+    sort = request.GET.get("sort", "requests")
+    if sort not in SORTABLE:
+        sort = "requests"
+    descending = request.GET.get("dir", "desc" if sort not in {"country", "type"} else "asc") == "desc"
+    rows = sorted(snap["rows"], key=SORTABLE[sort], reverse=descending)
+    headers = [
+        (key, label, key == sort, "asc" if (key == sort and descending) else "desc")
+        for key, label in (
+            ("country", "Country"),
+            ("type", "Request type"),
+            ("requests", "Requests"),
+            ("accounts", "Accounts specified"),
+            ("pct", "% with some data produced"),
+            ("accounts_with_data", "Accounts with data produced"),
+        )
+    ]
+    return render(
+        request,
+        "transparency/report.html",
+        {
+            "report": report,
+            "snap": snap,
+            "charts": charts.report_charts(snap, selectors.history()),
+            "rows": rows,
+            "headers": headers,
+            "sort": sort,
+            "descending": descending,
+            "versions": versions,
+            "latest": versions[0]["version"] if versions else report.version,
+            "outcomes": [(OUTCOME_LABELS[o], snap["totals"][o]) for o in OUTCOMES],
+        },
+    )
+
+
+@require_GET
+def country_page(request: HttpRequest, code: str) -> HttpResponse:
+    """Anyone: one country's figures across every published period (latest versions)."""
+    code = code.upper()
+    if not is_country(code):
+        raise Http404("No such country")
+    reports = selectors.latest_per_period(
+        list(selectors.published().order_by("-period", "-version").defer(*selectors.HEAVY))
+    )
+    reports.sort(key=lambda r: periods.sort_key(r.period))
+    history = []
+    for r in reports:
+        entry = next((c for c in r.snapshot["countries"] if c["country"] == code), None)
+        rows = [row for row in r.snapshot["rows"] if row["country"] == code]
+        history.append({"report": r, "entry": entry, "rows": rows})
+    chart = charts.vertical_bars(
+        [(h["report"].period, h["entry"]["requests"] if h["entry"] else 0) for h in history],
+        f"Requests from {country_name(code)} per period",
+    )
+    return render(
+        request,
+        "transparency/country.html",
+        {"code": code, "name": country_name(code), "history": list(reversed(history)), "chart": chart},
+    )
+
+
+@require_GET
+def methodology(request: HttpRequest) -> HttpResponse:
+    """Anyone: how the numbers are defined and computed."""
+    return render(request, "transparency/methodology.html", {})
+
+
+@require_GET
+def public_key(request: HttpRequest) -> HttpResponse:
+    """Anyone: the Ed25519 public key that verifies published reports (PEM)."""
+    return HttpResponse(signing.public_key_pem(), content_type="text/plain; charset=utf-8")
+
+
+def _download(report: Report, body: str | bytes, ext: str, content_type: str, name: str = "report") -> HttpResponse:
+    response = HttpResponse(body, content_type=content_type)
+    filename = f"transparency-{report.period}-v{report.version}-{name}.{ext}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_GET
+def download_json(request: HttpRequest, period: str, version: int) -> HttpResponse:
+    """Anyone: the signed JSON of a published report version."""
+    report = selectors.report_for(period, version)
+    body = json.dumps(services.signed_document(report), ensure_ascii=False, indent=1)
+    return _download(report, body, "json", "application/json")
+
+
+@require_GET
+def download_csv(request: HttpRequest, period: str, version: int) -> HttpResponse:
+    """Anyone: the country x request type table of a published report version."""
+    report = selectors.report_for(period, version)
+    return _download(report, downloads.report_csv(report.snapshot), "csv", "text/csv; charset=utf-8")
+
+
+@require_GET
+def download_dsa(request: HttpRequest, period: str, version: int) -> HttpResponse:
+    """Anyone: the EU DSA Art. 10 export of a published report version."""
+    report = selectors.report_for(period, version)
+    return _download(report, dsa.dsa_csv(report.snapshot), "csv", "text/csv; charset=utf-8", "dsa-art10")
+
+
+@require_GET
+def download_pdf(request: HttpRequest, period: str, version: int) -> HttpResponse:
+    """Anyone: the PDF of a published report version (rendered once, then kept)."""
+    report = selectors.report_for(period, version, with_heavy=True)
+    return _download(report, services.report_render_pdf(report=report), "pdf", "application/pdf")
+
+
+# ------------------------------------------------------------------ supervisors
+
+
+def _supervisor_or_404(request: HttpRequest) -> None:
+    # 404, not 403: the review pages do not advertise themselves.
+    if not is_supervisor(request.user):
+        raise Http404("Not found")
+
+
+@require_http_methods(["GET", "POST"])
+def manage(request: HttpRequest) -> HttpResponse:
+    """Legal supervisors only: build a draft for a period and see every report version."""
+    _supervisor_or_404(request)
+    if request.method == "POST":
+        try:
+            report = services.report_build(
+                period=request.POST.get("period", ""),
+                actor=request.user,
+                change_note=request.POST.get("change_note", ""),
+                background=True,
+            )
+        except (periods.PeriodError, services.ReportError) as exc:
+            messages.error(request, str(exc))
+            return redirect("transparency:manage")
+        messages.success(request, f"Building the draft for {report.period}; this page shows its progress.")
+        return redirect("transparency:draft", pk=report.pk)
+    reports = Report.objects.defer(*selectors.HEAVY).order_by("-created_at")[:50]
+    return render(request, "transparency/manage.html", {"reports": reports})
+
+
+@require_GET
+def draft(request: HttpRequest, pk: int) -> HttpResponse:
+    """Legal supervisors only: review a draft (progress while it builds, then its numbers)."""
+    _supervisor_or_404(request)
+    report = get_object_or_404(Report.objects.defer(*selectors.HEAVY), pk=pk)
+    snap = report.snapshot
+    ctx = {"report": report, "snap": snap}
+    if snap:
+        ctx["charts"] = charts.report_charts(snap, selectors.history())
+        ctx["outcomes"] = [(OUTCOME_LABELS[o], snap["totals"][o]) for o in OUTCOMES]
+        ctx["has_published"] = selectors.published().filter(period=report.period).exists()
+    return render(request, "transparency/draft.html", ctx)
+
+
+@require_POST
+def publish(request: HttpRequest, pk: int) -> HttpResponse:
+    """Legal supervisors only: publish a reviewed draft (a correction needs a change note)."""
+    _supervisor_or_404(request)
+    report = get_object_or_404(Report, pk=pk)
+    try:
+        services.report_publish(report=report, actor=request.user, change_note=request.POST.get("change_note"))
+    except services.ReportError as exc:
+        messages.error(request, str(exc))
+        return redirect("transparency:draft", pk=pk)
+    messages.success(request, f"Published {report.period} version {report.version}.")
+    return redirect(reverse("transparency:report_version", args=[report.period, report.version]))
