@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('requests_app', '0005_remove_legalrequest_lr_queue_open_and_more'),
+        ('requests_app', '0002_chain_head'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
