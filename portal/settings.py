@@ -294,10 +294,14 @@ RECORD_SOURCE = env_str("RECORD_SOURCE", "requests_app.production.records.DemoRe
 USER_NOTIFIER = env_str("USER_NOTIFIER", "requests_app.production.notifier.DemoUserNotifier")
 HOLD_REMINDER_DAYS = env_int("HOLD_REMINDER_DAYS", 7)  # remind the agency this many days before a hold ends
 PRODUCTION_TMP_DIR = env_str("PRODUCTION_TMP_DIR")  # encrypted packages are built here (default: the system temp dir)
+PRODUCTION_RETRY_SECONDS = env_int("PRODUCTION_RETRY_SECONDS", 30)  # first retry of a failed build; doubles each time
 CELERY_BEAT_SCHEDULE.update(
     {
         "production-purge-expired": {"task": "requests_app.production.tasks.purge_expired_productions", "schedule": crontab(minute=7)},
         "production-release-holds": {"task": "requests_app.production.tasks.release_expired_holds", "schedule": crontab(hour=2, minute=17)},
         "production-send-notices": {"task": "requests_app.production.tasks.send_due_notices", "schedule": crontab(minute=37)},
     }
+)
+CELERY_BEAT_SCHEDULE.update(
+    {"intake-purge-idempotency": {"task": "requests_app.intake.tasks.purge_idempotency_records", "schedule": crontab(minute=17)}}
 )

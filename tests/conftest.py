@@ -112,10 +112,19 @@ def real_worker(transactional_db):
     if app._pool is not None:
         app.pool.force_close_all()
     app._pool = None
+    # Producer pools (per app and kombu's global ones) still hold the closed connection pool.
+    app.amqp._producer_pool = None
+    from kombu import pools
+
+    pools.reset()
+    # The result backend is cached per thread from the eager (no backend) configuration.
+    app._local.__dict__.pop("backend", None)
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
         yield app
     app.conf.update(saved)
     app._pool = None
+    app.amqp._producer_pool = None
+    app._local.__dict__.pop("backend", None)
 
 
 # --- headless Chromium (Debian's package; no browser download) ---------------------

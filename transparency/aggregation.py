@@ -12,7 +12,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum, Value, Window
+from django.db import connection
+from django.db.models import Aggregate, Count, F, FloatField, Q, QuerySet, Sum, Value, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 from django_countries import countries
@@ -126,8 +127,16 @@ def _days(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds / 86400, 1)
 
 
+class Median(Aggregate):
+    """PostgreSQL's exact median (average of the two middle values, like `medians` below)."""
+
+    function = "percentile_cont"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+
 def medians(qs: QuerySet, field: str, group: str | None = None) -> dict[str | None, float]:
-    """Median of `field` per `group` (or overall under key None), computed with window functions.
+    """Median of `field` per `group` (or overall under key None), portable: window functions.
 
     Each group's rows are numbered in order; only the one or two middle rows come back.
     """
@@ -143,28 +152,99 @@ def medians(qs: QuerySet, field: str, group: str | None = None) -> dict[str | No
     return {k: sum(v) / len(v) for k, v in values.items()}
 
 
+# name -> (field, filter): the medians the report needs, per country and overall.
+_MEDIANS = {
+    "decision": ("seconds_to_decision", None),
+    "produce": ("seconds_to_produce", None),
+    "dsa_ack": ("seconds_to_ack", Q(request_type="dsa_art10")),
+    "dsa_effect": ("seconds_to_produce", Q(request_type="dsa_art10")),
+}
+
+
+def all_medians(counted: QuerySet) -> tuple[dict[str, dict[str, float]], dict[str, float | None]]:
+    """({median name: {country: seconds}}, {median name: overall seconds}).
+
+    PostgreSQL: two GROUP BY queries with percentile_cont. Elsewhere (SQLite): the portable
+    window-function query per median. Both give the average of the two middle values.
+    """
+    by_country: dict[str, dict[str, float]] = {}
+    overall: dict[str, float | None] = {}
+    if connection.vendor == "postgresql":
+        aggs = {name: Median(field, filter=flt) for name, (field, flt) in _MEDIANS.items()}
+        rows = list(counted.values("country").annotate(**aggs).order_by())
+        for name in _MEDIANS:
+            by_country[name] = {r["country"]: r[name] for r in rows if r[name] is not None}
+        total = counted.aggregate(**{k: v for k, v in aggs.items() if not k.startswith("dsa")})
+        overall = {k: total.get(k) for k in _MEDIANS}
+        return by_country, overall
+    for name, (field, flt) in _MEDIANS.items():
+        qs = counted.filter(flt) if flt is not None else counted
+        by_country[name] = {k: v for k, v in medians(qs, field, "country").items() if k is not None}
+        overall[name] = None if name.startswith("dsa") else medians(qs, field).get(None)
+    return by_country, overall
+
+
+REASONS = tuple(LegalRequest.RejectionReason.values)
+
+
+def _row_measures() -> dict[str, Any]:
+    """Every measure of one country x type cell, plus what the apart-reported blocks need."""
+    Oc = LegalRequest.Outcome
+    rejected = Q(produced_any=False, outcome=Oc.REJECTED)
+    extra: dict[str, Any] = {
+        "_em_accounts": Coalesce(Sum("accounts", filter=Q(emergency=True)), Value(0)),
+        "_em_with_data": Count("pk", filter=Q(emergency=True, produced_any=True)),
+        "_rej_": Count("pk", filter=rejected & ~Q(rejection_reason__in=REASONS)),
+    }
+    for code in REASONS:
+        extra[f"_rej_{code}"] = Count("pk", filter=rejected & Q(rejection_reason=code))
+    # Extras first: once "accounts" or "emergency" is an annotation, the name no longer means the column.
+    return {**extra, **_measures()}
+
+
 def build_snapshot(period: Period, *, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
-    """All the numbers of one period's report, as a JSON-ready dict (schema in docs/report-schema.md)."""
+    """All the numbers of one period's report, as a JSON-ready dict (schema in docs/report-schema.md).
+
+    Queries: one GROUP BY country x type over every request of the period (all measures, including
+    the national-security cells, which are banded below and never leave this function exactly),
+    then the medians (2 queries on PostgreSQL), then nothing else.
+    """
     step = progress or (lambda pct: None)
     base = RequestFacts.objects.filter(received_at__gte=period.start, received_at__lt=period.end)
-    exact = base.filter(national_security=False)
+    counted = base.filter(national_security=False, preservation=False)
 
-    # 1. country x request type: every exact measure.
+    # 1. country x request type: every measure, in one scan.
     rows = []
-    for r in exact.values("country", "request_type").annotate(**_measures()).order_by("country", "request_type"):
+    ns_counts: dict[str, dict[str, int]] = defaultdict(lambda: {"requests": 0, "accounts": 0})
+    emergency = {"requests": 0, "accounts": 0, "with_data": 0}
+    reasons: dict[str, int] = defaultdict(int)
+    grouped = base.values("country", "request_type").annotate(**_row_measures()).order_by("country", "request_type")
+    for r in grouped:
         r = dict(r)
+        if r["request_type"] in rules.NATIONAL_SECURITY_TYPES:
+            # National security: bands only, never an exact number anywhere.
+            ns_counts[r["request_type"]]["requests"] += r["requests"]
+            ns_counts[r["request_type"]]["accounts"] += r["accounts"]
+            continue
         r["preservation"] = r["request_type"] in rules.PRESERVATION_TYPES
+        extra = {k: r.pop(k) for k in list(r) if k.startswith("_")}
+        if not r["preservation"]:
+            emergency["requests"] += r["emergency"]
+            emergency["accounts"] += extra["_em_accounts"]
+            emergency["with_data"] += extra["_em_with_data"]
+            for k, n in extra.items():
+                if k.startswith("_rej_") and n:
+                    reasons[k[len("_rej_"):]] += n
         _finish(r)
         if r["preservation"]:
             r["pct_with_data"] = None
         rows.append(r)
-    step(30)
+    step(40)
 
     totals = _zero()
     preservation = {"requests": 0, "accounts": 0}
     by_country: dict[str, dict[str, Any]] = {}
     by_type: dict[str, dict[str, Any]] = {}
-    emergency = {"requests": 0, "accounts": 0, "with_data": 0}
     for r in rows:
         c = by_country.setdefault(
             r["country"], {**_zero(), "preservation_requests": 0, "preservation_accounts": 0}
@@ -182,54 +262,25 @@ def build_snapshot(period: Period, *, progress: Callable[[int], None] | None = N
         for m in EXACT_MEASURES:
             totals[m] += r[m]
             c[m] += r[m]
-    counted = exact.filter(preservation=False)
     # Emergency requests are reported apart too (and stay in the totals, as they are answered requests).
-    em = counted.filter(emergency=True).aggregate(
-        requests=Count("pk"),
-        accounts=Coalesce(Sum("accounts"), Value(0)),
-        with_data=Count("pk", filter=Q(produced_any=True)),
-    )
-    emergency.update(em)
     emergency["pct_with_data"] = percent(emergency["with_data"], emergency["requests"])
-    step(45)
-
-    # 2. rejected, by reason.
-    reasons = list(
-        counted.filter(outcome=LegalRequest.Outcome.REJECTED, produced_any=False)
-        .values("rejection_reason")
-        .annotate(requests=Count("pk"))
-        .order_by("-requests", "rejection_reason")
-    )
     reason_labels = dict(LegalRequest.RejectionReason.choices)
-    step(55)
-
-    # 3. national security: bands only, never an exact number anywhere.
-    ns_counts = {
-        r["request_type"]: r
-        for r in base.filter(national_security=True)
-        .values("request_type")
-        .annotate(requests=Count("pk"), accounts=Coalesce(Sum("accounts"), Value(0)))
-    }
     national_security = [
         {
             "request_type": code,
             "label": type_label(code),
-            "requests": band(ns_counts.get(code, {}).get("requests", 0)),
-            "accounts": band(ns_counts.get(code, {}).get("accounts", 0)),
+            "requests": band(ns_counts[code]["requests"]),
+            "accounts": band(ns_counts[code]["accounts"]),
         }
         for code in sorted(rules.NATIONAL_SECURITY_TYPES)
     ]
-    step(65)
 
-    # 4. medians: received -> decision, received -> production; overall and per country.
-    overall_decision = medians(counted, "seconds_to_decision").get(None)
-    overall_produce = medians(counted, "seconds_to_produce").get(None)
-    country_decision = medians(counted, "seconds_to_decision", "country")
-    country_produce = medians(counted, "seconds_to_produce", "country")
-    step(80)
+    # 2. medians: received -> decision, received -> production; overall and per country; DSA.
+    med_country, med_overall = all_medians(counted)
+    step(85)
     totals["pct_with_data"] = percent(totals["with_data"], totals["requests"])
-    totals["median_days_to_respond"] = _days(overall_decision)
-    totals["median_days_to_produce"] = _days(overall_produce)
+    totals["median_days_to_respond"] = _days(med_overall["decision"])
+    totals["median_days_to_produce"] = _days(med_overall["produce"])
 
     countries_out = []
     for code, c in sorted(by_country.items(), key=lambda kv: (-kv[1]["requests"], kv[0])):
@@ -237,8 +288,8 @@ def build_snapshot(period: Period, *, progress: Callable[[int], None] | None = N
         c.update(
             country=code,
             name=country_name(code),
-            median_days_to_respond=_days(country_decision.get(code)),
-            median_days_to_produce=_days(country_produce.get(code)),
+            median_days_to_respond=_days(med_country["decision"].get(code)),
+            median_days_to_produce=_days(med_country["produce"].get(code)),
         )
         countries_out.append(c)
     types_out = []
@@ -249,21 +300,24 @@ def build_snapshot(period: Period, *, progress: Callable[[int], None] | None = N
             t["pct_with_data"] = None
         types_out.append(t)
 
-    # 5. EU DSA Art. 10 orders to provide information, per Member State.
-    dsa_qs = exact.filter(request_type="dsa_art10", country__in=EU_MEMBER_STATES)
-    dsa_counts = dict(dsa_qs.values("country").annotate(n=Count("pk")).values_list("country", "n"))
-    ack = medians(dsa_qs, "seconds_to_ack", "country")
-    effect = medians(dsa_qs, "seconds_to_produce", "country")
+    # 3. EU DSA Art. 10 orders to provide information, per Member State (from the cells above).
+    dsa_counts = {r["country"]: r["requests"] for r in rows if r["request_type"] == "dsa_art10"}
+
+    def hours(name: str, ms: str) -> float | None:
+        v = med_country[name].get(ms)
+        return None if v is None else round(v / 3600, 1)
+
     dsa = [
         {
             "member_state": ms,
             "orders": dsa_counts.get(ms, 0),
-            "median_hours_to_acknowledge": None if ack.get(ms) is None else round(ack[ms] / 3600, 1),
-            "median_hours_to_give_effect": None if effect.get(ms) is None else round(effect[ms] / 3600, 1),
+            "median_hours_to_acknowledge": hours("dsa_ack", ms),
+            "median_hours_to_give_effect": hours("dsa_effect", ms),
         }
         for ms in EU_MEMBER_STATES
     ]
     step(95)
+    reasons_out = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
 
     return {
         "schema_version": SCHEMA_VERSION,
@@ -282,12 +336,8 @@ def build_snapshot(period: Period, *, progress: Callable[[int], None] | None = N
         "preservation": preservation,
         "emergency": emergency,
         "rejected_by_reason": [
-            {
-                "reason": r["rejection_reason"] or "unspecified",
-                "label": reason_labels.get(r["rejection_reason"], "Unspecified"),
-                "requests": r["requests"],
-            }
-            for r in reasons
+            {"reason": code or "unspecified", "label": reason_labels.get(code, "Unspecified"), "requests": n}
+            for code, n in reasons_out
         ],
         "national_security": national_security,
         "countries": countries_out,

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from requests_app.permissions import is_supervisor
+from requests_app.permissions import is_supervisor, session_mfa_verified
 from transparency import charts, downloads, dsa, periods, selectors, services, signing
 from transparency.aggregation import OUTCOME_LABELS, OUTCOMES, country_name, is_country
 from transparency.models import Report
@@ -168,8 +168,9 @@ def download_pdf(request: HttpRequest, period: str, version: int) -> HttpRespons
 
 
 def _supervisor_or_404(request: HttpRequest) -> None:
-    # 404, not 403: the review pages do not advertise themselves.
-    if not is_supervisor(request.user):
+    # 404, not 403: the review pages do not advertise themselves. /transparency/ is exempt from the
+    # middleware's forced 2FA enrolment (it is public), so the second factor is checked here.
+    if not (is_supervisor(request.user) and session_mfa_verified(request)):
         raise Http404("Not found")
 
 

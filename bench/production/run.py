@@ -70,7 +70,9 @@ def main() -> None:
         date_from=date(2019, 1, 1),
         date_to=None,  # up to today: the account's whole history
     )
-    lr = request_submit(actor=officer.user, data=data, documents=[DocumentInput("w.pdf", minimal_pdf())], acknowledge_warnings=True)
+    lr = request_submit(
+        actor=officer.user, data=data, documents=[DocumentInput("w.pdf", minimal_pdf())], acknowledge_warnings=True
+    )
     request_transition(request=lr, to=Status.IN_REVIEW, actor=reviewer.user)
     for category in data.data_categories:
         Decision.objects.create(request=lr, category=category, verdict="approved", decided_by=reviewer.user)

@@ -31,7 +31,28 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 RUNS = int(os.environ.get("BENCH_RUNS", "30"))
 
-COUNTRIES = ["US", "GB", "DE", "FR", "BR", "IN", "ES", "IT", "NL", "PL", "CA", "AU", "MX", "AR", "TR", "JP", "KR", "SE", "BE", "AT"]
+COUNTRIES = [
+    "US",
+    "GB",
+    "DE",
+    "FR",
+    "BR",
+    "IN",
+    "ES",
+    "IT",
+    "NL",
+    "PL",
+    "CA",
+    "AU",
+    "MX",
+    "AR",
+    "TR",
+    "JP",
+    "KR",
+    "SE",
+    "BE",
+    "AT",
+]
 TYPES = ["search_warrant", "subpoena", "court_order_2703d", "preservation", "epoc"]
 # Status by (id * 7919) % 100: 90 % of the history is closed; 10 % is open work.
 # About 1 % of requests are emergencies (id % 97 == 0, independent of the status);
@@ -184,7 +205,8 @@ def explain(params: dict) -> str:
 
     base = LegalRequest.objects.all() if params.get("status") else LegalRequest.objects.open()
     qs = (
-        QueueFilter(params or None, queryset=base, request=RequestFactory().get("/")).qs.select_related("agency", "assignee__officer")
+        QueueFilter(params or None, queryset=base, request=RequestFactory().get("/"))
+        .qs.select_related("agency", "assignee__officer")
         .annotate(target_count=_target_count())
         .queue_order()[:51]
     )

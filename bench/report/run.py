@@ -254,7 +254,7 @@ def bench_import(rows: int) -> None:
             produced = "subscriber_info" if i % 2 else ""
             w.writerow([f"bench-imp-{i}", f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}T10:00:00Z", COUNTRIES[i % 20],
                         f"Import agency {i % 50}", TYPES[i % 52], "false", f"imp_user_{i};+4915112345{i % 1000:03d}",
-                        "", "subscriber_info", produced, "closed", "", "", f"2024-{1 + i % 12:02d}-28", "", "false"])
+                        "", "subscriber_info", produced, "closed", "", "", f"2024-{1 + i % 12:02d}-28T23:00:00Z", "", "false"])
     t0 = time.perf_counter()
     result = import_file(path, batch_size=5000)
     dt = time.perf_counter() - t0

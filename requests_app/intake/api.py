@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics, permissions, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -106,6 +108,9 @@ class RequestDryRun(OfficerAPIView):
         )
 
 
+IN_PROGRESS_TIMEOUT = timedelta(minutes=5)
+
+
 def _fingerprint(request) -> str:
     """SHA-256 over the body fields and uploaded files, order-independent."""
     h = hashlib.sha256()
@@ -172,22 +177,26 @@ class RequestListCreate(generics.ListAPIView, OfficerAPIView):
         record = None
         if key:
             fingerprint = _fingerprint(request)
+            # A record left "in progress" by a crashed worker does not block the key for ever.
+            IdempotencyRecord.objects.filter(
+                user=request.user, key=key, response_status__isnull=True, created_at__lt=timezone.now() - IN_PROGRESS_TIMEOUT
+            ).delete()
             try:
                 with transaction.atomic():
                     record = IdempotencyRecord.objects.create(user=request.user, key=key, fingerprint=fingerprint)
             except IntegrityError:
                 first = IdempotencyRecord.objects.get(user=request.user, key=key)
-                if first.fingerprint != fingerprint:
-                    return _refused(
-                        "This Idempotency-Key was already used for a different request body.",
-                        "idempotency_key_reused",
-                        http=status.HTTP_422_UNPROCESSABLE_ENTITY,
-                    )
                 if first.response_status is None:
                     return _refused(
                         "A request with this Idempotency-Key is still being processed; retry in a moment.",
                         "idempotency_in_progress",
                         http=status.HTTP_409_CONFLICT,
+                    )
+                if first.fingerprint != fingerprint:
+                    return _refused(
+                        "This Idempotency-Key was already used for a different request body.",
+                        "idempotency_key_reused",
+                        http=status.HTTP_422_UNPROCESSABLE_ENTITY,
                     )
                 response = Response(first.response_body, status=first.response_status)
                 response["Idempotent-Replayed"] = "true"

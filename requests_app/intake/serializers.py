@@ -18,6 +18,8 @@ from requests_app.lifecycle import Status
 from requests_app.models import Document, LegalRequest, Message, RequestEvent, Target
 from requests_app.services import SubmissionData
 
+COUNTRY_CODES = frozenset(code for code, _name in countries)
+
 
 def read_upload(upload, kind: str = Document.Kind.LEGAL_PROCESS) -> DocumentInput:
     """Read one uploaded file and check it; raises DocumentError."""
@@ -73,7 +75,8 @@ class DraftSerializer(serializers.Serializer):
 
     request_type = serializers.ChoiceField(choices=rules.choices(rules.REQUEST_TYPES))
     legal_framework = serializers.ChoiceField(choices=rules.choices(rules.FRAMEWORKS))
-    country = serializers.ChoiceField(choices=list(countries), help_text="ISO 3166-1 alpha-2 code of the law that applies.")
+    # A CharField checked against a set: a ChoiceField of ~250 countries is deep-copied on every request.
+    country = serializers.CharField(min_length=2, max_length=2, help_text="ISO 3166-1 alpha-2 code of the law that applies.")
     issuing_authority = serializers.CharField(max_length=200)
     authority_kind = serializers.ChoiceField(choices=rules.choices(rules.AUTHORITY_KINDS))
     legal_basis = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
@@ -91,6 +94,12 @@ class DraftSerializer(serializers.Serializer):
     has_document = serializers.BooleanField(
         required=False, default=False, help_text="Dry run only: whether you will attach the legal process."
     )
+
+    def validate_country(self, value: str) -> str:
+        code = value.upper()
+        if code not in COUNTRY_CODES:
+            raise serializers.ValidationError(f"“{value}” is not an ISO 3166-1 country code.", code="invalid_choice")
+        return code
 
     def submission_data(self) -> SubmissionData:
         v = self.validated_data

@@ -200,7 +200,7 @@ def officer_verify(*, officer: Officer, actor, ip: str | None = None) -> Officer
     """Activate a pending or suspended officer. The agency must be verified too for them to act."""
     _require_supervisor(actor)
     with transaction.atomic():
-        locked = Officer.objects.select_for_update().select_related("agency").get(pk=officer.pk)
+        locked = Officer.objects.select_for_update(of=("self",)).select_related("agency").get(pk=officer.pk)
         if locked.role != Officer.Role.OFFICER:
             raise PermissionDenied("Staff accounts are managed by administrators.")
         _officer_set_status(officer=locked, actor=actor, status=Officer.Status.ACTIVE, reason="verified", ip=ip)
@@ -214,7 +214,7 @@ def officer_suspend(*, officer: Officer, actor, reason: str, ip: str | None = No
     if not reason.strip():
         raise PermissionDenied("Give a reason for suspending the officer.")
     with transaction.atomic():
-        locked = Officer.objects.select_for_update().select_related("agency").get(pk=officer.pk)
+        locked = Officer.objects.select_for_update(of=("self",)).select_related("agency").get(pk=officer.pk)
         if locked.role != Officer.Role.OFFICER:
             raise PermissionDenied("Staff accounts are managed by administrators.")
         _officer_set_status(officer=locked, actor=actor, status=Officer.Status.SUSPENDED, reason=reason.strip(), ip=ip)
@@ -376,3 +376,11 @@ def document_open(*, document: Document, actor, ip: str | None = None) -> bytes:
             ip=ip,
         )
     return open_plaintext(document)
+
+
+def idempotency_purge(*, older_than: timedelta = timedelta(days=1)) -> int:
+    """Forget idempotency keys older than `older_than` (clients retry within minutes, not days)."""
+    from requests_app.intake.models import IdempotencyRecord
+
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - older_than).delete()
+    return deleted

@@ -9,3 +9,11 @@ from requests_app.intake import emails
 def send_acknowledgement(request_id: int) -> None:
     """E-mail the submitting officer the reference of their new request."""
     emails.send_acknowledgement(request_id=request_id)
+
+
+@shared_task(acks_late=True)
+def purge_idempotency_records() -> int:
+    """Delete idempotency records older than a day (beat, hourly; idempotent)."""
+    from requests_app.intake import services
+
+    return services.idempotency_purge()

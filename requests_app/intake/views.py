@@ -359,11 +359,20 @@ def agency_list(request: HttpRequest) -> HttpResponse:
         .select_related("user", "agency")
         .order_by("created_at")
     )
+    pending_agencies = [a for a in agencies if a.verification_status == Agency.Verification.PENDING]
+    # Suggest the registrants' e-mail domains; the supervisor decides which are official.
+    suggestions: dict[int, list[str]] = {}
+    for agency_id, email in Officer.objects.filter(agency__in=pending_agencies).values_list("agency_id", "user__email"):
+        domain = services.email_domain(email)
+        if domain not in suggestions.setdefault(agency_id, []):
+            suggestions[agency_id].append(domain)
+    for agency in pending_agencies:
+        agency.suggested_domains = agency.email_domains or suggestions.get(agency.pk, [])
     return render(
         request,
         "intake/staff_agencies.html",
         {
-            "pending_agencies": [a for a in agencies if a.verification_status == Agency.Verification.PENDING],
+            "pending_agencies": pending_agencies,
             "agencies": [a for a in agencies if a.verification_status != Agency.Verification.PENDING],
             "officers": pending_officers,
         },

@@ -26,7 +26,11 @@ def production_ready(*, request_id: int) -> None:
     production = lr.productions.filter(status="ready").first()
     if production is None or lr.submitted_by is None:
         return
-    _send("production-ready", [lr.submitted_by.email], {"lr": lr, "production": production, "site": getattr(settings, "SITE_URL", "")})
+    _send(
+        "production-ready",
+        [lr.submitted_by.email],
+        {"lr": lr, "production": production, "site": getattr(settings, "SITE_URL", "")},
+    )
 
 
 def hold_reminder(*, hold_id: int) -> None:

@@ -28,7 +28,9 @@ class Production(models.Model):
 
     request = models.ForeignKey(LegalRequest, on_delete=models.PROTECT, related_name="productions")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.BUILDING)
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     categories = models.JSONField(default=list)  # what this package may contain (approved, in effect, not E2EE)
     target_ids = models.JSONField(default=list)  # the found targets it covers
     # Progress while building: 0-100 and one line for humans.
@@ -53,7 +55,9 @@ class Production(models.Model):
         constraints = [
             # At most one live package per request: starting twice never builds two.
             models.UniqueConstraint(
-                fields=["request"], condition=Q(status__in=["building", "ready"]), name="production_one_live_per_request"
+                fields=["request"],
+                condition=Q(status__in=["building", "ready"]),
+                name="production_one_live_per_request",
             )
         ]
 
@@ -114,7 +118,9 @@ class PreservationHold(models.Model):
     starts_on = models.DateField()
     until = models.DateField()
     extended_at = models.DateTimeField(null=True, blank=True)
-    extended_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    extended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     extension_request = models.ForeignKey(
         LegalRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="extended_holds"
     )

@@ -37,7 +37,9 @@ class RecordSource(Protocol):
     def lookup(self, kind: str, value: str) -> AccountLookup:
         """Find the account named by a normalised target (kind: phone, username, user_id, invite)."""
 
-    def records(self, account_id: str, category: str, date_from: date | None, date_to: date | None) -> Iterator[dict[str, Any]]:
+    def records(
+        self, account_id: str, category: str, date_from: date | None, date_to: date | None
+    ) -> Iterator[dict[str, Any]]:
         """Yield the account's records of one producible category within the range, oldest first."""
 
 
@@ -47,7 +49,16 @@ CATEGORY_FIELDS: dict[str, list[str]] = {
     "ip_logs": ["timestamp", "ip", "port", "event", "device", "app_version"],
     "contacts": ["contact_id", "first_name", "last_name", "phone", "added_at"],
     "cloud_chat_content": ["message_id", "timestamp", "chat_id", "peer_id", "direction", "text", "media_id"],
-    "group_channel_content": ["record", "timestamp", "chat_id", "chat_title", "chat_kind", "role", "message_id", "text"],
+    "group_channel_content": [
+        "record",
+        "timestamp",
+        "chat_id",
+        "chat_title",
+        "chat_kind",
+        "role",
+        "message_id",
+        "text",
+    ],
     "media": ["media_id", "timestamp", "chat_id", "kind", "mime_type", "size_bytes", "sha256"],
 }
 
@@ -90,7 +101,7 @@ def _mix(*parts: int) -> int:
 
 
 def _iso(dt: datetime) -> str:
-    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
 @dataclass(frozen=True)
@@ -131,7 +142,9 @@ class DemoRecordSource:
             account_id += f"m{int(volume.group(1))}"
         return AccountLookup(found=True, account_id=account_id, e2ee_only="secret" in low)
 
-    def records(self, account_id: str, category: str, date_from: date | None, date_to: date | None) -> Iterator[dict[str, Any]]:
+    def records(
+        self, account_id: str, category: str, date_from: date | None, date_to: date | None
+    ) -> Iterator[dict[str, Any]]:
         check_producible(category)
         account = _Account.parse(account_id)
         generator = getattr(self, f"_{category}")

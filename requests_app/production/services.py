@@ -116,7 +116,9 @@ def production_start(*, request: LegalRequest, actor, ip: str | None = None) -> 
         raise PermissionDenied("Only the legal team can start a production.")
     with transaction.atomic():
         locked = LegalRequest.objects.select_for_update().select_related("agency").get(pk=request.pk)
-        live = Production.objects.filter(request=locked, status__in=[Production.Status.BUILDING, Production.Status.READY])
+        live = Production.objects.filter(
+            request=locked, status__in=[Production.Status.BUILDING, Production.Status.READY]
+        )
         existing = live.first()
         if existing is not None:
             if existing.status == Production.Status.BUILDING:
@@ -131,9 +133,7 @@ def production_start(*, request: LegalRequest, actor, ip: str | None = None) -> 
             )
         categories = producible_categories(locked)
         if not categories:
-            raise ProductionError(
-                "No approved data category is in effect yet (a second approval may still be needed)."
-            )
+            raise ProductionError("No approved data category is in effect yet (a second approval may still be needed).")
         targets = targets_look_up(request=locked)
         if not targets:
             request_transition(
@@ -183,7 +183,9 @@ def _set_progress(production_id: int, percent: int, note: str) -> None:
     )
 
 
-def production_build(*, production_id: int, source: RecordSource | None = None, now: datetime | None = None) -> Production:
+def production_build(
+    *, production_id: int, source: RecordSource | None = None, now: datetime | None = None
+) -> Production:
     """Build the package of a production that is building; a no-op for any other state.
 
     Records stream from the record source into a zip that streams through
@@ -228,7 +230,9 @@ def production_build(*, production_id: int, source: RecordSource | None = None, 
     result: dict[str, Any] = {}
 
     def closing(entries: list[Entry]) -> list[tuple[str, bytes]]:
-        manifest = _manifest(lr=lr, production=production, entries=entries, targets=target_rows, generated_at=generated_at)
+        manifest = _manifest(
+            lr=lr, production=production, entries=entries, targets=target_rows, generated_at=generated_at
+        )
         body = manifest_bytes(manifest)
         digest = hashlib.sha256(body).hexdigest()
         result.update(manifest=manifest, manifest_sha256=digest)
@@ -299,7 +303,9 @@ def _readme(lr: LegalRequest, digest: str) -> str:
     )
 
 
-def _production_finish(*, production_id: int, tmp, writer: PackageWriter, manifest, manifest_sha256: str, now) -> Production:
+def _production_finish(
+    *, production_id: int, tmp, writer: PackageWriter, manifest, manifest_sha256: str, now
+) -> Production:
     now = now or timezone.now()
     stored_name = None
     try:
@@ -404,7 +410,9 @@ def production_fail(*, production_id: int, error: str) -> Production:
 # ---------------------------------------------------------------------------------
 
 
-def production_download(*, production: Production, user, ip: str | None = None, now: datetime | None = None) -> Iterator[bytes]:
+def production_download(
+    *, production: Production, user, ip: str | None = None, now: datetime | None = None
+) -> Iterator[bytes]:
     """Record a download by an officer of the requesting agency; return the decrypted zip, piece by piece.
 
     Raises NotVisible (not their agency's package) or PackageGone (not ready, expired, purged).
@@ -447,7 +455,9 @@ def production_purge_expired(*, now: datetime | None = None) -> int:
     """Delete the files of packages whose link expired; record it; close delivered requests. Idempotent."""
     now = now or timezone.now()
     purged = 0
-    for pk in Production.objects.filter(status=Production.Status.READY, expires_at__lte=now).values_list("pk", flat=True):
+    for pk in Production.objects.filter(status=Production.Status.READY, expires_at__lte=now).values_list(
+        "pk", flat=True
+    ):
         with transaction.atomic():
             locked = Production.objects.select_for_update().select_related("request__agency").get(pk=pk)
             if locked.status != Production.Status.READY or not locked.expires_at or locked.expires_at > now:
@@ -634,7 +644,10 @@ def holds_release_expired(*, now: datetime | None = None) -> dict[str, int]:
     remind_days = int(getattr(settings, "HOLD_REMINDER_DAYS", 7))
     reminded = released = 0
     due_reminders = PreservationHold.objects.filter(
-        released_at__isnull=True, reminded_at__isnull=True, until__gte=today, until__lte=today + timedelta(days=remind_days)
+        released_at__isnull=True,
+        reminded_at__isnull=True,
+        until__gte=today,
+        until__lte=today + timedelta(days=remind_days),
     ).values_list("pk", flat=True)
     for pk in due_reminders:
         with transaction.atomic():
@@ -699,7 +712,9 @@ def notices_create_for_request(*, request_id: int, now: datetime | None = None) 
             return []
         status, send_after = _notice_plan(lr, today)
         for target in Target.objects.filter(request=lr, lookup=Target.Lookup.FOUND, notice__isnull=True):
-            notice = UserNotice.objects.create(request=lr, target=target, status=status, send_after=send_after, created_at=now)
+            notice = UserNotice.objects.create(
+                request=lr, target=target, status=status, send_after=send_after, created_at=now
+            )
             created.append(notice)
         if created:
             event_record(
@@ -773,7 +788,9 @@ def notices_send_due(*, now: datetime | None = None, request_id: int | None = No
     return sent
 
 
-def ndo_lift(*, request: LegalRequest, actor, reason: str = "", ip: str | None = None, now: datetime | None = None) -> LegalRequest:
+def ndo_lift(
+    *, request: LegalRequest, actor, reason: str = "", ip: str | None = None, now: datetime | None = None
+) -> LegalRequest:
     """A supervisor records that the request's nondisclosure order was lifted (or ended early)."""
     if not is_supervisor(actor):
         raise PermissionDenied("Only a supervisor can record that a nondisclosure order was lifted.")

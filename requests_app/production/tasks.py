@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.conf import settings
 
 from requests_app.production import services
 
@@ -19,10 +20,12 @@ def build_production(self, production_id: int) -> str:
     try:
         return services.production_build(production_id=production_id).status
     except Exception as exc:
-        if self.request.retries >= self.max_retries:
+        # Eager mode (development, no broker) has no worker to retry later: give up at once.
+        if self.request.retries >= self.max_retries or self.request.is_eager:
             logger.exception("production %s failed after %s attempts", production_id, self.request.retries + 1)
             return services.production_fail(production_id=production_id, error=f"{type(exc).__name__}: {exc}").status
-        raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc
+        delay = getattr(settings, "PRODUCTION_RETRY_SECONDS", 30) * 2**self.request.retries
+        raise self.retry(exc=exc, countdown=delay) from exc
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)

@@ -65,7 +65,9 @@ def production_start(request: HttpRequest, reference: str) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         if production is None:
-            messages.info(request, "No account was found for any target; the request was closed with nothing to produce.")
+            messages.info(
+                request, "No account was found for any target; the request was closed with nothing to produce."
+            )
         else:
             messages.success(request, "Production started.")
     return _back(request, lr)
@@ -110,11 +112,15 @@ def production_download(request: HttpRequest, pk: int) -> HttpResponse:
         return render(
             request,
             "production/refused.html",
-            {"message": "This download link has expired and the package was deleted. Ask the legal team if you still need it."},
+            {
+                "message": "This download link has expired and the package was deleted. Ask the legal team if you still need it."
+            },
             status=410,
         )
     response = StreamingHttpResponse(chunks, content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="{production.request.reference}-records-{production.pk}.zip"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="{production.request.reference}-records-{production.pk}.zip"'
+    )
     response["Content-Length"] = str(production.size)
     response["Cache-Control"] = "no-store"
     response["X-Content-SHA256"] = production.sha256
@@ -172,5 +178,7 @@ def notices_list(request: HttpRequest) -> HttpResponse:
     """Legal staff only: user notices still held back (by an order) and recently sent."""
     if not is_staff_member(request.user):
         return _forbidden(request, "Only the legal team can see the user notice queue.")
-    notices = UserNotice.objects.select_related("request__agency", "target").order_by("status", "send_after", "pk")[:500]
+    notices = UserNotice.objects.select_related("request__agency", "target").order_by("status", "send_after", "pk")[
+        :500
+    ]
     return render(request, "production/notices.html", {"notices": notices, "back": reverse("home")})

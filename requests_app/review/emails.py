@@ -40,9 +40,7 @@ def reminder(request_id: int) -> None:
 
 def supervisor_emails() -> list[str]:
     return sorted(
-        Officer.objects.filter(
-            role__in=[Officer.Role.SUPERVISOR, Officer.Role.ADMIN], status=Officer.Status.ACTIVE
-        )
+        Officer.objects.filter(role__in=[Officer.Role.SUPERVISOR, Officer.Role.ADMIN], status=Officer.Status.ACTIVE)
         .exclude(user__email="")
         .values_list("user__email", flat=True)
     )

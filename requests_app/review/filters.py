@@ -40,7 +40,9 @@ class StaffFilter(django_filters.ModelChoiceFilter):
 class QueueFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Reference, case number or account")
     status = django_filters.ChoiceFilter(choices=Status.choices, empty_label="Open (any)")
-    request_type = django_filters.ChoiceFilter(choices=rules.choices(rules.REQUEST_TYPES), label="Type", empty_label="Any")
+    request_type = django_filters.ChoiceFilter(
+        choices=rules.choices(rules.REQUEST_TYPES), label="Type", empty_label="Any"
+    )
     country = django_filters.ChoiceFilter(choices=list(countries), label="Country", empty_label="Any")
     agency = django_filters.ModelChoiceFilter(queryset=Agency.objects.order_by("name"), empty_label="Any")
     assignee = StaffFilter(queryset=staff_users(), null_label="Nobody", label="Assigned to", empty_label="Anyone")

@@ -20,7 +20,8 @@ class VerificationForm(forms.Form):
         help_text="Never a number given in the request itself.",
     )
     called_at = forms.DateTimeField(
-        label="When you called (UTC)", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        label="When you called (UTC)",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         initial=timezone.now,
     )
     result = forms.ChoiceField(choices=EmergencyVerification.Result.choices, widget=forms.RadioSelect)

@@ -39,7 +39,9 @@ def letter_context(*, request: LegalRequest, kind: str) -> dict:
     ]
     rejection_note = ""
     reject_event = (
-        RequestEvent.objects.filter(request=request, event_type="transition", to_status="rejected").order_by("-seq").first()
+        RequestEvent.objects.filter(request=request, event_type="transition", to_status="rejected")
+        .order_by("-seq")
+        .first()
     )
     if reject_event:
         rejection_note = (reject_event.payload or {}).get("note", "")

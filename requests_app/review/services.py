@@ -93,13 +93,20 @@ def request_assign(*, request: LegalRequest, assignee, actor, ip: str | None = N
         raise PermissionDenied("Requests can only be assigned to active members of the legal team.")
     with transaction.atomic():
         locked = _locked(request)
+        if not locked.is_open:
+            raise TransitionError(
+                f"This request is {locked.get_status_display().lower()}; there is nothing left to assign.",
+                code="final_state",
+            )
         previous = locked.assignee_id
         if previous == getattr(assignee, "pk", None):
             return _refresh(request)
         taking_own = assignee is not None and assignee.pk == actor.pk and previous is None
         releasing_own = assignee is None and previous == actor.pk
         if not (taking_own or releasing_own) and not is_supervisor(actor):
-            raise PermissionDenied("Only a supervisor can reassign a request someone else holds or give it to someone else.")
+            raise PermissionDenied(
+                "Only a supervisor can reassign a request someone else holds or give it to someone else."
+            )
         LegalRequest.objects.filter(pk=locked.pk).update(assignee=assignee, updated_at=timezone.now())
         event_record(
             event_type=EventType.ASSIGNED,
@@ -194,7 +201,9 @@ def review_resume(*, request: LegalRequest, actor, note: str = "", ip: str | Non
     )
 
 
-def review_reject(*, request: LegalRequest, actor, reason_code: str, note: str = "", ip: str | None = None) -> LegalRequest:
+def review_reject(
+    *, request: LegalRequest, actor, reason_code: str, note: str = "", ip: str | None = None
+) -> LegalRequest:
     """validated / in_review -> rejected, with a reason code and a note; a rejection letter follows."""
     _require_staff(actor)
     if reason_code not in dict(REJECTION_REASONS):
@@ -422,7 +431,9 @@ class VerificationInput:
     note: str = ""
 
 
-def emergency_verify(*, request: LegalRequest, actor, check: VerificationInput, ip: str | None = None) -> EmergencyVerification:
+def emergency_verify(
+    *, request: LegalRequest, actor, check: VerificationInput, ip: str | None = None
+) -> EmergencyVerification:
     """Record the out-of-band check of an emergency request.
 
     Confirmed: the request goes into review (targets looked up, taken by the

@@ -45,7 +45,9 @@ def staff_only(view):
         if not is_staff_member(request.user):
             raise Http404("No such page")
         if not session_mfa_verified(request):
-            return HttpResponseForbidden("Sign out and sign in again with your authenticator code to use the legal workspace.")
+            return HttpResponseForbidden(
+                "Sign out and sign in again with your authenticator code to use the legal workspace."
+            )
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -90,6 +92,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         rows, has_next = fetched[:PAGE_SIZE], len(fetched) > PAGE_SIZE
     params = request.GET.copy()
     params.pop("page", None)
+    # Comprehensions, not list(): list() asks ModelChoiceIterator for len(), which is a COUNT query.
+    fields = filterset.form.fields
     return render(
         request,
         "review/queue.html",
@@ -99,6 +103,8 @@ def queue(request: HttpRequest) -> HttpResponse:
             "page": page,
             "has_next": has_next,
             "querystring": params.urlencode(),
+            "country_choices": [c for c in fields["country"].choices],
+            "agency_choices": [c for c in fields["agency"].choices],
             "now": timezone.now(),
         },
     )
@@ -116,12 +122,12 @@ def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
     decisions = list(Decision.objects.filter(request=lr).select_related("decided_by__officer", "approved_by__officer"))
     by_category = {d.category: d for d in decisions}
     categories = [
-        {"info": rules.CATEGORIES[c], "decision": by_category.get(c)} for c in lr.data_categories if c in rules.CATEGORIES
+        {"info": rules.CATEGORIES[c], "decision": by_category.get(c)}
+        for c in lr.data_categories
+        if c in rules.CATEGORIES
     ]
     summary = svc.decisions_summary(lr, decisions)
-    events = list(
-        RequestEvent.objects.filter(request=lr).select_related("actor__officer").order_by("seq")
-    )
+    events = list(RequestEvent.objects.filter(request=lr).select_related("actor__officer").order_by("seq"))
     thread = list(Message.objects.filter(request=lr).select_related("author__officer"))
     me = request.user
     context = {
@@ -206,7 +212,9 @@ def assign(request: HttpRequest, reference: str) -> HttpResponse:
 def start(request: HttpRequest, reference: str) -> HttpResponse:
     """Staff: start the legal review of a validated request."""
     lr = _request_for_staff(request, reference)
-    return _run(request, lr, lambda: svc.review_start(request=lr, actor=request.user, ip=_ip(request)), "Review started.")
+    return _run(
+        request, lr, lambda: svc.review_start(request=lr, actor=request.user, ip=_ip(request)), "Review started."
+    )
 
 
 @require_POST
@@ -251,7 +259,10 @@ def resume(request: HttpRequest, reference: str) -> HttpResponse:
     form = forms.ResumeForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     return _run(
-        request, lr, lambda: svc.review_resume(request=lr, actor=request.user, note=note, ip=_ip(request)), "Review resumed."
+        request,
+        lr,
+        lambda: svc.review_resume(request=lr, actor=request.user, note=note, ip=_ip(request)),
+        "Review resumed.",
     )
 
 
@@ -321,7 +332,10 @@ def approve(request: HttpRequest, reference: str) -> HttpResponse:
     form = forms.ApproveForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     return _run(
-        request, lr, lambda: svc.review_approve(request=lr, actor=request.user, note=note, ip=_ip(request)), "Review concluded."
+        request,
+        lr,
+        lambda: svc.review_approve(request=lr, actor=request.user, note=note, ip=_ip(request)),
+        "Review concluded.",
     )
 
 
@@ -346,9 +360,7 @@ def message(request: HttpRequest, reference: str) -> HttpResponse:
     if not form.is_valid():
         return _form_errors(request, lr, form)
     body = form.cleaned_data["body"]
-    return _run(
-        request, lr, lambda: post(request=lr, author=request.user, body=body, ip=_ip(request)), "Message sent."
-    )
+    return _run(request, lr, lambda: post(request=lr, author=request.user, body=body, ip=_ip(request)), "Message sent.")
 
 
 @require_GET
@@ -373,4 +385,3 @@ def audit(request: HttpRequest, reference: str) -> HttpResponse:
     events = list(RequestEvent.objects.filter(request=lr).select_related("actor__officer").order_by("seq"))
     rows = [{"event": e, "intact": compute_hash(e.prev_hash, e) == e.hash} for e in events]
     return render(request, "review/audit.html", {"lr": lr, "rows": rows, "all_intact": all(r["intact"] for r in rows)})
-

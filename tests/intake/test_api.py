@@ -350,7 +350,40 @@ def test_schema_and_docs_are_served_locally(anon):
     docs = anon.get("/api/docs/").content.decode()
     assert "swagger-ui" in docs and "cdn" not in docs.lower()
     assert "/static/drf_spectacular_sidecar/" in docs
+    assert "<script>" not in docs and "<style>" not in docs  # nothing inline: the strict CSP allows none
+    script = anon.get("/api/docs/", {"script": ""})
+    assert script.status_code == 200 and "SwaggerUIBundle" in script.content.decode()
 
 
 def test_bench_endpoint_absent_by_default(api_a):
     assert api_a.post("/api/bench/bare/", {}).status_code == 404
+
+
+def test_list_query_count_does_not_grow_with_rows(api_a, officer_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import LegalRequestFactory
+
+    LegalRequestFactory(agency=officer_a.agency)
+    api_a.get("/api/v1/requests/")
+    with CaptureQueriesContext(connection) as one:
+        api_a.get("/api/v1/requests/")
+    for _ in range(10):
+        LegalRequestFactory(agency=officer_a.agency)
+    with CaptureQueriesContext(connection) as eleven:
+        assert api_a.get("/api/v1/requests/").json()["count"] == 11
+    assert len(eleven) == len(one)
+
+
+def test_key_in_progress_gets_409_until_it_goes_stale(api_a, officer_a):
+    from datetime import timedelta
+
+    from requests_app.intake.models import IdempotencyRecord
+
+    record = IdempotencyRecord.objects.create(user=officer_a.user, key="busy", fingerprint="x")
+    response = api_a.post("/api/v1/requests/", multipart_body(), headers={"Idempotency-Key": "busy"}, multipart=True)
+    assert response.status_code == 409 and response.json()["code"] == "idempotency_in_progress"
+    IdempotencyRecord.objects.filter(pk=record.pk).update(created_at=timezone.now() - timedelta(minutes=10))
+    response = api_a.post("/api/v1/requests/", multipart_body(), headers={"Idempotency-Key": "busy"}, multipart=True)
+    assert response.status_code == 201

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from requests_app.lifecycle import Status
-from requests_app.models import Document, EventType, LegalRequest, RequestEvent, Target
+from requests_app.models import Document, EventType, LegalRequest, Target
 from tests.factories import LegalRequestFactory, TargetFactory
 from tests.intake.helpers import form_data, pdf_upload
 

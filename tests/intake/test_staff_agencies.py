@@ -24,6 +24,7 @@ def pending_officer(pending_agency):
 def test_page_lists_pending_agencies_and_officers(client_supervisor, pending_officer):
     body = client_supervisor.get("/legal/agencies/").content.decode()
     assert "New Force" in body and "erin@newforce.example" in body
+    assert 'value="newforce.example"' in body  # the registrant's domain is suggested, not applied
 
 
 def test_page_refused_to_anonymous_officers_and_reviewers(anon, client_a, client_reviewer, pending_agency):

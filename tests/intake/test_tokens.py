@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from django.core import mail
 from django.test import Client
 
 from requests_app.intake.models import ApiToken
@@ -14,8 +15,9 @@ from tests.factories import enrol_totp
 pytestmark = pytest.mark.django_db
 
 
-def test_create_shows_secret_once_and_stores_hash(client_a, officer_a):
-    response = client_a.post("/le/tokens/", {"name": "case system", "expires_in_days": "90"})
+def test_create_shows_secret_once_and_stores_hash(client_a, officer_a, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_a.post("/le/tokens/", {"name": "case system", "expires_in_days": "90"})
     assert response.status_code == 200
     token = ApiToken.objects.get(user=officer_a.user)
     secret = response.context["secret"]
@@ -26,6 +28,8 @@ def test_create_shows_secret_once_and_stores_hash(client_a, officer_a):
     assert RequestEvent.objects.filter(event_type=EventType.API_TOKEN, actor=officer_a.user).exists()
     assert secret not in client_a.get("/le/tokens/").content.decode()
     assert response["Cache-Control"] == "no-store"
+    notice = mail.outbox[-1]
+    assert notice.to == [officer_a.user.email] and token.prefix in notice.body and secret not in notice.body
 
 
 def test_create_needs_mfa_in_this_session(officer_a):
@@ -54,3 +58,4 @@ def test_revoke_own_token_only(client_a, client_b, officer_a):
     token.refresh_from_db()
     assert token.revoked_at is not None
     assert RequestEvent.objects.filter(event_type=EventType.API_TOKEN).count() == 2
+

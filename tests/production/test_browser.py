@@ -23,15 +23,18 @@ def test_reviewer_produces_and_officer_downloads(chromium, live_server, submit, 
     # Hold the build back so the page shows it building; the test plays the worker below.
     queued: list[int] = []
     monkeypatch.setattr(tasks.build_production, "delay", lambda pk: queued.append(pk))
-    page_url = f"/production/requests/{request.reference}/"
+    # The production panels as they appear inside the legal workspace and the officer's request page.
+    staff_url = f"/legal/requests/{request.reference}/"
+    officer_url = f"/le/requests/{request.reference}/"
 
     staff = chromium.new_context(base_url=live_server.url)
     staff.set_default_timeout(15000)
     browser_login(staff, live_server, reviewer.user)
     page = staff.new_page()
-    page.goto(page_url)
+    page.goto(staff_url)
     page.click("#start-production")
     page.wait_for_selector(".production-progress[data-status=building] progress")
+    assert page.url.endswith(staff_url)  # back on the legal workspace page
     assert queued
     services.production_build(production_id=queued[0])  # the worker finishes
     # The progress fragment polls (htmx) and swaps in the finished state without a reload.
@@ -44,7 +47,7 @@ def test_reviewer_produces_and_officer_downloads(chromium, live_server, submit, 
     officer.set_default_timeout(15000)
     browser_login(officer, live_server, officer_a.user)
     page = officer.new_page()
-    page.goto(page_url)
+    page.goto(officer_url)
     shown = page.get_attribute("code.sha256", "data-sha256")
     with page.expect_download() as info:
         page.click("a.production-download")

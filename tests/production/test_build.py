@@ -77,7 +77,9 @@ def test_certificate_names_request_and_manifest_hash(approved_request, reviewer,
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "c.pdf"
         path.write_bytes(pdf)
-        text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True).stdout
+        text = subprocess.run(
+            ["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True
+        ).stdout
     assert approved_request.reference in text
     assert production.manifest_sha256 in text
     assert "902(11)" in text
@@ -86,7 +88,9 @@ def test_certificate_names_request_and_manifest_hash(approved_request, reviewer,
 def test_e2ee_and_unapproved_categories_never_produced(submit, reviewer, django_capture_on_commit_callbacks):
     request = submit(data_categories=["subscriber_info", "media", "contacts"])
     # Even if an E2EE category slipped into the request and got an "approved" decision, it is not produced.
-    LegalRequest.objects.filter(pk=request.pk).update(data_categories=["subscriber_info", "media", "contacts", "secret_chat_content"])
+    LegalRequest.objects.filter(pk=request.pk).update(
+        data_categories=["subscriber_info", "media", "contacts", "secret_chat_content"]
+    )
     request.refresh_from_db()
     approve(
         request,
@@ -192,13 +196,30 @@ def test_a_build_that_fails_midway_leaves_nothing_deliverable(
     approved_request.refresh_from_db()
     assert production.status == Production.Status.FAILED and not production.file
     assert approved_request.status == Status.APPROVED
-    assert not Path(default_storage.path("productions")).exists() or not any(Path(default_storage.path("productions")).rglob("*"))
-    assert RequestEvent.objects.filter(request=approved_request, event_type=EventType.PRODUCTION, message="Production failed").exists()
+    assert not Path(default_storage.path("productions")).exists() or not any(
+        Path(default_storage.path("productions")).rglob("*")
+    )
+    assert RequestEvent.objects.filter(
+        request=approved_request, event_type=EventType.PRODUCTION, message="Production failed"
+    ).exists()
     # A reviewer can start again once the record store is back.
     settings.RECORD_SOURCE = "requests_app.production.records.DemoRecordSource"
     again = start(approved_request, reviewer, django_capture_on_commit_callbacks)
     again.refresh_from_db()
     assert again.pk != production.pk and again.status == Production.Status.READY
+
+
+def test_failed_build_without_a_broker_fails_cleanly(
+    approved_request, reviewer, settings, django_capture_on_commit_callbacks
+):
+    """`make run` (eager Celery): a failing build marks the production failed instead of erroring the page."""
+    settings.RECORD_SOURCE = "tests.production.test_build.ExplodingSource"
+    with django_capture_on_commit_callbacks(execute=True):
+        production = services.production_start(request=approved_request, actor=reviewer.user)
+    production.refresh_from_db()
+    approved_request.refresh_from_db()
+    assert production.status == Production.Status.FAILED and not production.file
+    assert approved_request.status == Status.APPROVED
 
 
 def test_records_respect_the_date_range():

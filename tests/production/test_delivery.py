@@ -131,7 +131,9 @@ def test_start_view_permissions(approved_request, client_a, client_b, anon, clie
     assert Production.objects.filter(request=approved_request).count() == 1
 
 
-def test_progress_fragment_polls_while_building(approved_request, reviewer, client_a, client_reviewer, anon, django_capture_on_commit_callbacks):
+def test_progress_fragment_polls_while_building(
+    approved_request, reviewer, client_a, client_reviewer, anon, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False):
         production = services.production_start(request=approved_request, actor=reviewer.user)
     fragment = f"/production/p/{production.pk}/progress/"

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core import mail
@@ -17,7 +16,7 @@ from tests.production.conftest import approve
 
 pytestmark = pytest.mark.django_db
 
-FROZEN = datetime(2026, 3, 2, 10, 0, tzinfo=dt_timezone.utc)
+FROZEN = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 
 def preservation(submit, reviewer, capture, request_type="preservation", **kw):
@@ -33,7 +32,9 @@ def preservation(submit, reviewer, capture, request_type="preservation", **kw):
     return request
 
 
-def test_approved_preservation_holds_each_found_account_for_90_days(submit, reviewer, time_machine, django_capture_on_commit_callbacks):
+def test_approved_preservation_holds_each_found_account_for_90_days(
+    submit, reviewer, time_machine, django_capture_on_commit_callbacks
+):
     time_machine.move_to(FROZEN, tick=False)
     request = preservation(submit, reviewer, django_capture_on_commit_callbacks)
     hold = PreservationHold.objects.get()
@@ -48,7 +49,13 @@ def test_extension_request_extends_once_by_90_days(submit, reviewer, time_machin
     time_machine.move_to(FROZEN, tick=False)
     preservation(submit, reviewer, django_capture_on_commit_callbacks)
     time_machine.move_to(FROZEN + timedelta(days=80), tick=False)
-    extension = preservation(submit, reviewer, django_capture_on_commit_callbacks, request_type="preservation_extension", case_number="CR-2026-0043")
+    extension = preservation(
+        submit,
+        reviewer,
+        django_capture_on_commit_callbacks,
+        request_type="preservation_extension",
+        case_number="CR-2026-0043",
+    )
     hold = PreservationHold.objects.get()
     assert hold.until == date(2026, 5, 31) + timedelta(days=90)
     assert hold.extension_request == extension
@@ -56,16 +63,29 @@ def test_extension_request_extends_once_by_90_days(submit, reviewer, time_machin
     # A second extension is refused: the law allows one.
     with pytest.raises(services.HoldError):
         services.hold_extend(hold=hold, actor=reviewer.user)
-    third = preservation(submit, reviewer, django_capture_on_commit_callbacks, request_type="preservation_extension", case_number="CR-2026-0044")
+    third = preservation(
+        submit,
+        reviewer,
+        django_capture_on_commit_callbacks,
+        request_type="preservation_extension",
+        case_number="CR-2026-0044",
+    )
     hold.refresh_from_db()
     assert hold.until == date(2026, 5, 31) + timedelta(days=90)
     assert third.outcome == LegalRequest.Outcome.NO_DATA
 
 
-def test_extension_for_another_agency_does_not_touch_the_hold(submit, reviewer, officer_b, time_machine, django_capture_on_commit_callbacks):
+def test_extension_for_another_agency_does_not_touch_the_hold(
+    submit, reviewer, officer_b, time_machine, django_capture_on_commit_callbacks
+):
     time_machine.move_to(FROZEN, tick=False)
     preservation(submit, reviewer, django_capture_on_commit_callbacks)
-    other = submit(officer=officer_b, request_type="preservation_extension", data_categories=["subscriber_info"], targets=[("username", "@Some_User")])
+    other = submit(
+        officer=officer_b,
+        request_type="preservation_extension",
+        data_categories=["subscriber_info"],
+        targets=[("username", "@Some_User")],
+    )
     with django_capture_on_commit_callbacks(execute=True):
         approve(other, reviewer, {"subscriber_info": "approved"})
     assert PreservationHold.objects.get().extended_at is None
@@ -81,7 +101,9 @@ def test_epoc_pr_holds_60_days_and_extends_by_30(reviewer, time_machine):
     assert hold.until == date(2026, 5, 31)  # + 30 days
 
 
-def test_staff_extension_and_officer_refused(submit, reviewer, officer_a, client_a, client_b, client_reviewer, time_machine, django_capture_on_commit_callbacks):
+def test_staff_extension_and_officer_refused(
+    submit, reviewer, officer_a, client_a, client_b, client_reviewer, time_machine, django_capture_on_commit_callbacks
+):
     time_machine.move_to(FROZEN, tick=False)
     preservation(submit, reviewer, django_capture_on_commit_callbacks)
     hold = PreservationHold.objects.get()
@@ -99,13 +121,13 @@ def test_reminder_then_release_on_a_frozen_clock(submit, reviewer, time_machine,
     preservation(submit, reviewer, django_capture_on_commit_callbacks)
     hold = PreservationHold.objects.get()
     mail.outbox.clear()
-    before = datetime(2026, 5, 23, 3, 0, tzinfo=dt_timezone.utc)  # 8 days before the end
+    before = datetime(2026, 5, 23, 3, 0, tzinfo=UTC)  # 8 days before the end
     assert services.holds_release_expired(now=before) == {"reminded": 0, "released": 0}
     with django_capture_on_commit_callbacks(execute=True):
         assert services.holds_release_expired(now=before + timedelta(days=1)) == {"reminded": 1, "released": 0}
     assert len(mail.outbox) == 1 and "2026-05-31" in mail.outbox[0].subject
     assert services.holds_release_expired(now=before + timedelta(days=2)) == {"reminded": 0, "released": 0}
-    last_day = datetime(2026, 5, 31, 23, 0, tzinfo=dt_timezone.utc)
+    last_day = datetime(2026, 5, 31, 23, 0, tzinfo=UTC)
     assert services.holds_release_expired(now=last_day)["released"] == 0  # held through its last day
     assert services.holds_release_expired(now=last_day + timedelta(hours=2))["released"] == 1
     hold.refresh_from_db()
@@ -114,7 +136,9 @@ def test_reminder_then_release_on_a_frozen_clock(submit, reviewer, time_machine,
         services.hold_extend(hold=hold, actor=reviewer.user)
 
 
-def test_a_following_request_links_to_its_hold(submit, reviewer, officer_b, time_machine, django_capture_on_commit_callbacks):
+def test_a_following_request_links_to_its_hold(
+    submit, reviewer, officer_b, time_machine, django_capture_on_commit_callbacks
+):
     time_machine.move_to(FROZEN, tick=False)
     pres = preservation(submit, reviewer, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):

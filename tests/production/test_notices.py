@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -17,7 +16,7 @@ from tests.production.conftest import approve
 
 pytestmark = pytest.mark.django_db
 
-FROZEN = datetime(2026, 3, 2, 10, 0, tzinfo=dt_timezone.utc)
+FROZEN = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 
 def produce_and_close(request, reviewer, capture):
@@ -31,7 +30,9 @@ def produce_and_close(request, reviewer, capture):
 
 
 def test_no_order_notice_sent_at_once(submit, reviewer, django_capture_on_commit_callbacks):
-    request = produce_and_close(submit(data_categories=["subscriber_info"]), reviewer, django_capture_on_commit_callbacks)
+    request = produce_and_close(
+        submit(data_categories=["subscriber_info"]), reviewer, django_capture_on_commit_callbacks
+    )
     notice = UserNotice.objects.get()
     assert notice.status == UserNotice.Status.SENT and notice.target.value == "some_user"  # the unknown one: none
     assert [m.request_reference for m in DemoUserNotifier.outbox] == [request.reference]
@@ -40,23 +41,32 @@ def test_no_order_notice_sent_at_once(submit, reviewer, django_capture_on_commit
     assert len(DemoUserNotifier.outbox) == 1
 
 
-def test_notice_waits_for_the_order_and_goes_out_once(submit, reviewer, time_machine, django_capture_on_commit_callbacks):
+def test_notice_waits_for_the_order_and_goes_out_once(
+    submit, reviewer, time_machine, django_capture_on_commit_callbacks
+):
     time_machine.move_to(FROZEN, tick=False)
     request = submit(data_categories=["subscriber_info"], ndo=True, ndo_until=date(2026, 6, 30))
     produce_and_close(request, reviewer, django_capture_on_commit_callbacks)
     notice = UserNotice.objects.get()
     assert (notice.status, notice.send_after) == (UserNotice.Status.HELD, date(2026, 7, 1))
     assert DemoUserNotifier.outbox == []
-    assert services.notices_send_due(now=datetime(2026, 6, 30, 23, 0, tzinfo=dt_timezone.utc)) == 0
-    assert services.notices_send_due(now=datetime(2026, 7, 1, 0, 30, tzinfo=dt_timezone.utc)) == 1
-    assert services.notices_send_due(now=datetime(2026, 7, 2, tzinfo=dt_timezone.utc)) == 0
+    assert services.notices_send_due(now=datetime(2026, 6, 30, 23, 0, tzinfo=UTC)) == 0
+    assert services.notices_send_due(now=datetime(2026, 7, 1, 0, 30, tzinfo=UTC)) == 1
+    assert services.notices_send_due(now=datetime(2026, 7, 2, tzinfo=UTC)) == 0
     assert len(DemoUserNotifier.outbox) == 1
     notice.refresh_from_db()
     assert notice.status == UserNotice.Status.SENT and notice.target.notified_at is not None
 
 
 def test_indefinite_order_never_sent_until_a_supervisor_lifts_it(
-    submit, reviewer, supervisor, client_reviewer, client_supervisor, client_b, time_machine, django_capture_on_commit_callbacks
+    submit,
+    reviewer,
+    supervisor,
+    client_reviewer,
+    client_supervisor,
+    client_b,
+    time_machine,
+    django_capture_on_commit_callbacks,
 ):
     time_machine.move_to(FROZEN, tick=False)
     request = submit(data_categories=["subscriber_info"], ndo=True, ndo_indefinite=True)
@@ -93,6 +103,8 @@ def test_eu_production_order_leaves_notice_to_the_authority(reviewer, officer_a)
 
 
 def test_notices_created_once(submit, reviewer, django_capture_on_commit_callbacks):
-    request = produce_and_close(submit(data_categories=["subscriber_info"]), reviewer, django_capture_on_commit_callbacks)
+    request = produce_and_close(
+        submit(data_categories=["subscriber_info"]), reviewer, django_capture_on_commit_callbacks
+    )
     assert services.notices_create_for_request(request_id=request.pk) == []
     assert UserNotice.objects.count() == 1

@@ -9,6 +9,7 @@ import pytest
 from requests_app.lifecycle import Status
 from requests_app.production import services
 from requests_app.production.models import Production
+from requests_app.production.records import DemoRecordSource
 from tests.production.conftest import approve
 from tests.production.helpers import manifest_of, package_zip
 
@@ -34,3 +35,32 @@ def test_build_on_a_real_worker(real_worker, submit, reviewer):
 
     assert build_production.delay(production.pk).get(timeout=30) == "ready"
     assert Production.objects.filter(request=request).count() == 1
+
+
+class FlakySource(DemoRecordSource):
+    """The record store fails on the first attempt only."""
+
+    failures = 0
+
+    def records(self, *args):
+        if FlakySource.failures == 0:
+            FlakySource.failures += 1
+            raise ConnectionError("record store restarting")
+        return super().records(*args)
+
+
+def test_failed_build_is_retried_by_the_worker(real_worker, submit, reviewer, settings):
+    settings.RECORD_SOURCE = "tests.production.test_worker.FlakySource"
+    settings.PRODUCTION_RETRY_SECONDS = 0
+    FlakySource.failures = 0
+    request = approve(submit(), reviewer, {"subscriber_info": "approved"})
+    production = services.production_start(request=request, actor=reviewer.user)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        production.refresh_from_db()
+        if production.status != Production.Status.BUILDING:
+            break
+        time.sleep(0.2)
+    assert FlakySource.failures == 1
+    assert production.status == Production.Status.READY
+    assert production.attempts == 2

@@ -47,7 +47,9 @@ def emergency_data(**overrides) -> SubmissionData:
 def lr(officer_a):
     """A validated search warrant from agency A (subscriber info + cloud chat content)."""
     return request_submit(
-        actor=officer_a.user, data=warrant_data(), documents=[DocumentInput("warrant.pdf", minimal_pdf())],
+        actor=officer_a.user,
+        data=warrant_data(),
+        documents=[DocumentInput("warrant.pdf", minimal_pdf())],
         acknowledge_warnings=True,
     )
 

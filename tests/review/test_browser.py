@@ -18,7 +18,9 @@ from tests.review.conftest import emergency_data
 
 @pytest.mark.browser
 @pytest.mark.xdist_group("browser")
-def test_emergency_from_queue_to_officer_portal(chromium, live_server, transactional_db, officer_a, reviewer, supervisor):
+def test_emergency_from_queue_to_officer_portal(
+    chromium, live_server, transactional_db, officer_a, reviewer, supervisor
+):
     # An ordinary request due sooner must still come after the emergency.
     LegalRequestFactory(agency=officer_a.agency, due_at=timezone.now() + timedelta(hours=1))
     lr = request_submit(actor=officer_a.user, data=emergency_data(), documents=[], acknowledge_warnings=True)

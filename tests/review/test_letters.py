@@ -50,7 +50,9 @@ def test_request_for_information_letter_carries_the_question(lr, reviewer):
 
 
 def test_rejection_letter_explains_the_reason_in_plain_words(lr, reviewer):
-    svc.review_reject(request=lr, actor=reviewer.user, reason_code="wrong_jurisdiction", note="Issued by a court in another country.")
+    svc.review_reject(
+        request=lr, actor=reviewer.user, reason_code="wrong_jurisdiction", note="Issued by a court in another country."
+    )
     text = pdf_text(render_letter(request=lr, kind="rejection"))
     assert "Wrong jurisdiction or entity" in text
     assert "not issued in a jurisdiction" in text
@@ -61,7 +63,11 @@ def test_decision_letter_lists_approved_and_denied(lr, reviewer, supervisor):
     svc.review_start(request=lr, actor=reviewer.user)
     svc.decision_record(request=lr, actor=reviewer.user, category="subscriber_info", verdict="approved")
     svc.decision_record(
-        request=lr, actor=reviewer.user, category="cloud_chat_content", verdict="denied", reason_code="overbroad",
+        request=lr,
+        actor=reviewer.user,
+        category="cloud_chat_content",
+        verdict="denied",
+        reason_code="overbroad",
         note="Limit the range to one month.",
     )
     svc.review_approve(request=lr, actor=reviewer.user)
@@ -74,7 +80,9 @@ def test_decision_letter_lists_approved_and_denied(lr, reviewer, supervisor):
 def test_concluding_sends_the_decision_letter(lr, reviewer, django_capture_on_commit_callbacks):
     svc.review_start(request=lr, actor=reviewer.user)
     svc.decision_record(request=lr, actor=reviewer.user, category="subscriber_info", verdict="approved")
-    svc.decision_record(request=lr, actor=reviewer.user, category="cloud_chat_content", verdict="denied", reason_code="overbroad")
+    svc.decision_record(
+        request=lr, actor=reviewer.user, category="cloud_chat_content", verdict="denied", reason_code="overbroad"
+    )
     with django_capture_on_commit_callbacks(execute=True):
         svc.review_approve(request=lr, actor=reviewer.user)
     assert list(lr.letters.values_list("kind", flat=True)) == ["decision"]

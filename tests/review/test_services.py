@@ -36,7 +36,9 @@ def check(result="confirmed", **kw):
 # --- start, targets, assignment -----------------------------------------------------
 
 
-def test_review_start_looks_up_targets_assigns_and_queues_acknowledgement(lr, reviewer, django_capture_on_commit_callbacks):
+def test_review_start_looks_up_targets_assigns_and_queues_acknowledgement(
+    lr, reviewer, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks() as callbacks:
         svc.review_start(request=lr, actor=reviewer.user)
     assert lr.status == Status.IN_REVIEW
@@ -78,6 +80,9 @@ def test_assign_rules(lr, reviewer, supervisor, officer_a):
     svc.request_assign(request=lr, assignee=None, actor=other.user)  # gives it back
     assert lr.assignee is None
     assert [e.payload["to"] for e in events(lr, EventType.ASSIGNED)] == [reviewer.user.pk, other.user.pk, None]
+    svc.review_reject(request=lr, actor=supervisor.user, reason_code="overbroad")
+    with pytest.raises(TransitionError, match="nothing left to assign"):
+        svc.request_assign(request=lr, assignee=reviewer.user, actor=reviewer.user)
 
 
 # --- request for information and the clock --------------------------------------------
@@ -151,7 +156,9 @@ def test_content_approval_needs_a_second_supervisor(lr, reviewer, supervisor, su
     svc.review_approve(request=lr, actor=reviewer.user)
     assert lr.status == Status.APPROVED and lr.decided_at is not None
     assert [e.event_type for e in RequestEvent.objects.filter(request=lr, event_type__startswith="decision")] == [
-        "decision", "decision", "decision_approved"
+        "decision",
+        "decision",
+        "decision_approved",
     ]
 
 
@@ -159,7 +166,9 @@ def test_redeciding_resets_second_approval(lr, reviewer, supervisor):
     svc.review_start(request=lr, actor=reviewer.user)
     d = svc.decision_record(request=lr, actor=reviewer.user, category="cloud_chat_content", verdict="approved")
     svc.decision_approve(decision=d, actor=supervisor.user)
-    d = svc.decision_record(request=lr, actor=reviewer.user, category="cloud_chat_content", verdict="approved", note="x")
+    d = svc.decision_record(
+        request=lr, actor=reviewer.user, category="cloud_chat_content", verdict="approved", note="x"
+    )
     assert d.approved_at is None and not d.in_effect
     assert Decision.objects.filter(request=lr).count() == 1
 
@@ -181,7 +190,9 @@ def test_partial_approval(lr, reviewer):
 def test_all_denied_rejects(lr, reviewer):
     svc.review_start(request=lr, actor=reviewer.user)
     for c in lr.data_categories:
-        svc.decision_record(request=lr, actor=reviewer.user, category=c, verdict="denied", reason_code="insufficient_process")
+        svc.decision_record(
+            request=lr, actor=reviewer.user, category=c, verdict="denied", reason_code="insufficient_process"
+        )
     svc.review_approve(request=lr, actor=reviewer.user)
     assert lr.status == Status.REJECTED and lr.rejection_reason == "insufficient_process"
 
@@ -218,7 +229,9 @@ def test_emergency_confirmed_goes_to_review_and_any_approval_needs_four_eyes(eme
 
 
 def test_emergency_failed_rejects_and_flags_officer(emergency_lr, reviewer, officer_a):
-    svc.emergency_verify(request=emergency_lr, actor=reviewer.user, check=check(result="failed", note="Nobody by that name"))
+    svc.emergency_verify(
+        request=emergency_lr, actor=reviewer.user, check=check(result="failed", note="Nobody by that name")
+    )
     assert emergency_lr.status == Status.REJECTED and emergency_lr.rejection_reason == "verification_failed"
     officer_a.refresh_from_db()
     assert officer_a.flagged_at is not None and emergency_lr.reference in officer_a.flag_reason

@@ -103,6 +103,8 @@ def test_queue_filters_and_search(client_reviewer, reviewer):
     assert refs(request_type="subpoena") == {mine.reference}
     assert refs(country="DE") == {overdue.reference}
     assert refs(agency=de.pk) == {overdue.reference}
+    kept = client_reviewer.get(reverse("review:queue"), {"agency": de.pk, "country": "DE"}).content.decode()
+    assert f'<option value="{de.pk}" selected>' in kept and '<option value="DE" selected>' in kept
     assert refs(status="closed") == {closed.reference}
     assert refs(q="@Wanted_Person") == {mine.reference}
     assert refs(q="CASE-XYZ") == {mine.reference}
@@ -142,7 +144,14 @@ def test_request_page_shows_everything_and_keeps_production_panel(client_reviewe
     assert response.context["lr"] == lr
     assert "production/staff_panel.html" in [t.name for t in response.templates]
     html = response.content.decode()
-    for text in ("+12025550143", "No such account", "warrant.pdf", "Cloud chat content", "In legal review", "US District Court"):
+    for text in (
+        "+12025550143",
+        "No such account",
+        "warrant.pdf",
+        "Cloud chat content",
+        "In legal review",
+        "US District Court",
+    ):
         assert text in html, text
 
 
@@ -191,10 +200,14 @@ def test_actions_through_the_pages(client_reviewer, client_supervisor, lr, revie
 def test_bad_input_gives_a_message_and_saves_nothing(client_reviewer, lr):
     client_reviewer.post(reverse("review:start", args=[lr.reference]))
     response = client_reviewer.post(
-        reverse("review:decide", args=[lr.reference]), {"category": "cloud_chat_content", "verdict": "denied"}, follow=True
+        reverse("review:decide", args=[lr.reference]),
+        {"category": "cloud_chat_content", "verdict": "denied"},
+        follow=True,
     )
     assert "Give the reason" in response.content.decode()
-    response = client_reviewer.post(reverse("review:reject", args=[lr.reference]), {"reason_code": "bogus"}, follow=True)
+    response = client_reviewer.post(
+        reverse("review:reject", args=[lr.reference]), {"reason_code": "bogus"}, follow=True
+    )
     assert "Reason:" in response.content.decode()
     lr.refresh_from_db()
     assert lr.status == Status.IN_REVIEW and not lr.decisions.exists()
@@ -204,8 +217,13 @@ def test_verify_and_reject_and_info_pages(client_reviewer, emergency_lr, lr):
     called = (timezone.now() - timedelta(minutes=3)).strftime("%Y-%m-%dT%H:%M")
     client_reviewer.post(
         reverse("review:verify", args=[emergency_lr.reference]),
-        {"contact_name": "Insp. Smith", "directory_number": "+44 20 7230 1212", "directory_source": "Police directory",
-         "called_at": called, "result": "confirmed"},
+        {
+            "contact_name": "Insp. Smith",
+            "directory_number": "+44 20 7230 1212",
+            "directory_source": "Police directory",
+            "called_at": called,
+            "result": "confirmed",
+        },
     )
     emergency_lr.refresh_from_db()
     assert emergency_lr.status == Status.IN_REVIEW
@@ -214,7 +232,9 @@ def test_verify_and_reject_and_info_pages(client_reviewer, emergency_lr, lr):
     lr.refresh_from_db()
     assert lr.status == Status.NEEDS_INFO and lr.clock_paused_at
     client_reviewer.post(reverse("review:resume", args=[lr.reference]))
-    client_reviewer.post(reverse("review:reject", args=[lr.reference]), {"reason_code": "wrong_jurisdiction", "note": ""})
+    client_reviewer.post(
+        reverse("review:reject", args=[lr.reference]), {"reason_code": "wrong_jurisdiction", "note": ""}
+    )
     lr.refresh_from_db()
     assert lr.status == Status.REJECTED and lr.rejection_reason == "wrong_jurisdiction"
 
@@ -233,7 +253,9 @@ def test_assign_from_queue_and_supervisor_reassigns(client_reviewer, client_supe
 
 
 def test_staff_reply_goes_into_the_thread(client_reviewer, lr, reviewer):
-    response = client_reviewer.post(reverse("review:message", args=[lr.reference]), {"body": "Which time zone is the range in?"}, follow=True)
+    response = client_reviewer.post(
+        reverse("review:message", args=[lr.reference]), {"body": "Which time zone is the range in?"}, follow=True
+    )
     assert response.status_code == 200
     msg = lr.messages.get()
     assert msg.author == reviewer.user and msg.from_agency is False

@@ -157,6 +157,14 @@ def test_manage_pages_denied_to_everyone_but_supervisors(request, who):
     assert Report.objects.count() == 1 and not Report.objects.filter(status="published").exists()
 
 
+def test_manage_pages_need_a_second_factor(supervisor):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(supervisor.user)  # password only, no TOTP in this session
+    assert client.get(reverse("transparency:manage")).status_code == 404
+
+
 def test_supervisor_builds_reviews_and_publishes(client_supervisor, django_capture_on_commit_callbacks):
     make_request(produced=["subscriber_info"])
     with django_capture_on_commit_callbacks(execute=True):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django import template
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from requests_app import rules
 from requests_app.lifecycle import Status
@@ -13,6 +16,8 @@ from requests_app.production.models import PreservationHold, Production, UserNot
 from requests_app.production.services import PRODUCIBLE_STATES, producible_categories
 
 register = template.Library()
+
+STALL_MINUTES = 30  # a build still running after this long probably lost its worker
 
 
 def _common(lr) -> dict:
@@ -29,7 +34,9 @@ def _common(lr) -> dict:
     return {
         "lr": lr,
         "productions": productions,
-        "current": next((p for p in productions if p.status in (Production.Status.BUILDING, Production.Status.READY)), None),
+        "current": next(
+            (p for p in productions if p.status in (Production.Status.BUILDING, Production.Status.READY)), None
+        ),
         "holds": holds,
         "notices": notices,
         "e2ee_explanation": rules.E2EE_EXPLANATION,
@@ -48,7 +55,9 @@ def production_staff_panel(context, lr):
         from requests_app.production.models import ProductionDownload
 
         downloads = list(
-            ProductionDownload.objects.filter(production__request=lr).select_related("user__officer").order_by("at")[:50]
+            ProductionDownload.objects.filter(production__request=lr)
+            .select_related("user__officer")
+            .order_by("at")[:50]
         )
     data.update(
         request=request,
@@ -57,6 +66,12 @@ def production_staff_panel(context, lr):
         supervisor=is_supervisor(user),
         can_start=staff and lr.status in PRODUCIBLE_STATES and not lr.is_preservation,
         can_requeue=staff and lr.status == Status.PRODUCING,
+        stalled=bool(
+            data["current"]
+            and data["current"].status == Production.Status.BUILDING
+            and data["current"].created_at < timezone.now() - timedelta(minutes=STALL_MINUTES)
+        ),
+        stall_minutes=STALL_MINUTES,
         categories=[rules.CATEGORIES[c] for c in categories],
         targets=list(Target.objects.filter(request=lr).order_by("pk")),
         downloads=downloads,
