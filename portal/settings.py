@@ -287,6 +287,9 @@ ACCOUNT_FORMS = {"signup": "requests_app.intake.forms.OfficerSignupForm"}
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 # Adds /api/bench/bare/ (a bare DRF endpoint) for bench/intake only; never set in production.
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False) and not PRODUCTION
+CELERY_BEAT_SCHEDULE.update(
+    {"intake-purge-idempotency": {"task": "requests_app.intake.tasks.purge_idempotency_records", "schedule": crontab(minute=17)}}
+)
 
 # --- production ---
 # Where the platform's data is read from, and how account holders are told (docs/record-source.md).
@@ -301,7 +304,4 @@ CELERY_BEAT_SCHEDULE.update(
         "production-release-holds": {"task": "requests_app.production.tasks.release_expired_holds", "schedule": crontab(hour=2, minute=17)},
         "production-send-notices": {"task": "requests_app.production.tasks.send_due_notices", "schedule": crontab(minute=37)},
     }
-)
-CELERY_BEAT_SCHEDULE.update(
-    {"intake-purge-idempotency": {"task": "requests_app.intake.tasks.purge_idempotency_records", "schedule": crontab(minute=17)}}
 )

@@ -18,7 +18,7 @@ def _site_url() -> str:
     return getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 
-def _send(name: str, to: list[str], context: dict) -> None:
+def _send(name: str, to: list[str], context: dict[str, object]) -> None:
     to = [address for address in to if address]
     if not to:
         return

@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,6 +23,9 @@ from requests_app.intake.models import ApiToken, token_digest
 from requests_app.lifecycle import Status
 from requests_app.models import Agency, Document, EventType, LegalRequest, Message, Officer
 from requests_app.services import PermissionDenied, document_add, request_transition
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 MESSAGE_MAX_CHARS = 10_000
 TOKEN_PREFIX = "lep_"  # noqa: S105 (a public prefix, not a secret)
@@ -57,10 +61,10 @@ class NewAgency:
 
 def officer_register(
     *,
-    user,
+    user: User,
     full_name: str,
     rank: str,
-    phone,
+    phone: Any,
     new_agency: NewAgency | None = None,
     ip: str | None = None,
 ) -> Officer:
@@ -115,12 +119,12 @@ def officer_register(
     return officer
 
 
-def _require_supervisor(actor) -> None:
+def _require_supervisor(actor: User) -> None:
     if not permissions.is_supervisor(actor):
         raise PermissionDenied("Only a legal supervisor can verify or suspend agencies and officers.")
 
 
-def _clean_domains(domains) -> list[str]:
+def _clean_domains(domains: list[str] | None) -> list[str]:
     out = []
     for raw in domains or []:
         d = raw.strip().lower().lstrip("@")
@@ -129,7 +133,7 @@ def _clean_domains(domains) -> list[str]:
     return out
 
 
-def agency_verify(*, agency: Agency, actor, email_domains=None, ip: str | None = None) -> Agency:
+def agency_verify(*, agency: Agency, actor: User, email_domains: list[str] | None = None, ip: str | None = None) -> Agency:
     """Verify (or re-instate) an agency; its pending officers become active with it."""
     _require_supervisor(actor)
     with transaction.atomic():
@@ -157,7 +161,7 @@ def agency_verify(*, agency: Agency, actor, email_domains=None, ip: str | None =
     return agency
 
 
-def agency_suspend(*, agency: Agency, actor, reason: str, ip: str | None = None) -> Agency:
+def agency_suspend(*, agency: Agency, actor: User, reason: str, ip: str | None = None) -> Agency:
     """Suspend an agency: none of its officers can log in, submit or use the API."""
     _require_supervisor(actor)
     if not reason.strip():
@@ -179,7 +183,7 @@ def agency_suspend(*, agency: Agency, actor, reason: str, ip: str | None = None)
     return agency
 
 
-def _officer_set_status(*, officer: Officer, actor, status: str, reason: str, ip: str | None) -> None:
+def _officer_set_status(*, officer: Officer, actor: User, status: str, reason: str, ip: str | None) -> None:
     before = officer.status
     officer.status = status
     officer.save(update_fields=["status"])
@@ -196,7 +200,7 @@ def _officer_set_status(*, officer: Officer, actor, status: str, reason: str, ip
         transaction.on_commit(lambda: emails.send_account_activated(officer_id=officer_id))
 
 
-def officer_verify(*, officer: Officer, actor, ip: str | None = None) -> Officer:
+def officer_verify(*, officer: Officer, actor: User, ip: str | None = None) -> Officer:
     """Activate a pending or suspended officer. The agency must be verified too for them to act."""
     _require_supervisor(actor)
     with transaction.atomic():
@@ -208,7 +212,7 @@ def officer_verify(*, officer: Officer, actor, ip: str | None = None) -> Officer
     return officer
 
 
-def officer_suspend(*, officer: Officer, actor, reason: str, ip: str | None = None) -> Officer:
+def officer_suspend(*, officer: Officer, actor: User, reason: str, ip: str | None = None) -> Officer:
     """Suspend an officer: logged out on their next page, API tokens refused."""
     _require_supervisor(actor)
     if not reason.strip():
@@ -227,7 +231,7 @@ def officer_suspend(*, officer: Officer, actor, reason: str, ip: str | None = No
 # ---------------------------------------------------------------------------------
 
 
-def api_token_create(*, user, name: str, expires_in_days: int | None = None, ip: str | None = None) -> tuple[ApiToken, str]:
+def api_token_create(*, user: User, name: str, expires_in_days: int | None = None, ip: str | None = None) -> tuple[ApiToken, str]:
     """Create a token for an active officer; returns it and the secret (shown once)."""
     if not permissions.is_agency_officer(user):
         raise PermissionDenied("Only active officers of a verified agency can create API tokens.")
@@ -253,7 +257,7 @@ def api_token_create(*, user, name: str, expires_in_days: int | None = None, ip:
     return token, secret
 
 
-def api_token_revoke(*, token: ApiToken, actor, ip: str | None = None) -> ApiToken:
+def api_token_revoke(*, token: ApiToken, actor: User, ip: str | None = None) -> ApiToken:
     """Revoke a token. Its owner or a supervisor may; revoking twice is harmless."""
     if token.user_id != getattr(actor, "pk", None) and not permissions.is_supervisor(actor):
         raise PermissionDenied("You can only revoke your own tokens.")
@@ -296,7 +300,7 @@ def api_token_authenticate(secret: str) -> ApiToken | None:
 # ---------------------------------------------------------------------------------
 
 
-def _side_of(author, request: LegalRequest) -> bool:
+def _side_of(author: User, request: LegalRequest) -> bool:
     """True if the author writes for the agency, False for the legal team; else refuse."""
     officer: Officer | None = getattr(author, "officer", None)
     if officer is None or not officer.can_act:
@@ -308,7 +312,7 @@ def _side_of(author, request: LegalRequest) -> bool:
     return False
 
 
-def message_post(*, request: LegalRequest, author, body: str, ip: str | None = None) -> Message:
+def message_post(*, request: LegalRequest, author: User, body: str, ip: str | None = None) -> Message:
     """Post a message in a request's thread, from the agency or from the legal team.
 
     The event is public (both sides see that a message was posted); the other
@@ -337,7 +341,7 @@ def message_post(*, request: LegalRequest, author, body: str, ip: str | None = N
 
 
 def request_answer(
-    *, request: LegalRequest, actor, body: str = "", document: DocumentInput | None = None, ip: str | None = None
+    *, request: LegalRequest, actor: User, body: str = "", document: DocumentInput | None = None, ip: str | None = None
 ) -> LegalRequest:
     """The agency answers the legal team's question: a message and/or a document,
     and the request goes back to review. All or nothing."""
@@ -363,7 +367,7 @@ def request_answer(
     return request
 
 
-def document_open(*, document: Document, actor, ip: str | None = None) -> bytes:
+def document_open(*, document: Document, actor: User, ip: str | None = None) -> bytes:
     """Decrypt a document for a user who may see its request; every opening is audited."""
     permissions.get_visible_request(actor, pk=document.request_id)  # 404 for anyone else
     with transaction.atomic():
