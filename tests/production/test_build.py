@@ -6,6 +6,7 @@ import hashlib
 import json
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from requests_app.lifecycle import Status
 from requests_app.models import EventType, LegalRequest, RequestEvent, Target
 from requests_app.production import services, tasks
 from requests_app.production.models import Production, ProductionFile
-from requests_app.production.records import DemoRecordSource
+from requests_app.production.records import DemoRecordSource, NotProducible
 from tests.production.conftest import approve
 from tests.production.helpers import manifest_of, package_zip
 
@@ -229,3 +230,22 @@ def test_records_respect_the_date_range():
     assert jan and all(r["timestamp"].startswith("2026-01") for r in jan)
     # Deterministic: the same question gives the same records.
     assert jan == list(source.records(account, "ip_logs", date(2026, 1, 1), date(2026, 1, 31)))
+
+
+def test_e2ee_categories_have_no_records_at_all():
+    source = DemoRecordSource()
+    account = source.lookup("username", "some_user").account_id
+    for category in ("secret_chat_content", "call_content", "no_such_category"):
+        with pytest.raises(NotProducible):
+            source.records(account, category, None, None)
+    assert source.lookup("username", "secret_agent_x").e2ee_only
+
+
+def test_a_million_message_account_is_generated_lazily():
+    source = DemoRecordSource()
+    account = source.lookup("username", "bulk_msgs1000000_a").account_id
+    records = source.records(account, "cloud_chat_content", date(2026, 1, 1), date(2026, 1, 1))
+    assert isinstance(records, Iterator) and not isinstance(records, list | tuple)
+    one_day = list(records)
+    assert 300 < len(one_day) < 600  # ~1M messages over ~6 years: only the asked day is generated
+    assert all(r["timestamp"].startswith("2026-01-01") for r in one_day)
