@@ -9,6 +9,7 @@ is computed by GROUP BY queries in transparency.aggregation.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 from django.db.models import Count, Min, Q
@@ -20,6 +21,7 @@ from requests_app.models import EventType, LegalRequest, RequestEvent, Target
 from transparency.models import RequestFacts
 
 BATCH = 2000
+logger = logging.getLogger(__name__)
 
 
 def _seconds(start, end) -> int | None:
@@ -114,4 +116,12 @@ def facts_backfill(*, start=None, end=None) -> int:
 
 
 def on_request_transitioned(sender, *, request_id: int, **kwargs) -> None:
-    facts_refresh(request_ids=[request_id])
+    """Receiver of requests_app's `request_transitioned` (runs after the transition committed).
+
+    A failure here must not turn a committed transition into an error page: the facts are
+    re-checked before every report build anyway (services.facts_sync).
+    """
+    try:
+        facts_refresh(request_ids=[request_id])
+    except Exception:
+        logger.exception("Could not refresh report facts of request id %s; the next build will.", request_id)

@@ -301,7 +301,7 @@ def parse_row(row: dict[str, Any]) -> ParsedRow:
     )
 
 
-KEEP_PARSED = 100_000  # files up to this many rows are parsed once; larger ones twice, to bound memory
+KEEP_PARSED = 50_000  # files up to this many rows are parsed once; larger ones twice, to bound memory
 
 
 def validate_file(path: Path, keep: list[ParsedRow] | None = None) -> tuple[int, list[str], int]:

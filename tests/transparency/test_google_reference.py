@@ -43,6 +43,7 @@ one-to-one within every country so no two published cells are merged:
 from __future__ import annotations
 
 import csv
+import hashlib
 import os
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
@@ -55,7 +56,17 @@ from transparency.importer import import_file, write_csv
 
 pytestmark = pytest.mark.django_db
 
-REFERENCE = Path(os.environ.get("REFERENCE_DATA", "/work/shared/reference-data")) / "google-user-data-requests.csv"
+# shared/ sits beside the repository (in CI too); REFERENCE_DATA overrides.
+_CANDIDATES = [
+    os.environ.get("REFERENCE_DATA", ""),
+    str(Path(__file__).resolve().parents[3] / "shared" / "reference-data"),
+    "/work/shared/reference-data",
+]
+REFERENCE = next(
+    (Path(c) / "google-user-data-requests.csv" for c in _CANDIDATES if c and (Path(c) / "google-user-data-requests.csv").exists()),
+    Path(_CANDIDATES[1]) / "google-user-data-requests.csv",
+)
+REFERENCE_SHA256 = "04683a5924eec817ac475161f7ad36f6e892afffd8f6cd836df3ffe7ee961708"
 PERIOD_END = "2025-06-30"
 FAST_CUTOFF = 1030  # countries whose published total is at most this many requests
 
@@ -81,6 +92,8 @@ GOOGLE_TYPES = {
 def published_cells() -> list[dict]:
     if not REFERENCE.exists():
         pytest.fail(f"Reference data missing: {REFERENCE} (see shared/reference-data/README.md)")
+    # The exact file the shared README describes (Google's table as mirrored, not a local edit).
+    assert hashlib.sha256(REFERENCE.read_bytes()).hexdigest() == REFERENCE_SHA256
     rows = [r for r in csv.DictReader(REFERENCE.open(encoding="utf-8")) if r["Period Ending"] == PERIOD_END]
     assert len(rows) == 244  # the README's count for 2025-H1
     totals: dict[str, int] = defaultdict(int)

@@ -127,3 +127,25 @@ def test_live_transition_refreshes_facts(supervisor, django_capture_on_commit_ca
         request_transition(request=req, to="rejected", actor=supervisor.user, reason="Overbroad", rejection_reason="overbroad")
     facts = RequestFacts.objects.get(request=req)
     assert (facts.final, facts.outcome, facts.rejection_reason) == (True, "rejected", "overbroad")
+
+
+def test_build_refreshes_stale_facts():
+    from transparency.facts import facts_backfill
+
+    req = make_request(status="in_review")
+    facts_backfill()
+    req.status, req.produced_categories, req.outcome = "closed", ["ip_logs"], "data_produced"
+    req.save()  # changed without a transition: updated_at moves past the facts' time
+    snap = services.report_build(period="2025-H1").snapshot
+    assert (snap["totals"]["pending"], snap["totals"]["non_content"]) == (0, 1)
+
+
+def test_facts_receiver_never_breaks_a_committed_transition(monkeypatch, caplog):
+    from transparency import facts
+
+    def boom(**kwargs):
+        raise RuntimeError("database hiccup")
+
+    monkeypatch.setattr(facts, "facts_refresh", boom)
+    facts.on_request_transitioned(None, request_id=12345)
+    assert "Could not refresh report facts of request id 12345" in caplog.text
