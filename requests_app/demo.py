@@ -20,7 +20,7 @@ from django.utils import timezone
 from requests_app import rules, services
 from requests_app.audit import event_record
 from requests_app.documents import DocumentInput
-from requests_app.lifecycle import Status
+from requests_app.lifecycle import FINAL_STATES, Status
 from requests_app.models import Agency, Decision, EventType, LegalRequest, Officer
 from requests_app.pdf_support import minimal_pdf
 
@@ -191,7 +191,12 @@ def _requests(rng: random.Random, officers: list[Officer], staff: list[Officer])
                 final = states[index % len(states)]
                 index += 1
                 # Open states are recent; finished ones are spread over two years.
-                age = timedelta(hours=rng.randint(1, 72)) if final in {Status.SUBMITTED, Status.VALIDATED, Status.AWAITING_VERIFICATION} else timedelta(days=rng.randint(3, 720))
+                if final in {Status.SUBMITTED, Status.VALIDATED, Status.AWAITING_VERIFICATION}:
+                    age = timedelta(hours=rng.randint(1, 30))
+                elif final in FINAL_STATES:
+                    age = timedelta(days=rng.randint(3, 720))
+                else:  # work in progress: recent enough that most of it is not yet overdue
+                    age = timedelta(hours=rng.randint(24, 24 * 12))
                 received = now - age
                 _one_request(rng, officer, rng.choice(reviewers), rtype, framework, authority, categories, final, received, minimal_pdf)
                 count += 1

@@ -39,6 +39,9 @@ FINAL_STATES = frozenset({Status.CLOSED, Status.REJECTED, Status.INVALID, Status
 OPEN_STATES = frozenset(set(Status) - FINAL_STATES)
 # The clock stops while the request waits on the agency.
 PAUSED_STATES = frozenset({Status.NEEDS_INFO})
+# The answer deadline runs until the records are delivered (or the request ends);
+# while waiting on the agency it is paused (clock_paused_at), not stopped.
+DEADLINE_STATES = frozenset(OPEN_STATES - {Status.DELIVERED})
 # States in which a request counts as decided (for "time to respond").
 DECIDED_STATES = frozenset({Status.APPROVED, Status.PARTIALLY_APPROVED, Status.REJECTED})
 

@@ -17,7 +17,7 @@ from django_countries.fields import CountryField
 from phonenumber_field.modelfields import PhoneNumberField
 
 from requests_app import rules
-from requests_app.lifecycle import FINAL_STATES, OPEN_STATES, Status
+from requests_app.lifecycle import DEADLINE_STATES, FINAL_STATES, OPEN_STATES, Status
 
 
 class Agency(models.Model):
@@ -124,9 +124,9 @@ class LegalRequestQuerySet(models.QuerySet["LegalRequest"]):
         return self.filter(status__in=OPEN_STATES)
 
     def overdue(self, now=None) -> LegalRequestQuerySet:
-        """Open, clock running, past its due time. Computed, never stored."""
+        """Not yet delivered or ended, clock running, past its due time. Computed, never stored."""
         now = now or timezone.now()
-        return self.open().filter(due_at__lt=now, clock_paused_at__isnull=True)
+        return self.filter(status__in=DEADLINE_STATES, due_at__lt=now, clock_paused_at__isnull=True)
 
     def queue_order(self) -> LegalRequestQuerySet:
         return self.order_by("-emergency", "due_at", "pk")
@@ -255,7 +255,9 @@ class LegalRequest(models.Model):
 
     def is_overdue(self, now=None) -> bool:
         now = now or timezone.now()
-        return bool(self.is_open and self.clock_paused_at is None and self.due_at and self.due_at < now)
+        return bool(
+            self.status in DEADLINE_STATES and self.clock_paused_at is None and self.due_at and self.due_at < now
+        )
 
     def time_left(self, now=None) -> timedelta | None:
         if not self.due_at:
@@ -408,6 +410,7 @@ class EventType(models.TextChoices):
     ACCOUNT = "account", "Account"  # an officer account was activated, suspended, flagged
     API_TOKEN = "api_token", "API token"  # an API token was created or revoked
     IMPORTED = "imported", "Imported"  # created by a bulk import of historical requests
+    REPORT = "report", "Transparency report"  # a transparency report was built, published or corrected
 
 
 class RequestEvent(models.Model):

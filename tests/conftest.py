@@ -12,6 +12,15 @@ from requests_app.models import Agency, Officer
 from tests.factories import AgencyFactory, OfficerFactory, StaffFactory, login_verified
 
 
+def pytest_configure(config):
+    """Tasks run eagerly in tests, even when CELERY_BROKER_URL points at Redis (CI);
+    only tests that use the `real_worker` fixture send them through the broker."""
+    from portal.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -119,6 +128,8 @@ def real_worker(transactional_db):
     pools.reset()
     # The result backend is cached per thread from the eager (no backend) configuration.
     app._local.__dict__.pop("backend", None)
+    # Start from an empty queue: nothing left over from an earlier run may reach this worker.
+    app.control.purge()
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
         yield app
     app.conf.update(saved)

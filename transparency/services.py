@@ -13,14 +13,13 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from requests_app.audit import event_record
-from requests_app.models import LegalRequest
+from requests_app.models import EventType, LegalRequest
 from requests_app.permissions import is_supervisor
 from transparency import aggregation, periods, signing
 from transparency.facts import facts_refresh
 from transparency.models import Report
 
-# Not a requests_app.EventType member (that app's choices are frozen for us); stored as is.
-REPORT_EVENT = "report"
+REPORT_EVENT = EventType.REPORT
 
 
 class ReportError(Exception):

@@ -12,7 +12,7 @@ from django.db.models import Exists, OuterRef, Q
 from django_countries import countries
 
 from requests_app import rules
-from requests_app.lifecycle import Status
+from requests_app.lifecycle import DEADLINE_STATES, Status
 from requests_app.models import STAFF_ROLES, Agency, LegalRequest, Target
 
 
@@ -71,7 +71,7 @@ class QueueFilter(django_filters.FilterSet):
     def filter_overdue(self, queryset, name, value):
         if value is None:
             return queryset
-        overdue = Q(due_at__lt=self.now, clock_paused_at__isnull=True)
+        overdue = Q(status__in=DEADLINE_STATES, due_at__lt=self.now, clock_paused_at__isnull=True)
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
     @property

@@ -148,3 +148,13 @@ def test_sweep_marks_overdue_once(officer_a):
     assert deadlines_sweep(now=later + timedelta(hours=1)) == []
     assert RequestEvent.objects.filter(request=request, event_type=EventType.OVERDUE).count() == 1
     assert deadlines_sweep(now=request.due_at - timedelta(hours=1)) == []
+
+
+def test_delivered_request_is_never_overdue():
+    from tests.factories import LegalRequestFactory
+
+    past = timezone.now() - timedelta(days=2)
+    delivered = LegalRequestFactory(status=Status.DELIVERED, due_at=past)
+    producing = LegalRequestFactory(status=Status.PRODUCING, due_at=past)
+    assert not delivered.is_overdue() and producing.is_overdue()
+    assert list(LegalRequest.objects.overdue()) == [producing]
