@@ -234,8 +234,23 @@ def _one_request(rng, officer, reviewer, rtype, framework, authority, categories
     services._store_document(request=request, doc=DocumentInput(f"{rtype}-{request.reference}.pdf", pdf(f"{rtype} {request.reference}")), actor=user)
     event_record(event_type=EventType.SUBMITTED, actor=user, request=request, public=True, to_status=Status.SUBMITTED, message=f"{request.reference} submitted", at=received)
     at = received
-    for step in PATHS[final]:
+    steps = list(PATHS[final])
+    if emergency and steps and steps[0] == Status.VALIDATED:
+        # Emergencies are checked out of band before review (see review.services.emergency_verify).
+        steps[0] = Status.AWAITING_VERIFICATION
+    build_package = final == Status.DELIVERED and not rules.REQUEST_TYPES[rtype].preservation
+    if rules.REQUEST_TYPES[rtype].preservation and Status.APPROVED in steps:
+        # Approval creates the holds and closes the request (production app); nothing is disclosed.
+        steps = steps[: steps.index(Status.APPROVED) + 1]
+    if build_package:
+        steps = steps[: steps.index(Status.PRODUCING)]
+    for step in steps:
         at = at + timedelta(hours=rng.randint(1, 30))
+        if at > timezone.now():
+            at = timezone.now()
+        if step == Status.IN_REVIEW and request.status == Status.AWAITING_VERIFICATION:
+            _verify_emergency(request, reviewer.user, at)
+            continue
         actor = None if step in {Status.VALIDATED, Status.AWAITING_VERIFICATION, Status.INVALID} else reviewer.user
         reason = ""
         changes = {}
@@ -251,13 +266,28 @@ def _one_request(rng, officer, reviewer, rtype, framework, authority, categories
             _decide(request, reviewer.user, partial=step == Status.PARTIALLY_APPROVED, at=at)
         elif step == Status.DELIVERED:
             changes = {"produced_categories": [d.category for d in request.decisions.all() if d.verdict == Decision.Verdict.APPROVED], "outcome": LegalRequest.Outcome.DATA_PRODUCED}
-        elif step == Status.CLOSED and at > timezone.now():
-            at = timezone.now()
-        if at > timezone.now():
-            at = timezone.now()
         services.request_transition(request=request, to=step, actor=actor, reason=reason, at=at, **changes)
+    if build_package:
+        # A real package: collected from the demo record source, encrypted, downloadable by the agency.
+        from requests_app.production.services import production_start
+
+        production_start(request=request, actor=reviewer.user)
     if final in {Status.IN_REVIEW, Status.NEEDS_INFO, Status.APPROVED, Status.PARTIALLY_APPROVED, Status.PRODUCING}:
         LegalRequest.objects.filter(pk=request.pk).update(assignee=reviewer.user)
+
+
+def _verify_emergency(request: LegalRequest, user, at: datetime) -> None:
+    from requests_app.review.services import VerificationInput, emergency_verify
+
+    check = VerificationInput(
+        contact_name=f"Duty officer, {request.agency.name}",
+        directory_number="+442079460000",
+        directory_source="Official switchboard number from the agency's public website",
+        called_at=at,
+        result="confirmed",
+        note="Called the switchboard and was put through to the duty officer, who confirmed the request.",
+    )
+    emergency_verify(request=request, actor=user, check=check)
 
 
 def _decide(request: LegalRequest, user, *, partial: bool, at: datetime) -> None:
