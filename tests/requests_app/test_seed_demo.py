@@ -7,12 +7,16 @@ from requests_app import rules
 from requests_app.audit import verify_chain
 from requests_app.lifecycle import Status
 from requests_app.models import LegalRequest
+from requests_app.production.models import Production
+from transparency.models import Report
 
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_demo_covers_types_and_states_and_is_idempotent(capsys):
-    call_command("seed_demo")
+def test_seed_demo_covers_types_and_states_and_is_idempotent(capsys, django_capture_on_commit_callbacks):
+    # As under `make run`: what is queued on commit (package builds, notices) runs.
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo")
     out = capsys.readouterr().out
     assert "rita@platform.example" in out and "demo_totp" in out
     assert set(LegalRequest.objects.values_list("status", flat=True)) == set(Status)
@@ -21,6 +25,8 @@ def test_seed_demo_covers_types_and_states_and_is_idempotent(capsys):
     call_command("seed_demo")
     assert LegalRequest.objects.count() == count
     assert verify_chain() is None
+    assert Production.objects.filter(status=Production.Status.READY).exists()
+    assert Report.objects.filter(status=Report.Status.PUBLISHED).count() == 2
 
 
 def test_seed_demo_refuses_production(settings):
