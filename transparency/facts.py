@@ -121,7 +121,10 @@ def on_request_transitioned(sender, *, request_id: int, **kwargs) -> None:
     A failure here must not turn a committed transition into an error page: the facts are
     re-checked before every report build anyway (services.facts_sync).
     """
+    from transparency.tasks import refresh_facts_task
+
     try:
-        facts_refresh(request_ids=[request_id])
+        # Queued, so that submissions and reviews do not wait for it (eager without a broker).
+        refresh_facts_task.delay(request_id)
     except Exception:
         logger.exception("Could not refresh report facts of request id %s; the next build will.", request_id)

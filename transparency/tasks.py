@@ -11,3 +11,11 @@ from transparency import services
 def build_report_task(report_id: int) -> None:
     """Compute a draft report's numbers (idempotent: recomputing a draft is harmless)."""
     services.report_compute(report_id=report_id)
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def refresh_facts_task(request_id: int) -> int:
+    """Recompute one request's report facts after a transition (idempotent)."""
+    from transparency.facts import facts_refresh
+
+    return facts_refresh(request_ids=[request_id])

@@ -31,3 +31,12 @@ def test_suspended_officer_is_logged_out(client_a, officer_a):
     response = client_a.get("/le/")
     assert response.status_code == 302
     assert "_auth_user_id" not in client_a.session
+
+
+def test_navigation_by_role(client_a, client_reviewer, client_supervisor):
+    officer_nav = client_a.get("/").content.decode()
+    assert 'href="/le/requests/new/"' in officer_nav and 'href="/transparency/manage/"' not in officer_nav
+    reviewer_nav = client_reviewer.get("/").content.decode()
+    assert 'href="/transparency/manage/"' not in reviewer_nav
+    supervisor_nav = client_supervisor.get("/").content.decode()
+    assert 'href="/transparency/manage/"' in supervisor_nav and 'href="/legal/agencies/"' in supervisor_nav
