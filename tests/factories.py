@@ -119,3 +119,25 @@ def login_verified(client, user) -> None:
     ]
     session["account_authentication_methods_user"] = str(user.pk)
     session.save()
+
+
+def warrant_data(**overrides):
+    """A valid US search warrant submission; override any SubmissionData field."""
+    from datetime import date
+
+    from requests_app.services import SubmissionData
+
+    data = dict(
+        request_type="search_warrant",
+        legal_framework="us_sca",
+        country="US",
+        authority_kind="judge",
+        issuing_authority="US District Court, N.D. Cal.",
+        case_number="CR-2026-0042",
+        data_categories=["subscriber_info", "cloud_chat_content"],
+        targets=[("phone", "+1 202 555 0143"), ("username", "@Some_User")],
+        date_from=date(2026, 1, 1),
+        date_to=date(2026, 3, 1),
+    )
+    data.update(overrides)
+    return SubmissionData(**data)

@@ -8,27 +8,13 @@ message text, targets or other case content.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 
+from requests_app.emails import send_templated
 from requests_app.models import LegalRequest, Message, Officer
 
 
-def _site_url() -> str:
-    return getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-
-
 def _send(name: str, to: list[str], context: dict[str, object]) -> None:
-    to = [address for address in to if address]
-    if not to:
-        return
-    context = {**context, "site_url": _site_url()}
-    subject = " ".join(render_to_string(f"emails/intake-{name}-subject.txt", context).split())
-    text = render_to_string(f"emails/intake-{name}-body.txt", context)
-    html = render_to_string(f"emails/intake-{name}-body.html", context)
-    mail = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, to)
-    mail.attach_alternative(html, "text/html")
-    mail.send()
+    send_templated(f"intake-{name}", to, context)
 
 
 def send_acknowledgement(*, request_id: int) -> None:

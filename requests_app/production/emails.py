@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
+
+from requests_app.emails import send_templated
 
 
 def _send(name: str, to: list[str], context: dict) -> None:
-    if not to:
-        return
-    subject = render_to_string(f"emails/{name}-subject.txt", context).strip()
-    body = render_to_string(f"emails/{name}-body.txt", context)
-    html = render_to_string(f"emails/{name}-body.html", context)
-    message = EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, to)
-    message.attach_alternative(html, "text/html")
-    message.send()
+    send_templated(name, to, context)
 
 
 def production_ready(*, request_id: int) -> None:

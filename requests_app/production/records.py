@@ -28,6 +28,13 @@ class AccountLookup:
     # The account exists but holds nothing producible (e.g. only secret chats).
     e2ee_only: bool = False
 
+    @property
+    def target_lookup(self) -> str:
+        """The Target.Lookup value this result stands for."""
+        if not self.found:
+            return "not_found"
+        return "e2ee_only" if self.e2ee_only else "found"
+
 
 class NotProducible(ValueError):
     """Asked for a category that cannot be produced (end-to-end encrypted or unknown)."""

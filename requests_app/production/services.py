@@ -86,13 +86,7 @@ def targets_look_up(*, request: LegalRequest, source: RecordSource | None = None
     found = []
     for target in Target.objects.filter(request=request).order_by("pk"):
         if target.lookup == Target.Lookup.PENDING:
-            result = source.lookup(target.kind, target.value)
-            if not result.found:
-                target.lookup = Target.Lookup.NOT_FOUND
-            elif result.e2ee_only:
-                target.lookup = Target.Lookup.E2EE_ONLY
-            else:
-                target.lookup = Target.Lookup.FOUND
+            target.lookup = source.lookup(target.kind, target.value).target_lookup
             target.looked_up_at = now
             Target.objects.filter(pk=target.pk).update(lookup=target.lookup, looked_up_at=now)
         if target.lookup == Target.Lookup.FOUND:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 
+from requests_app.emails import send_templated
 from requests_app.models import LegalRequest, Officer
 from requests_app.review.models import Letter
 
@@ -15,14 +14,7 @@ logger = logging.getLogger(__name__)
 
 
 def _send(name: str, to: list[str], context: dict) -> None:
-    if not to:
-        return
-    subject = render_to_string(f"emails/{name}-subject.txt", context).strip()
-    body = render_to_string(f"emails/{name}-body.txt", context)
-    html = render_to_string(f"emails/{name}-body.html", context)
-    message = EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, to)
-    message.attach_alternative(html, "text/html")
-    message.send()
+    send_templated(name, to, context)
 
 
 def letter_sent(letter_id: int) -> None:

@@ -139,13 +139,7 @@ def targets_lookup(*, request: LegalRequest, actor, ip: str | None = None) -> di
     with transaction.atomic():
         targets = list(Target.objects.select_for_update().filter(request=request))
         for target in targets:
-            found = source.lookup(target.kind, target.value)
-            if not found.found:
-                target.lookup = Target.Lookup.NOT_FOUND
-            elif found.e2ee_only:
-                target.lookup = Target.Lookup.E2EE_ONLY
-            else:
-                target.lookup = Target.Lookup.FOUND
+            target.lookup = source.lookup(target.kind, target.value).target_lookup
             target.looked_up_at = now
             counts[target.lookup] += 1
         Target.objects.bulk_update(targets, ["lookup", "looked_up_at"])

@@ -11,24 +11,15 @@ from requests_app.lifecycle import Status
 from requests_app.models import Decision
 from requests_app.production.notifier import DemoUserNotifier
 from requests_app.services import SubmissionData, request_submit, request_transition
+from tests import factories
 from tests.factories import minimal_pdf
 
 
 def submission(**overrides) -> SubmissionData:
-    data = dict(
-        request_type="search_warrant",
-        legal_framework="us_sca",
-        country="US",
-        authority_kind="judge",
-        issuing_authority="US District Court, N.D. Cal.",
-        case_number="CR-2026-0042",
-        data_categories=["subscriber_info", "ip_logs", "cloud_chat_content"],
-        targets=[("username", "@Some_User"), ("username", "unknown_person")],
-        date_from=date(2026, 1, 1),
-        date_to=date(2026, 2, 28),
-    )
-    data.update(overrides)
-    return SubmissionData(**data)
+    overrides.setdefault("data_categories", ["subscriber_info", "ip_logs", "cloud_chat_content"])
+    overrides.setdefault("targets", [("username", "@Some_User"), ("username", "unknown_person")])
+    overrides.setdefault("date_to", date(2026, 2, 28))
+    return factories.warrant_data(**overrides)
 
 
 def approve(request, reviewer, verdicts: dict[str, str], *, to=Status.APPROVED, second=None):

@@ -1,6 +1,6 @@
 """request_submit and request_transition: all-or-nothing writes with their events."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -17,26 +17,13 @@ from requests_app.services import (
     request_submit,
     request_transition,
 )
-from tests.factories import minimal_pdf
+from tests.factories import minimal_pdf, warrant_data
 
 pytestmark = pytest.mark.django_db
 
 
 def warrant(**overrides) -> SubmissionData:
-    data = dict(
-        request_type="search_warrant",
-        legal_framework="us_sca",
-        country="US",
-        authority_kind="judge",
-        issuing_authority="US District Court, N.D. Cal.",
-        case_number="CR-2026-0042",
-        data_categories=["subscriber_info", "cloud_chat_content"],
-        targets=[("phone", "+1 202 555 0143"), ("username", "@Some_User")],
-        date_from=date(2026, 1, 1),
-        date_to=date(2026, 3, 1),
-    )
-    data.update(overrides)
-    return SubmissionData(**data)
+    return warrant_data(**overrides)
 
 
 def pdf(name="warrant.pdf") -> DocumentInput:

@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from requests_app.documents import DocumentInput
 from requests_app.services import SubmissionData, request_submit
+from tests import factories
 from tests.factories import minimal_pdf
 
 
 def warrant_data(**overrides) -> SubmissionData:
-    data = dict(
-        request_type="search_warrant",
-        legal_framework="us_sca",
-        country="US",
-        authority_kind="judge",
-        issuing_authority="US District Court, N.D. Cal.",
-        case_number="CR-2026-0042",
-        data_categories=["subscriber_info", "cloud_chat_content"],
-        targets=[("phone", "+1 202 555 0143"), ("username", "@Some_User"), ("username", "unknown_person")],
-        date_from=date(2026, 1, 1),
-        date_to=date(2026, 3, 1),
-    )
-    data.update(overrides)
-    return SubmissionData(**data)
+    overrides.setdefault("targets", [("phone", "+1 202 555 0143"), ("username", "@Some_User"), ("username", "unknown_person")])
+    return factories.warrant_data(**overrides)
 
 
 def emergency_data(**overrides) -> SubmissionData:

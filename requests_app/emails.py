@@ -1,0 +1,30 @@
+"""The one way the portal sends an e-mail: templates/emails/<name>-subject.txt,
+-body.txt and -body.html, rendered with the site URL, to the given addresses.
+
+Each app keeps one function per e-mail (intake/emails.py, review/emails.py,
+production/emails.py) that builds the context and calls send_templated.
+E-mails never carry message text, targets or other case content.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+
+def site_url() -> str:
+    return getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+def send_templated(name: str, to: list[str], context: dict[str, object]) -> None:
+    to = [address for address in to if address]
+    if not to:
+        return
+    context = {**context, "site_url": site_url()}
+    subject = " ".join(render_to_string(f"emails/{name}-subject.txt", context).split())
+    text = render_to_string(f"emails/{name}-body.txt", context)
+    html = render_to_string(f"emails/{name}-body.html", context)
+    mail = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, to)
+    mail.attach_alternative(html, "text/html")
+    mail.send()
