@@ -293,8 +293,13 @@ CELERY_BEAT_SCHEDULE.update(
 
 # --- production ---
 # Where the platform's data is read from, and how account holders are told (docs/record-source.md).
-RECORD_SOURCE = env_str("RECORD_SOURCE", "requests_app.production.records.DemoRecordSource")
-USER_NOTIFIER = env_str("USER_NOTIFIER", "requests_app.production.notifier.DemoUserNotifier")
+# Production must name the platform's real implementations: the demo ones make up data.
+if PRODUCTION:
+    RECORD_SOURCE = env_required("RECORD_SOURCE")
+    USER_NOTIFIER = env_required("USER_NOTIFIER")
+else:
+    RECORD_SOURCE = env_str("RECORD_SOURCE", "requests_app.production.records.DemoRecordSource")
+    USER_NOTIFIER = env_str("USER_NOTIFIER", "requests_app.production.notifier.DemoUserNotifier")
 HOLD_REMINDER_DAYS = env_int("HOLD_REMINDER_DAYS", 7)  # remind the agency this many days before a hold ends
 PRODUCTION_TMP_DIR = env_str("PRODUCTION_TMP_DIR")  # encrypted packages are built here (default: the system temp dir)
 PRODUCTION_RETRY_SECONDS = env_int("PRODUCTION_RETRY_SECONDS", 30)  # first retry of a failed build; doubles each time

@@ -23,7 +23,15 @@ def _key():
     return base64.b64encode(os.urandom(32)).decode()
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "FILE_ENCRYPTION_KEY", "REPORT_SIGNING_KEY"])
+PLUGINS = {
+    "RECORD_SOURCE": "requests_app.production.records.DemoRecordSource",
+    "USER_NOTIFIER": "requests_app.production.notifier.DemoUserNotifier",
+}
+
+
+@pytest.mark.parametrize(
+    "missing", ["SECRET_KEY", "ALLOWED_HOSTS", "FILE_ENCRYPTION_KEY", "REPORT_SIGNING_KEY", "RECORD_SOURCE", "USER_NOTIFIER"]
+)
 def test_production_refuses_without_secret(missing):
     env = {
         "DJANGO_ENV": "production",
@@ -31,6 +39,7 @@ def test_production_refuses_without_secret(missing):
         "ALLOWED_HOSTS": "portal.example.org",
         "FILE_ENCRYPTION_KEY": _key(),
         "REPORT_SIGNING_KEY": _key(),
+        **PLUGINS,
     }
     env.pop(missing)
     result = _manage("check", **env)
@@ -42,7 +51,7 @@ def test_check_deploy_has_no_warnings():
     result = _manage(
         "check", "--deploy", "--fail-level", "WARNING",
         DJANGO_ENV="production", SECRET_KEY=base64.b64encode(os.urandom(48)).decode(),
-        ALLOWED_HOSTS="portal.example.org", FILE_ENCRYPTION_KEY=_key(), REPORT_SIGNING_KEY=_key(),
+        ALLOWED_HOSTS="portal.example.org", FILE_ENCRYPTION_KEY=_key(), REPORT_SIGNING_KEY=_key(), **PLUGINS,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
