@@ -97,8 +97,8 @@ PATHS: dict[Status, list[Status]] = {
     Status.WITHDRAWN: [Status.VALIDATED, Status.WITHDRAWN],
 }
 
-# Apps that add their own demo data (packages, holds, reports) after the core.
-EXTENSIONS = ["requests_app.review.demo", "requests_app.production.demo", "transparency.demo"]
+# Apps that add their own demo data after the core (historical requests and published reports).
+EXTENSIONS = ["transparency.demo"]
 
 
 @dataclass
@@ -119,11 +119,7 @@ def seed(*, stdout=None, rng_seed: int = 2026) -> SeedResult:
         staff = _staff()
         count = _requests(rng, officers, staff)
     for path in EXTENSIONS:
-        try:
-            module = import_module(path)
-        except ModuleNotFoundError:
-            continue
-        module.seed(stdout=stdout)
+        import_module(path).seed(stdout=stdout)
     return SeedResult(created=True, requests=count, logins=logins)
 
 
