@@ -73,7 +73,8 @@ def event_record(
         event = RequestEvent(
             seq=head.last_seq + 1,
             request=request,
-            agency=agency if agency is not None else getattr(request, "agency", None),
+            # agency_id, not .agency: no extra query to load the agency row.
+            agency_id=agency.pk if agency is not None else getattr(request, "agency_id", None),
             event_type=str(event_type),
             actor=actor if getattr(actor, "pk", None) else None,
             created_at=at or timezone.now(),

@@ -211,7 +211,7 @@ def request_submit(
                 public=True,
                 to_status=Status.SUBMITTED,
                 message=f"{request.reference} submitted",
-                payload={"documents": [d.sha256 for d in stored], "targets": request.targets.count()},
+                payload={"documents": [d.sha256 for d in stored], "targets": len(_normalised_targets(data))},
                 ip=ip,
             )
             request_validate(request=request)
