@@ -58,3 +58,11 @@ def session_mfa_verified(request) -> bool:
     """Whether this session passed a second factor at login (not just a password)."""
     records = get_authentication_records(request, request.user)
     return any(r.get("method") == "mfa" for r in records)
+
+
+def client_ip(request) -> str | None:
+    """The client's address for the audit log, proxy-aware as configured for django-axes
+    (AXES_IPWARE_PROXY_COUNT), so lock-out and audit agree on who it was."""
+    from axes.helpers import get_client_ip_address
+
+    return get_client_ip_address(request) or None

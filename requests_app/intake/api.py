@@ -73,7 +73,7 @@ class OfficerAPIView(APIView):
 
     @property
     def ip(self) -> str | None:
-        return self.request.META.get("REMOTE_ADDR")
+        return portal_permissions.client_ip(self.request)
 
 
 def _refused(message: str, code: str, http=status.HTTP_400_BAD_REQUEST, **extra) -> Response:

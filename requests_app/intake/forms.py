@@ -15,6 +15,7 @@ from requests_app.documents import DocumentError, DocumentInput, check_pdf
 from requests_app.intake import services
 from requests_app.lifecycle import Status
 from requests_app.models import Agency, Document
+from requests_app.permissions import client_ip
 from requests_app.services import SubmissionData
 
 BLANK = [("", "— choose —")]
@@ -83,7 +84,7 @@ class OfficerSignupForm(SignupForm):
             rank=data["rank"],
             phone=data["phone"],
             new_agency=new_agency,
-            ip=request.META.get("REMOTE_ADDR"),
+            ip=client_ip(request),
         )
 
 

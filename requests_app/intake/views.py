@@ -34,9 +34,7 @@ from requests_app.services import (
     request_withdraw,
 )
 
-
-def client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
+client_ip = permissions.client_ip
 
 
 def officer_required(view):

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from requests_app.lifecycle import TransitionError
 from requests_app.permissions import (
+    client_ip,
     get_visible_request,
     is_agency_officer,
     is_staff_member,
@@ -27,9 +28,7 @@ from requests_app.production import services
 from requests_app.production.models import PreservationHold, Production, UserNotice
 from requests_app.services import PermissionDenied
 
-
-def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+_ip = client_ip
 
 
 def _back(request: HttpRequest, lr) -> HttpResponse:

@@ -25,7 +25,13 @@ from requests_app import rules
 from requests_app.audit import compute_hash
 from requests_app.lifecycle import Status, TransitionError
 from requests_app.models import Decision, Document, LegalRequest, Message, RequestEvent, Target
-from requests_app.permissions import get_visible_request, is_staff_member, is_supervisor, session_mfa_verified
+from requests_app.permissions import (
+    client_ip,
+    get_visible_request,
+    is_staff_member,
+    is_supervisor,
+    session_mfa_verified,
+)
 from requests_app.review import forms
 from requests_app.review import services as svc
 from requests_app.review.filters import QueueFilter, staff_users
@@ -53,8 +59,7 @@ def staff_only(view):
     return wrapper
 
 
-def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
+_ip = client_ip
 
 
 def _target_count():
