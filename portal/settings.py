@@ -278,7 +278,12 @@ AXES_VERBOSE = False
 
 # --- review ---
 CELERY_BEAT_SCHEDULE.update(
-    {"review-remind-due-soon": {"task": "requests_app.review.tasks.remind_due_soon", "schedule": crontab(minute="*/15")}}
+    {
+        "review-remind-due-soon": {
+            "task": "requests_app.review.tasks.remind_due_soon",
+            "schedule": crontab(minute="*/15"),
+        }
+    }
 )
 
 # --- intake (law-enforcement portal and API) ---------------------------------------
@@ -288,7 +293,12 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 # Adds /api/bench/bare/ (a bare DRF endpoint) for bench/intake only; never set in production.
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False) and not PRODUCTION
 CELERY_BEAT_SCHEDULE.update(
-    {"intake-purge-idempotency": {"task": "requests_app.intake.tasks.purge_idempotency_records", "schedule": crontab(minute=17)}}
+    {
+        "intake-purge-idempotency": {
+            "task": "requests_app.intake.tasks.purge_idempotency_records",
+            "schedule": crontab(minute=17),
+        }
+    }
 )
 
 # --- production ---
@@ -305,8 +315,17 @@ PRODUCTION_TMP_DIR = env_str("PRODUCTION_TMP_DIR")  # encrypted packages are bui
 PRODUCTION_RETRY_SECONDS = env_int("PRODUCTION_RETRY_SECONDS", 30)  # first retry of a failed build; doubles each time
 CELERY_BEAT_SCHEDULE.update(
     {
-        "production-purge-expired": {"task": "requests_app.production.tasks.purge_expired_productions", "schedule": crontab(minute=7)},
-        "production-release-holds": {"task": "requests_app.production.tasks.release_expired_holds", "schedule": crontab(hour=2, minute=17)},
-        "production-send-notices": {"task": "requests_app.production.tasks.send_due_notices", "schedule": crontab(minute=37)},
+        "production-purge-expired": {
+            "task": "requests_app.production.tasks.purge_expired_productions",
+            "schedule": crontab(minute=7),
+        },
+        "production-release-holds": {
+            "task": "requests_app.production.tasks.release_expired_holds",
+            "schedule": crontab(hour=2, minute=17),
+        },
+        "production-send-notices": {
+            "task": "requests_app.production.tasks.send_due_notices",
+            "schedule": crontab(minute=37),
+        },
     }
 )

@@ -91,7 +91,14 @@ PATHS: dict[Status, list[Status]] = {
     Status.PARTIALLY_APPROVED: [Status.VALIDATED, Status.IN_REVIEW, Status.PARTIALLY_APPROVED],
     Status.PRODUCING: [Status.VALIDATED, Status.IN_REVIEW, Status.APPROVED, Status.PRODUCING],
     Status.DELIVERED: [Status.VALIDATED, Status.IN_REVIEW, Status.APPROVED, Status.PRODUCING, Status.DELIVERED],
-    Status.CLOSED: [Status.VALIDATED, Status.IN_REVIEW, Status.APPROVED, Status.PRODUCING, Status.DELIVERED, Status.CLOSED],
+    Status.CLOSED: [
+        Status.VALIDATED,
+        Status.IN_REVIEW,
+        Status.APPROVED,
+        Status.PRODUCING,
+        Status.DELIVERED,
+        Status.CLOSED,
+    ],
     Status.REJECTED: [Status.VALIDATED, Status.IN_REVIEW, Status.REJECTED],
     Status.INVALID: [Status.INVALID],
     Status.WITHDRAWN: [Status.VALIDATED, Status.WITHDRAWN],
@@ -194,31 +201,71 @@ def _requests(rng: random.Random, officers: list[Officer], staff: list[Officer])
                 else:  # work in progress: recent enough that most of it is not yet overdue
                     age = timedelta(hours=rng.randint(24, 24 * 12))
                 received = now - age
-                _one_request(rng, officer, rng.choice(reviewers), rtype, framework, authority, categories, final, received, minimal_pdf)
+                _one_request(
+                    rng,
+                    officer,
+                    rng.choice(reviewers),
+                    rtype,
+                    framework,
+                    authority,
+                    categories,
+                    final,
+                    received,
+                    minimal_pdf,
+                )
                 count += 1
     return count
 
 
-def _one_request(rng, officer, reviewer, rtype, framework, authority, categories, final, received: datetime, pdf) -> None:
+def _one_request(
+    rng, officer, reviewer, rtype, framework, authority, categories, final, received: datetime, pdf
+) -> None:
     emergency = rtype == "emergency" or final == Status.AWAITING_VERIFICATION
     if final == Status.AWAITING_VERIFICATION and rtype != "emergency":
-        rtype, framework, authority, categories = "emergency", framework if framework in rules.REQUEST_TYPES["emergency"].frameworks else "national", "police", ["subscriber_info", "ip_logs"]
+        rtype, framework, authority, categories = (
+            "emergency",
+            framework if framework in rules.REQUEST_TYPES["emergency"].frameworks else "national",
+            "police",
+            ["subscriber_info", "ip_logs"],
+        )
     country = officer.agency.country.code
     n_targets = rng.choice([1, 1, 1, 2, 3])
-    targets = [("username", f"demo_{rng.choice(['dealer', 'admin', 'seller', 'unknown', 'channel'])}_{rng.randint(1000, 9999)}") for _ in range(n_targets)]
+    targets = [
+        (
+            "username",
+            f"demo_{rng.choice(['dealer', 'admin', 'seller', 'unknown', 'channel'])}_{rng.randint(1000, 9999)}",
+        )
+        for _ in range(n_targets)
+    ]
     data = services.SubmissionData(
         request_type=rtype,
         legal_framework=framework,
-        country=country if rtype not in {"nsl", "subpoena", "court_order_2703d", "search_warrant", "preservation", "preservation_extension", "pen_register", "wiretap"} else "US",
+        country=country
+        if rtype
+        not in {
+            "nsl",
+            "subpoena",
+            "court_order_2703d",
+            "search_warrant",
+            "preservation",
+            "preservation_extension",
+            "pen_register",
+            "wiretap",
+        }
+        else "US",
         authority_kind=authority,
         issuing_authority=f"{officer.agency.name} — {rules.AUTHORITY_KINDS[authority]}",
         case_number=f"{country}-{received:%Y}-{rng.randint(10000, 99999)}",
         data_categories=categories,
         targets=targets,
-        date_from=(received - timedelta(days=rng.randint(30, 200))).date() if not rules.REQUEST_TYPES[rtype].preservation else None,
+        date_from=(received - timedelta(days=rng.randint(30, 200))).date()
+        if not rules.REQUEST_TYPES[rtype].preservation
+        else None,
         date_to=received.date() if not rules.REQUEST_TYPES[rtype].preservation else None,
         emergency=emergency,
-        emergency_justification="A missing 14-year-old is believed to be with an adult who threatened to kill her; the account is the only lead." if emergency else "",
+        emergency_justification="A missing 14-year-old is believed to be with an adult who threatened to kill her; the account is the only lead."
+        if emergency
+        else "",
         emergency_attested=emergency,
         ndo_until=(received + timedelta(days=rng.choice([90, 180, 365]))).date() if rng.random() < 0.3 else None,
     )
@@ -226,9 +273,23 @@ def _one_request(rng, officer, reviewer, rtype, framework, authority, categories
         data.data_categories = [*categories, "secret_chat_content"]
     findings = rules.validate(data.draft(has_document=True, today=received.date()))
     user = officer.user
-    request = services._create_request(agency=officer.agency, actor=user, data=data, findings=findings, received_at=received)
-    services._store_document(request=request, doc=DocumentInput(f"{rtype}-{request.reference}.pdf", pdf(f"{rtype} {request.reference}")), actor=user)
-    event_record(event_type=EventType.SUBMITTED, actor=user, request=request, public=True, to_status=Status.SUBMITTED, message=f"{request.reference} submitted", at=received)
+    request = services._create_request(
+        agency=officer.agency, actor=user, data=data, findings=findings, received_at=received
+    )
+    services._store_document(
+        request=request,
+        doc=DocumentInput(f"{rtype}-{request.reference}.pdf", pdf(f"{rtype} {request.reference}")),
+        actor=user,
+    )
+    event_record(
+        event_type=EventType.SUBMITTED,
+        actor=user,
+        request=request,
+        public=True,
+        to_status=Status.SUBMITTED,
+        message=f"{request.reference} submitted",
+        at=received,
+    )
     at = received
     steps = list(PATHS[final])
     if emergency and steps and steps[0] == Status.VALIDATED:
@@ -253,15 +314,26 @@ def _one_request(rng, officer, reviewer, rtype, framework, authority, categories
         if step == Status.WITHDRAWN:
             actor, reason = user, "The suspect was identified by other means."
         elif step == Status.INVALID:
-            reason = "; ".join(f["message"] for f in request.findings if f["severity"] == "error") or "Failed automatic validation."
+            reason = (
+                "; ".join(f["message"] for f in request.findings if f["severity"] == "error")
+                or "Failed automatic validation."
+            )
         elif step == Status.NEEDS_INFO:
             reason = "Please send the signed order; the copy attached is unsigned."
         elif step == Status.REJECTED:
-            reason, changes = "The order does not name this platform.", {"rejection_reason": rng.choice(["insufficient_process", "overbroad", "wrong_jurisdiction"])}
+            reason, changes = (
+                "The order does not name this platform.",
+                {"rejection_reason": rng.choice(["insufficient_process", "overbroad", "wrong_jurisdiction"])},
+            )
         elif step in {Status.APPROVED, Status.PARTIALLY_APPROVED}:
             _decide(request, reviewer.user, partial=step == Status.PARTIALLY_APPROVED, at=at)
         elif step == Status.DELIVERED:
-            changes = {"produced_categories": [d.category for d in request.decisions.all() if d.verdict == Decision.Verdict.APPROVED], "outcome": LegalRequest.Outcome.DATA_PRODUCED}
+            changes = {
+                "produced_categories": [
+                    d.category for d in request.decisions.all() if d.verdict == Decision.Verdict.APPROVED
+                ],
+                "outcome": LegalRequest.Outcome.DATA_PRODUCED,
+            }
         services.request_transition(request=request, to=step, actor=actor, reason=reason, at=at, **changes)
     if build_package:
         # A real package: collected from the demo record source, encrypted, downloadable by the agency.

@@ -20,7 +20,16 @@ from requests_app import crypto
 logger = logging.getLogger(__name__)
 
 # Names in a PDF that run code or carry hidden files; refused outright.
-_ACTIVE_CONTENT = (b"/JavaScript", b"/JS", b"/OpenAction", b"/EmbeddedFiles", b"/Launch", b"/AA", b"/RichMedia", b"/XFA")
+_ACTIVE_CONTENT = (
+    b"/JavaScript",
+    b"/JS",
+    b"/OpenAction",
+    b"/EmbeddedFiles",
+    b"/Launch",
+    b"/AA",
+    b"/RichMedia",
+    b"/XFA",
+)
 MAX_PAGES = 2000
 
 
@@ -75,9 +84,7 @@ def check_pdf(filename: str, content: bytes) -> None:
     try:
         reader = PdfReader(io.BytesIO(content), strict=False)
         if reader.is_encrypted:
-            raise DocumentError(
-                f"{name} is password-protected or encrypted. Upload an unprotected copy.", "encrypted"
-            )
+            raise DocumentError(f"{name} is password-protected or encrypted. Upload an unprotected copy.", "encrypted")
         pages = len(reader.pages)
     except DocumentError:
         raise

@@ -96,10 +96,7 @@ TRANSITIONS: dict[tuple[Status, Status], Transition] = {
         _t(S.PRODUCING, S.DELIVERED, _STAFF_OR_SYS),
         _t(S.PRODUCING, S.APPROVED, _STAFF_OR_SYS, needs_reason=True, public=False),  # build failed; retry later
         _t(S.DELIVERED, S.CLOSED, _STAFF_OR_SYS),
-        *[
-            _t(s, S.WITHDRAWN, {Actor.AGENCY}, needs_reason=False)
-            for s in sorted(OPEN_STATES)
-        ],
+        *[_t(s, S.WITHDRAWN, {Actor.AGENCY}, needs_reason=False) for s in sorted(OPEN_STATES)],
     ]
 }
 

@@ -293,9 +293,7 @@ class Target(models.Model):
 
     class Meta:
         ordering = ["pk"]
-        constraints = [
-            models.UniqueConstraint(fields=["request", "kind", "value"], name="target_unique_per_request")
-        ]
+        constraints = [models.UniqueConstraint(fields=["request", "kind", "value"], name="target_unique_per_request")]
 
     def __str__(self) -> str:
         return f"{self.get_identifier_type_display()}: {self.value}"
@@ -425,7 +423,9 @@ class RequestEvent(models.Model):
     request = models.ForeignKey(LegalRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
     agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
     event_type = models.CharField(max_length=20, choices=EventType.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     public = models.BooleanField(default=False)  # shown to the agency in its timeline
     from_status = models.CharField(max_length=24, blank=True)

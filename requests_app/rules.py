@@ -311,9 +311,7 @@ class NormalisedTarget:
 def normalise_username(raw: str) -> str:
     name = raw.strip().removeprefix("@")
     if not _USERNAME_RE.match(name):
-        raise TargetError(
-            f"“{raw.strip()}” is not a valid username: use 5 to 32 letters, digits or underscores."
-        )
+        raise TargetError(f"“{raw.strip()}” is not a valid username: use 5 to 32 letters, digits or underscores.")
     # Usernames are case-insensitive on the platform.
     return name.lower()
 
@@ -331,7 +329,9 @@ def normalise_target(identifier_type: str, raw: str, default_region: str | None 
             ) from exc
         if not phonenumbers.is_valid_number(number):
             raise TargetError(f"“{value}” is not a valid phone number for its country.")
-        return NormalisedTarget("phone", "phone", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+        return NormalisedTarget(
+            "phone", "phone", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        )
     if identifier_type == "username":
         return NormalisedTarget("username", "username", normalise_username(value))
     if identifier_type == "user_id":
@@ -359,9 +359,7 @@ def normalise_target(identifier_type: str, raw: str, default_region: str | None 
 # --------------------------------------------------------------------------------
 
 
-def answer_within(
-    request_type: str, *, emergency: bool, default: timedelta, emergency_default: timedelta
-) -> timedelta:
+def answer_within(request_type: str, *, emergency: bool, default: timedelta, emergency_default: timedelta) -> timedelta:
     """How long the platform has to answer, from receipt."""
     rtype = REQUEST_TYPES[request_type]
     if emergency or request_type == "emergency":
@@ -377,7 +375,9 @@ def due_at(
     default: timedelta = timedelta(days=14),
     emergency_default: timedelta = timedelta(hours=8),
 ) -> datetime:
-    return received_at + answer_within(request_type, emergency=emergency, default=default, emergency_default=emergency_default)
+    return received_at + answer_within(
+        request_type, emergency=emergency, default=default, emergency_default=emergency_default
+    )
 
 
 def hold_until(request_type: str, start: date) -> date | None:
@@ -443,7 +443,9 @@ def validate(draft: Draft) -> list[Finding]:
 
     # Framework: the process must exist in the legal framework named.
     if draft.legal_framework and draft.legal_framework not in FRAMEWORKS:
-        add(_err("unknown_framework", "legal_framework", f"“{draft.legal_framework}” is not a legal framework we know."))
+        add(
+            _err("unknown_framework", "legal_framework", f"“{draft.legal_framework}” is not a legal framework we know.")
+        )
     elif draft.legal_framework and draft.legal_framework not in rtype.frameworks:
         add(
             _err(
@@ -454,7 +456,13 @@ def validate(draft: Draft) -> list[Finding]:
             )
         )
     if draft.authority_kind and draft.authority_kind not in AUTHORITY_KINDS:
-        add(_err("unknown_authority_kind", "authority_kind", f"“{draft.authority_kind}” is not an authority kind we know."))
+        add(
+            _err(
+                "unknown_authority_kind",
+                "authority_kind",
+                f"“{draft.authority_kind}” is not an authority kind we know.",
+            )
+        )
 
     findings.extend(_check_categories(draft, rtype))
     findings.extend(_check_authority(draft, rtype, emergency))
@@ -466,17 +474,45 @@ def validate(draft: Draft) -> list[Finding]:
     # (18 U.S.C. 2702(b)(8) needs none; Reg. 2023/1543 Art. 4(5) validation follows).
     if not draft.has_document:
         if emergency:
-            add(_info("document_later", "documents", "Send the legal process as soon as you have it; we act on the emergency first."))
+            add(
+                _info(
+                    "document_later",
+                    "documents",
+                    "Send the legal process as soon as you have it; we act on the emergency first.",
+                )
+            )
         else:
-            add(_err("document_missing", "documents", "Attach the legal process (the signed order, warrant or subpoena) as a PDF."))
+            add(
+                _err(
+                    "document_missing",
+                    "documents",
+                    "Attach the legal process (the signed order, warrant or subpoena) as a PDF.",
+                )
+            )
 
     if draft.ndo:
         if draft.ndo_indefinite and draft.ndo_until:
-            add(_err("ndo_conflict", "ndo_until", "A nondisclosure order is either indefinite or has an end date, not both."))
+            add(
+                _err(
+                    "ndo_conflict",
+                    "ndo_until",
+                    "A nondisclosure order is either indefinite or has an end date, not both.",
+                )
+            )
         elif not draft.ndo_indefinite and not draft.ndo_until:
-            add(_err("ndo_end_missing", "ndo_until", "Give the date the nondisclosure order ends, or mark it indefinite."))
+            add(
+                _err(
+                    "ndo_end_missing", "ndo_until", "Give the date the nondisclosure order ends, or mark it indefinite."
+                )
+            )
         elif draft.ndo_until and draft.ndo_until <= draft.today:
-            add(_err("ndo_end_past", "ndo_until", "The nondisclosure order's end date has passed; the user may be notified."))
+            add(
+                _err(
+                    "ndo_end_past",
+                    "ndo_until",
+                    "The nondisclosure order's end date has passed; the user may be notified.",
+                )
+            )
         if draft.ndo_indefinite:
             add(
                 _warn(
@@ -489,7 +525,13 @@ def validate(draft: Draft) -> list[Finding]:
     if rtype.note:
         add(_info("process_note", "request_type", rtype.note))
     if rtype.national_security:
-        add(_info("national_security_bands", "request_type", "National-security requests are reported publicly only in bands of 500."))
+        add(
+            _info(
+                "national_security_bands",
+                "request_type",
+                "National-security requests are reported publicly only in bands of 500.",
+            )
+        )
 
     order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
     findings.sort(key=lambda f: order[f.severity])
@@ -504,7 +546,9 @@ def _check_categories(draft: Draft, rtype: RequestType) -> list[Finding]:
     for code in draft.data_categories:
         cat = CATEGORIES.get(code)
         if cat is None:
-            out.append(_err("unknown_category", "data_categories", f"“{code}” is not a kind of data the platform holds."))
+            out.append(
+                _err("unknown_category", "data_categories", f"“{code}” is not a kind of data the platform holds.")
+            )
         elif cat.e2ee:
             out.append(_err("e2ee_category", "data_categories", f"{cat.label}: {E2EE_EXPLANATION}"))
         elif code not in rtype.compels:
@@ -540,7 +584,9 @@ def _check_authority(draft: Draft, rtype: RequestType, emergency: bool) -> list[
                 )
             )
         if rtype.code == "epoc":
-            wants_judge = any(CATEGORIES[c].eu_class in {"traffic", "content"} for c in draft.data_categories if c in CATEGORIES)
+            wants_judge = any(
+                CATEGORIES[c].eu_class in {"traffic", "content"} for c in draft.data_categories if c in CATEGORIES
+            )
             if wants_judge and kind not in JUDICIAL and not draft.judicial_validation:
                 if emergency:
                     # Reg. 2023/1543 Art. 4(5): emergency orders may be validated ex post within 48 hours.
@@ -581,7 +627,9 @@ def _check_authority(draft: Draft, rtype: RequestType, emergency: bool) -> list[
 def _check_targets(draft: Draft) -> list[Finding]:
     out: list[Finding] = []
     if not draft.targets:
-        out.append(_err("no_targets", "targets", "Name at least one account: a phone number, username, user ID or t.me link."))
+        out.append(
+            _err("no_targets", "targets", "Name at least one account: a phone number, username, user ID or t.me link.")
+        )
         return out
     seen: dict[tuple[str, str], int] = {}
     valid = 0

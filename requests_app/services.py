@@ -224,7 +224,9 @@ def request_submit(
     return request
 
 
-def _create_request(*, agency, actor, data: SubmissionData, findings, received_at: datetime | None = None) -> LegalRequest:
+def _create_request(
+    *, agency, actor, data: SubmissionData, findings, received_at: datetime | None = None
+) -> LegalRequest:
     received_at = received_at or timezone.now()
     emergency = data.emergency or data.request_type == "emergency"
     request = LegalRequest.objects.create(
@@ -255,7 +257,9 @@ def _create_request(*, agency, actor, data: SubmissionData, findings, received_a
     request.save(update_fields=["reference"])
     Target.objects.bulk_create(
         [
-            Target(request=request, identifier_type=t.identifier_type, raw_value=raw.strip(), kind=t.kind, value=t.value)
+            Target(
+                request=request, identifier_type=t.identifier_type, raw_value=raw.strip(), kind=t.kind, value=t.value
+            )
             for t, raw in _normalised_targets(data)
         ]
     )
@@ -288,7 +292,9 @@ def _store_document(*, request: LegalRequest, doc: DocumentInput, actor) -> Docu
 
 def request_validate(*, request: LegalRequest) -> LegalRequest:
     """Automatic validation: submitted -> validated / awaiting verification / invalid."""
-    findings = [rules.Finding(f["code"], rules.Severity(f["severity"]), f["field"], f["message"]) for f in request.findings]
+    findings = [
+        rules.Finding(f["code"], rules.Severity(f["severity"]), f["field"], f["message"]) for f in request.findings
+    ]
     errors = [f for f in findings if f.severity is rules.Severity.ERROR]
     if errors:
         return request_transition(
@@ -431,16 +437,17 @@ def deadlines_sweep(*, now: datetime | None = None) -> list[int]:
     already = RequestEvent.objects.filter(
         request=OuterRef("pk"), event_type=EventType.OVERDUE, created_at__gte=OuterRef("due_at")
     )
-    candidates = list(
-        LegalRequest.objects.overdue(now).filter(~Exists(already)).values_list("pk", flat=True)[:1000]
-    )
+    candidates = list(LegalRequest.objects.overdue(now).filter(~Exists(already)).values_list("pk", flat=True)[:1000])
     marked: list[int] = []
     for pk in candidates:
         with transaction.atomic():
             request = LegalRequest.objects.select_for_update().get(pk=pk)
-            if not request.is_overdue(now) or RequestEvent.objects.filter(
-                request=request, event_type=EventType.OVERDUE, created_at__gte=request.due_at
-            ).exists():
+            if (
+                not request.is_overdue(now)
+                or RequestEvent.objects.filter(
+                    request=request, event_type=EventType.OVERDUE, created_at__gte=request.due_at
+                ).exists()
+            ):
                 continue
             event_record(
                 event_type=EventType.OVERDUE,

@@ -115,7 +115,8 @@ def real_worker(transactional_db):
     app.conf.update(
         task_always_eager=False,
         broker_url=broker,
-        result_backend=os.environ.get("CELERY_RESULT_BACKEND") or ("redis" + broker[5:] if broker.startswith("redis") else "cache+memory://"),
+        result_backend=os.environ.get("CELERY_RESULT_BACKEND")
+        or ("redis" + broker[5:] if broker.startswith("redis") else "cache+memory://"),
     )
     # Drop connection pools bound to the old broker settings.
     if app._pool is not None:
@@ -185,5 +186,12 @@ def browser_login(context, live_server, user) -> None:
     login_verified(client, user)
     host = urlparse(live_server.url).hostname
     context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value, "domain": host, "path": "/"}]
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "domain": host,
+                "path": "/",
+            }
+        ]
     )

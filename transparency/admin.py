@@ -10,8 +10,21 @@ class ReportAdmin(admin.ModelAdmin):
     list_display = ("period", "version", "status", "progress", "created_at", "published_at")
     list_filter = ("status",)
     exclude = ("pdf", "canonical", "snapshot")
-    readonly_fields = ("period", "version", "status", "progress", "error", "sha256", "signature", "change_note",
-                       "created_by", "created_at", "built_at", "published_by", "published_at")
+    readonly_fields = (
+        "period",
+        "version",
+        "status",
+        "progress",
+        "error",
+        "sha256",
+        "signature",
+        "change_note",
+        "created_by",
+        "created_at",
+        "built_at",
+        "published_by",
+        "published_at",
+    )
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -27,9 +27,7 @@ SCHEMA_VERSION = 1
 # 50 U.S.C. 1874(a): national-security process may be reported in bands of 500, starting at 0.
 NS_BAND = 500
 # EU Member States (Reg. 2022/2065 applies to orders from their authorities).
-EU_MEMBER_STATES = (
-    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE".split()
-)
+EU_MEMBER_STATES = "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE".split()
 
 # Mutually exclusive outcome buckets, in the order the charts show them.
 OUTCOMES = ("content", "non_content", "no_data", "rejected", "withdrawn", "invalid", "pending")
@@ -65,9 +63,7 @@ def _measures() -> dict[str, Any]:
         "accounts_with_data": Coalesce(Sum("accounts_with_data"), Value(0)),
         "content": Count("pk", filter=Q(produced_content=True)),
         "non_content": Count("pk", filter=Q(produced_noncontent=True, produced_content=False)),
-        "no_data": Count(
-            "pk", filter=Q(final=True, produced_any=False) & ~Q(outcome__in=_FINISHED_WITHOUT_DATA)
-        ),
+        "no_data": Count("pk", filter=Q(final=True, produced_any=False) & ~Q(outcome__in=_FINISHED_WITHOUT_DATA)),
         "rejected": Count("pk", filter=Q(produced_any=False, outcome=Oc.REJECTED)),
         "withdrawn": Count("pk", filter=Q(produced_any=False, outcome=Oc.WITHDRAWN)),
         "invalid": Count("pk", filter=Q(produced_any=False, outcome=Oc.INVALID)),
@@ -234,7 +230,7 @@ def build_snapshot(period: Period, *, progress: Callable[[int], None] | None = N
             emergency["with_data"] += extra["_em_with_data"]
             for k, n in extra.items():
                 if k.startswith("_rej_") and n:
-                    reasons[k[len("_rej_"):]] += n
+                    reasons[k[len("_rej_") :]] += n
         _finish(r)
         if r["preservation"]:
             r["pct_with_data"] = None
@@ -246,9 +242,7 @@ def build_snapshot(period: Period, *, progress: Callable[[int], None] | None = N
     by_country: dict[str, dict[str, Any]] = {}
     by_type: dict[str, dict[str, Any]] = {}
     for r in rows:
-        c = by_country.setdefault(
-            r["country"], {**_zero(), "preservation_requests": 0, "preservation_accounts": 0}
-        )
+        c = by_country.setdefault(r["country"], {**_zero(), "preservation_requests": 0, "preservation_accounts": 0})
         t = by_type.setdefault(r["request_type"], _zero())
         for m in EXACT_MEASURES:
             t[m] += r[m]
@@ -342,8 +336,6 @@ def build_snapshot(period: Period, *, progress: Callable[[int], None] | None = N
         "national_security": national_security,
         "countries": countries_out,
         "request_types": types_out,
-        "rows": [
-            {**r, "name": country_name(r["country"]), "label": type_label(r["request_type"])} for r in rows
-        ],
+        "rows": [{**r, "name": country_name(r["country"]), "label": type_label(r["request_type"])} for r in rows],
         "dsa_art10": dsa,
     }

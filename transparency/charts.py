@@ -54,7 +54,7 @@ def horizontal_bars(
     for i, (label, value) in enumerate(items):
         y = top + i * (bar_h + gap)
         w = max(1, round(span * value / peak)) if value else 0
-        colour = (colours[i] if colours and i < len(colours) else PALETTE[0])
+        colour = colours[i] if colours and i < len(colours) else PALETTE[0]
         short = label if len(label) <= 30 else label[:29] + "…"
         body.append(
             f'<text x="{label_w - 6}" y="{y + 13}" font-family="{FONT}" font-size="12" fill="#222" '
@@ -104,7 +104,5 @@ def report_charts(snapshot: dict, history: Sequence[tuple[str, int]]) -> dict[st
             "Outcome of requests",
             colours=[OUTCOME_COLOURS[o] for o in OUTCOMES],
         ),
-        "types": horizontal_bars(
-            [(t["label"], t["requests"]) for t in snapshot["request_types"]], "Requests by type"
-        ),
+        "types": horizontal_bars([(t["label"], t["requests"]) for t in snapshot["request_types"]], "Requests by type"),
     }

@@ -20,7 +20,12 @@ from transparency.services import report_build, report_publish
 
 # (country, agency, request types it sends, relative volume)
 SOURCES = [
-    ("US", "Federal Bureau of Investigation", ["subpoena", "search_warrant", "court_order_2703d", "nsl", "emergency", "preservation"], 30),
+    (
+        "US",
+        "Federal Bureau of Investigation",
+        ["subpoena", "search_warrant", "court_order_2703d", "nsl", "emergency", "preservation"],
+        30,
+    ),
     ("US", "New York City Police Department", ["subpoena", "search_warrant", "emergency", "preservation"], 20),
     ("GB", "Metropolitan Police Service", ["cloud_act", "court_order_other", "emergency"], 15),
     ("DE", "Polizei Berlin", ["epoc", "epoc_pr", "court_order_other"], 12),
@@ -59,7 +64,9 @@ def demo_rows(rng: random.Random, codes: list[str], per_period: int) -> list[dic
             targets = [f"demo_hist_{code}_{n}_{i}".replace("-", "_") for i in range(rng.choice([1, 1, 1, 2, 3]))]
             not_found = [t for t in targets if rng.random() < 0.12]
             roll = rng.random()
-            decided = received + timedelta(days=rng.uniform(0.1, 12) if rtype != "emergency" else rng.uniform(0.05, 0.5))
+            decided = received + timedelta(
+                days=rng.uniform(0.1, 12) if rtype != "emergency" else rng.uniform(0.05, 0.5)
+            )
             row = {
                 "external_id": f"DEMO-{code}-{n:05d}", "received_at": received.isoformat(), "country": country,
                 "agency": agency, "request_type": rtype, "emergency": rtype == "emergency", "targets": targets,

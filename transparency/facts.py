@@ -95,7 +95,10 @@ def facts_refresh(*, request_ids: Iterable[int]) -> int:
             c = counts.get(req.pk, {})
             rows.append(
                 facts_for(
-                    req, accounts=c.get("n", 0), found=c.get("found", 0), notified=c.get("notified", 0),
+                    req,
+                    accounts=c.get("n", 0),
+                    found=c.get("found", 0),
+                    notified=c.get("notified", 0),
                     ack_at=acks.get(req.pk),
                 )
             )

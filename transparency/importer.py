@@ -366,7 +366,9 @@ def _seconds(a: datetime | None, b: datetime | None) -> int | None:
 
 def _insert_batch(batch: list[ParsedRow], agencies: dict[tuple[str, str], Agency], result: ImportResult) -> None:
     existing = set(
-        LegalRequest.objects.filter(external_id__in=[p.external_id for p in batch]).values_list("external_id", flat=True)
+        LegalRequest.objects.filter(external_id__in=[p.external_id for p in batch]).values_list(
+            "external_id", flat=True
+        )
     )
     todo = [p for p in batch if p.external_id not in existing]
     result.skipped += len(batch) - len(todo)
@@ -519,5 +521,10 @@ def write_csv(rows: list[dict[str, Any]]) -> str:
     w = csv.DictWriter(out, fieldnames=COLUMNS)
     w.writeheader()
     for r in rows:
-        w.writerow({k: ";".join(v) if isinstance(v, list) else ("true" if v is True else "false" if v is False else v) for k, v in r.items()})
+        w.writerow(
+            {
+                k: ";".join(v) if isinstance(v, list) else ("true" if v is True else "false" if v is False else v)
+                for k, v in r.items()
+            }
+        )
     return out.getvalue()

@@ -46,11 +46,16 @@ def report_build(*, period: str, actor=None, change_note: str = "", background: 
     p = periods.parse(period)
     with transaction.atomic():
         report = Report.objects.create(
-            period=p.code, version=None, status=Report.Status.BUILDING, change_note=change_note.strip(),
+            period=p.code,
+            version=None,
+            status=Report.Status.BUILDING,
+            change_note=change_note.strip(),
             created_by=actor if getattr(actor, "pk", None) else None,
         )
         event_record(
-            event_type=REPORT_EVENT, actor=actor, message=f"Transparency report {p.code}: draft build started",
+            event_type=REPORT_EVENT,
+            actor=actor,
+            message=f"Transparency report {p.code}: draft build started",
             payload={"report": report.pk, "period": p.code},
         )
         if background:
@@ -109,7 +114,9 @@ def report_publish(*, report: Report, actor=None, change_note: str | None = None
     with transaction.atomic():
         locked = Report.objects.select_for_update().get(pk=report.pk)
         if locked.status != Report.Status.DRAFT:
-            raise ReportError(f"Only a finished draft can be published; this report is {locked.get_status_display().lower()}.")
+            raise ReportError(
+                f"Only a finished draft can be published; this report is {locked.get_status_display().lower()}."
+            )
         note = (change_note if change_note is not None else locked.change_note).strip()
         latest = Report.objects.filter(period=locked.period, status=Report.Status.PUBLISHED).aggregate(
             v=Max("version")

@@ -43,9 +43,9 @@ def public_key() -> Ed25519PublicKey:
 
 
 def public_key_pem() -> str:
-    return public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
+    return (
+        public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    )
 
 
 def public_key_raw_b64() -> str:

@@ -36,9 +36,7 @@ def index(request: HttpRequest) -> HttpResponse:
         list(selectors.published().order_by("-period", "-version").defer(*selectors.HEAVY))
     )
     reports.sort(key=lambda r: periods.sort_key(r.period), reverse=True)
-    hist = sorted(
-        ((r.period, r.snapshot["totals"]["requests"]) for r in reports), key=lambda x: periods.sort_key(x[0])
-    )
+    hist = sorted(((r.period, r.snapshot["totals"]["requests"]) for r in reports), key=lambda x: periods.sort_key(x[0]))
     return render(
         request,
         "transparency/index.html",
@@ -52,9 +50,10 @@ def report_page(request: HttpRequest, period: str, version: int | None = None) -
     report = selectors.report_for(period, version)
     snap = report.snapshot
     versions = list(
-        selectors.published().filter(period=report.period).order_by("-version").values(
-            "version", "published_at", "change_note"
-        )
+        selectors.published()
+        .filter(period=report.period)
+        .order_by("-version")
+        .values("version", "published_at", "change_note")
     )
     sort = request.GET.get("sort", "requests")
     if sort not in SORTABLE:

@@ -130,7 +130,9 @@ def load(path: str, token: str, clients: int, seconds: float, make_body) -> dict
             body, ctype = make_body(n)
             start = time.perf_counter()
             try:
-                conn.request("POST", path, body=body, headers={"Authorization": f"Bearer {token}", "Content-Type": ctype})
+                conn.request(
+                    "POST", path, body=body, headers={"Authorization": f"Bearer {token}", "Content-Type": ctype}
+                )
                 response = conn.getresponse()
                 response.read()
                 status = response.status

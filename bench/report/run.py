@@ -40,10 +40,39 @@ from requests_app import rules  # noqa: E402
 from transparency import aggregation, periods, services  # noqa: E402
 from transparency.models import Report  # noqa: E402
 
-COUNTRIES = ["US", "IN", "DE", "BR", "GB", "FR", "PL", "ES", "IT", "AU", "CA", "NL", "BE", "AT", "SE", "IE",
-             "JP", "MX", "AR", "KR"]
-TYPES = ["subpoena"] * 14 + ["search_warrant"] * 12 + ["court_order_other"] * 8 + ["emergency"] * 5 + [
-    "preservation"] * 5 + ["mlat"] * 3 + ["court_order_2703d"] * 2 + ["nsl"] + ["dsa_art10"] * 2  # 52 slots
+COUNTRIES = [
+    "US",
+    "IN",
+    "DE",
+    "BR",
+    "GB",
+    "FR",
+    "PL",
+    "ES",
+    "IT",
+    "AU",
+    "CA",
+    "NL",
+    "BE",
+    "AT",
+    "SE",
+    "IE",
+    "JP",
+    "MX",
+    "AR",
+    "KR",
+]
+TYPES = (
+    ["subpoena"] * 14
+    + ["search_warrant"] * 12
+    + ["court_order_other"] * 8
+    + ["emergency"] * 5
+    + ["preservation"] * 5
+    + ["mlat"] * 3
+    + ["court_order_2703d"] * 2
+    + ["nsl"]
+    + ["dsa_art10"] * 2
+)  # 52 slots
 PERIOD = "2025-H1"
 
 
@@ -53,8 +82,10 @@ def sql_list(values) -> str:
 
 def generate(n: int) -> None:
     with connection.cursor() as c:
-        c.execute("TRUNCATE transparency_requestfacts, requests_app_target, requests_app_legalrequest, "
-                  "requests_app_requestevent, transparency_report CASCADE")
+        c.execute(
+            "TRUNCATE transparency_requestfacts, requests_app_target, requests_app_legalrequest, "
+            "requests_app_requestevent, transparency_report CASCADE"
+        )
         c.execute("DELETE FROM requests_app_agency")
         c.execute(
             f"""INSERT INTO requests_app_agency (name, country, kind, email_domains, verification_status, created_at)
@@ -232,9 +263,13 @@ def main() -> None:
     print(f"raw SQL (one statement)          : {raw_t:.2f} s")
     print(f"aggregation.build_snapshot (ORM) : {snap_t:.2f} s  ratio {snap_t / raw_t:.2f}x")
     print(f"services.report_build (all)      : {build_t:.2f} s  ratio {build_t / raw_t:.2f}x")
-    print(f"peak Python memory during build  : {peak / 1e6:.1f} MB; max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
-    print(f"published page: median {statistics.median(lat):.1f} ms, p95 {lat[int(len(lat) * 0.95)]:.1f} ms "
-          f"(Django test client, in process, 50 GETs)")
+    print(
+        f"peak Python memory during build  : {peak / 1e6:.1f} MB; max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+    )
+    print(
+        f"published page: median {statistics.median(lat):.1f} ms, p95 {lat[int(len(lat) * 0.95)]:.1f} ms "
+        f"(Django test client, in process, 50 GETs)"
+    )
 
     if args.import_rows:
         bench_import(args.import_rows)
@@ -252,14 +287,33 @@ def bench_import(rows: int) -> None:
         w.writerow(COLUMNS)
         for i in range(rows):
             produced = "subscriber_info" if i % 2 else ""
-            w.writerow([f"bench-imp-{i}", f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}T10:00:00Z", COUNTRIES[i % 20],
-                        f"Import agency {i % 50}", TYPES[i % 52], "false", f"imp_user_{i};+4915112345{i % 1000:03d}",
-                        "", "subscriber_info", produced, "closed", "", "", f"2024-{1 + i % 12:02d}-28T23:00:00Z", "", "false"])
+            w.writerow(
+                [
+                    f"bench-imp-{i}",
+                    f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}T10:00:00Z",
+                    COUNTRIES[i % 20],
+                    f"Import agency {i % 50}",
+                    TYPES[i % 52],
+                    "false",
+                    f"imp_user_{i};+4915112345{i % 1000:03d}",
+                    "",
+                    "subscriber_info",
+                    produced,
+                    "closed",
+                    "",
+                    "",
+                    f"2024-{1 + i % 12:02d}-28T23:00:00Z",
+                    "",
+                    "false",
+                ]
+            )
     t0 = time.perf_counter()
     result = import_file(path, batch_size=5000)
     dt = time.perf_counter() - t0
-    print(f"import_requests: {result.created:,} rows, {result.targets:,} targets in {dt:.0f} s "
-          f"({result.created / dt:,.0f} rows/s); max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    print(
+        f"import_requests: {result.created:,} rows, {result.targets:,} targets in {dt:.0f} s "
+        f"({result.created / dt:,.0f} rows/s); max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+    )
 
 
 if __name__ == "__main__":

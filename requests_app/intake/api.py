@@ -97,7 +97,9 @@ class RequestDryRun(OfficerAPIView):
         ser = s.DraftSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         findings = request_findings(
-            agency=request.user.officer.agency, data=ser.submission_data(), has_document=ser.validated_data["has_document"]
+            agency=request.user.officer.agency,
+            data=ser.submission_data(),
+            has_document=ser.validated_data["has_document"],
         )
         return Response(
             {
@@ -179,7 +181,10 @@ class RequestListCreate(generics.ListAPIView, OfficerAPIView):
             fingerprint = _fingerprint(request)
             # A record left "in progress" by a crashed worker does not block the key for ever.
             IdempotencyRecord.objects.filter(
-                user=request.user, key=key, response_status__isnull=True, created_at__lt=timezone.now() - IN_PROGRESS_TIMEOUT
+                user=request.user,
+                key=key,
+                response_status__isnull=True,
+                created_at__lt=timezone.now() - IN_PROGRESS_TIMEOUT,
             ).delete()
             try:
                 with transaction.atomic():
@@ -295,7 +300,11 @@ class RequestAnswer(OfficerAPIView):
         ser.is_valid(raise_exception=True)
         try:
             services.request_answer(
-                request=lr, actor=request.user, body=ser.validated_data["body"], document=ser.validated_data["file"], ip=self.ip
+                request=lr,
+                actor=request.user,
+                body=ser.validated_data["body"],
+                document=ser.validated_data["file"],
+                ip=self.ip,
             )
         except (PermissionDenied, TransitionError) as exc:
             return _refused(str(exc), "not_waiting_for_information", http=status.HTTP_409_CONFLICT)
@@ -322,7 +331,9 @@ class RequestMessages(OfficerAPIView):
         ser = s.MessageInputSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         try:
-            message = services.message_post(request=lr, author=request.user, body=ser.validated_data["body"], ip=self.ip)
+            message = services.message_post(
+                request=lr, author=request.user, body=ser.validated_data["body"], ip=self.ip
+            )
         except PermissionDenied as exc:
             return _refused(str(exc), "message_refused")
         return Response(s.MessageSerializer(message).data, status=status.HTTP_201_CREATED)
@@ -331,7 +342,11 @@ class RequestMessages(OfficerAPIView):
 class RequestDocuments(OfficerAPIView):
     parser_classes = [MultiPartParser]
 
-    @extend_schema(request={"multipart/form-data": s.DocumentInputSerializer}, responses={201: s.DocumentSerializer}, tags=["documents"])
+    @extend_schema(
+        request={"multipart/form-data": s.DocumentInputSerializer},
+        responses={201: s.DocumentSerializer},
+        tags=["documents"],
+    )
     def post(self, request, reference: str):
         """Add a PDF to an open request."""
         lr = self.get_request(reference)
@@ -340,7 +355,9 @@ class RequestDocuments(OfficerAPIView):
         try:
             document = document_add(request=lr, actor=request.user, doc=ser.validated_data["file"], ip=self.ip)
         except DocumentError as exc:
-            return Response({"detail": str(exc), "errors": {"file": [{"message": str(exc), "code": exc.code}]}}, status=400)
+            return Response(
+                {"detail": str(exc), "errors": {"file": [{"message": str(exc), "code": exc.code}]}}, status=400
+            )
         except PermissionDenied as exc:
             return _refused(str(exc), "request_closed", http=status.HTTP_409_CONFLICT)
         return Response(s.DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
@@ -362,4 +379,3 @@ class BenchBare(APIView):
     @extend_schema(exclude=True)
     def post(self, request):
         return Response({"ok": True, "keys": len(request.data)}, status=status.HTTP_201_CREATED)
-

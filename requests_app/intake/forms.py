@@ -32,7 +32,9 @@ class DateInput(forms.DateInput):
 
 class OfficerSignupForm(SignupForm):
     full_name = forms.CharField(label="Full name", max_length=200)
-    rank = forms.CharField(label="Role or rank", max_length=100, help_text="E.g. Detective Sergeant, Public Prosecutor.")
+    rank = forms.CharField(
+        label="Role or rank", max_length=100, help_text="E.g. Detective Sergeant, Public Prosecutor."
+    )
     phone = PhoneNumberField(
         label="Work phone",
         help_text="In international form, e.g. +44 20 7946 0018. We may call to verify urgent requests.",
@@ -46,7 +48,17 @@ class OfficerSignupForm(SignupForm):
     agency_country = forms.ChoiceField(label="Agency country", choices=BLANK + list(countries), required=False)
     agency_kind = forms.ChoiceField(label="Kind of agency", choices=BLANK + list(Agency.Kind.choices), required=False)
 
-    field_order = ["full_name", "email", "rank", "phone", "agency_name", "agency_country", "agency_kind", "password1", "password2"]
+    field_order = [
+        "full_name",
+        "email",
+        "rank",
+        "phone",
+        "agency_name",
+        "agency_country",
+        "agency_kind",
+        "password1",
+        "password2",
+    ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -62,7 +74,9 @@ class OfficerSignupForm(SignupForm):
         self.agency = services.agency_for_email(email)
         if self.agency is not None:
             if self.agency.verification_status == Agency.Verification.SUSPENDED:
-                self.add_error("email", "This agency's access to the portal is suspended; contact the platform's legal team.")
+                self.add_error(
+                    "email", "This agency's access to the portal is suspended; contact the platform's legal team."
+                )
             return cleaned
         missing = [f for f in ("agency_name", "agency_country", "agency_kind") if not cleaned.get(f)]
         for name in missing:
@@ -169,7 +183,9 @@ class RequestForm(forms.Form):
     ndo_until = forms.DateField(label="Nondisclosure order ends on", required=False, widget=DateInput)
     ndo_indefinite = forms.BooleanField(label="The nondisclosure order has no end date", required=False)
     ndo_document = forms.FileField(
-        label="The nondisclosure order (PDF)", required=False, widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"})
+        label="The nondisclosure order (PDF)",
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
     )
     documents = MultipleFileField(label="Legal process (PDF, one or more)", required=False)
     acknowledge_warnings = forms.BooleanField(
@@ -220,7 +236,9 @@ class RequestForm(forms.Form):
 
 
 class TargetForm(forms.Form):
-    identifier_type = forms.ChoiceField(label="Identifier type", choices=BLANK + list(rules.TARGET_TYPES.items()), required=False)
+    identifier_type = forms.ChoiceField(
+        label="Identifier type", choices=BLANK + list(rules.TARGET_TYPES.items()), required=False
+    )
     value = forms.CharField(label="Identifier", max_length=300, required=False)
 
     def clean(self):
@@ -290,11 +308,15 @@ def draft_from_post(data, files_present: bool) -> tuple[SubmissionData, bool]:
 
 
 class MessageForm(forms.Form):
-    body = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 4}), max_length=services.MESSAGE_MAX_CHARS)
+    body = forms.CharField(
+        label="Message", widget=forms.Textarea(attrs={"rows": 4}), max_length=services.MESSAGE_MAX_CHARS
+    )
 
 
 class DocumentForm(forms.Form):
-    document = forms.FileField(label="Document (PDF)", widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}))
+    document = forms.FileField(
+        label="Document (PDF)", widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"})
+    )
 
     def clean_document(self):
         try:
@@ -306,10 +328,15 @@ class DocumentForm(forms.Form):
 
 class AnswerForm(forms.Form):
     body = forms.CharField(
-        label="Your answer", widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=services.MESSAGE_MAX_CHARS
+        label="Your answer",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=services.MESSAGE_MAX_CHARS,
     )
     document = forms.FileField(
-        label="Document (PDF, optional)", required=False, widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"})
+        label="Document (PDF, optional)",
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
     )
 
     def clean_document(self):
@@ -339,7 +366,9 @@ class RequestFilterForm(forms.Form):
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(label="Token name", max_length=100, help_text="The system that will use it, e.g. “case system”.")
+    name = forms.CharField(
+        label="Token name", max_length=100, help_text="The system that will use it, e.g. “case system”."
+    )
     expires_in_days = forms.TypedChoiceField(
         label="Expires after",
         coerce=int,

@@ -35,7 +35,9 @@ def read_upload(upload, kind: str = Document.Kind.LEGAL_PROCESS) -> DocumentInpu
 
 
 class TargetInputSerializer(serializers.Serializer):
-    type = serializers.ChoiceField(choices=list(rules.TARGET_TYPES.items()), help_text="phone, username, user_id or link")
+    type = serializers.ChoiceField(
+        choices=list(rules.TARGET_TYPES.items()), help_text="phone, username, user_id or link"
+    )
     value = serializers.CharField(max_length=300)
 
 
@@ -76,12 +78,16 @@ class DraftSerializer(serializers.Serializer):
     request_type = serializers.ChoiceField(choices=rules.choices(rules.REQUEST_TYPES))
     legal_framework = serializers.ChoiceField(choices=rules.choices(rules.FRAMEWORKS))
     # A CharField checked against a set: a ChoiceField of ~250 countries is deep-copied on every request.
-    country = serializers.CharField(min_length=2, max_length=2, help_text="ISO 3166-1 alpha-2 code of the law that applies.")
+    country = serializers.CharField(
+        min_length=2, max_length=2, help_text="ISO 3166-1 alpha-2 code of the law that applies."
+    )
     issuing_authority = serializers.CharField(max_length=200)
     authority_kind = serializers.ChoiceField(choices=rules.choices(rules.AUTHORITY_KINDS))
     legal_basis = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     case_number = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    data_categories = serializers.ListField(child=serializers.ChoiceField(choices=rules.choices(rules.CATEGORIES)), max_length=20)
+    data_categories = serializers.ListField(
+        child=serializers.ChoiceField(choices=rules.choices(rules.CATEGORIES)), max_length=20
+    )
     targets = TargetsField()
     date_from = serializers.DateField(required=False, allow_null=True, default=None)
     date_to = serializers.DateField(required=False, allow_null=True, default=None)
@@ -128,9 +134,15 @@ class DraftSerializer(serializers.Serializer):
 class RequestCreateSerializer(DraftSerializer):
     has_document = None  # type: ignore[assignment]
     documents = serializers.ListField(
-        child=serializers.FileField(), required=False, default=list, max_length=20, help_text="The legal process as PDF files (multipart)."
+        child=serializers.FileField(),
+        required=False,
+        default=list,
+        max_length=20,
+        help_text="The legal process as PDF files (multipart).",
     )
-    ndo_document = serializers.FileField(required=False, allow_null=True, default=None, help_text="The nondisclosure order (PDF).")
+    ndo_document = serializers.FileField(
+        required=False, allow_null=True, default=None, help_text="The nondisclosure order (PDF)."
+    )
     acknowledge_warnings = serializers.BooleanField(required=False, default=False)
 
     def validate(self, attrs):

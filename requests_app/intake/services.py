@@ -46,7 +46,9 @@ def agency_for_email(email: str) -> Agency | None:
     if not domain:
         return None
     # email_domains is a short JSON list; filtering in Python keeps this portable across SQLite and PostgreSQL.
-    for agency in Agency.objects.exclude(email_domains=[]).only("id", "email_domains", "verification_status", "name", "country"):
+    for agency in Agency.objects.exclude(email_domains=[]).only(
+        "id", "email_domains", "verification_status", "name", "country"
+    ):
         if domain in {d.lower() for d in agency.email_domains}:
             return agency
     return None
@@ -133,7 +135,9 @@ def _clean_domains(domains: list[str] | None) -> list[str]:
     return out
 
 
-def agency_verify(*, agency: Agency, actor: User, email_domains: list[str] | None = None, ip: str | None = None) -> Agency:
+def agency_verify(
+    *, agency: Agency, actor: User, email_domains: list[str] | None = None, ip: str | None = None
+) -> Agency:
     """Verify (or re-instate) an agency; its pending officers become active with it."""
     _require_supervisor(actor)
     with transaction.atomic():
@@ -155,7 +159,9 @@ def agency_verify(*, agency: Agency, actor: User, email_domains: list[str] | Non
         )
         activated = []
         for officer in Officer.objects.select_for_update().filter(agency=locked, status=Officer.Status.PENDING):
-            _officer_set_status(officer=officer, actor=actor, status=Officer.Status.ACTIVE, reason="agency verified", ip=ip)
+            _officer_set_status(
+                officer=officer, actor=actor, status=Officer.Status.ACTIVE, reason="agency verified", ip=ip
+            )
             activated.append(officer.pk)
     agency.refresh_from_db()
     return agency
@@ -231,7 +237,9 @@ def officer_suspend(*, officer: Officer, actor: User, reason: str, ip: str | Non
 # ---------------------------------------------------------------------------------
 
 
-def api_token_create(*, user: User, name: str, expires_in_days: int | None = None, ip: str | None = None) -> tuple[ApiToken, str]:
+def api_token_create(
+    *, user: User, name: str, expires_in_days: int | None = None, ip: str | None = None
+) -> tuple[ApiToken, str]:
     """Create a token for an active officer; returns it and the secret (shown once)."""
     if not permissions.is_agency_officer(user):
         raise PermissionDenied("Only active officers of a verified agency can create API tokens.")
@@ -242,7 +250,11 @@ def api_token_create(*, user: User, name: str, expires_in_days: int | None = Non
     expires_at = timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None
     with transaction.atomic():
         token = ApiToken.objects.create(
-            user=user, name=name[:100], prefix=secret[: len(TOKEN_PREFIX) + 6], digest=token_digest(secret), expires_at=expires_at
+            user=user,
+            name=name[:100],
+            prefix=secret[: len(TOKEN_PREFIX) + 6],
+            digest=token_digest(secret),
+            expires_at=expires_at,
         )
         event_record(
             event_type=EventType.API_TOKEN,
@@ -283,9 +295,12 @@ def api_token_authenticate(secret: str) -> ApiToken | None:
     """The active token with this secret, or None. Marks it used (at most once a minute)."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
-    token = ApiToken.objects.active().select_related("user", "user__officer", "user__officer__agency").filter(
-        digest=token_digest(secret)
-    ).first()
+    token = (
+        ApiToken.objects.active()
+        .select_related("user", "user__officer", "user__officer__agency")
+        .filter(digest=token_digest(secret))
+        .first()
+    )
     if token is None:
         return None
     now = timezone.now()

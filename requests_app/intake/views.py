@@ -118,7 +118,11 @@ def request_new(request: HttpRequest) -> HttpResponse:
     """Active officers of a verified agency: the submission form, with rule findings."""
     agency = request.user.officer.agency
     if request.method == "GET":
-        return render(request, "intake/request_form.html", _form_context(forms.RequestForm(), forms.TargetFormSet(prefix="targets")))
+        return render(
+            request,
+            "intake/request_form.html",
+            _form_context(forms.RequestForm(), forms.TargetFormSet(prefix="targets")),
+        )
 
     form = forms.RequestForm(request.POST, request.FILES)
     formset = forms.TargetFormSet(request.POST, prefix="targets")
@@ -157,8 +161,15 @@ def request_new(request: HttpRequest) -> HttpResponse:
         draft, _ = forms.draft_from_post(request.POST, bool(request.FILES.getlist("documents")))
         findings = request_findings(agency=agency, data=draft, has_document=bool(request.FILES.getlist("documents")))
     if request.FILES:
-        messages.info(request, "For your security, attached files are not kept when the form is shown again: attach them again.")
-    return render(request, "intake/request_form.html", _form_context(form, formset, findings), status=200 if "check" in request.POST else 400)
+        messages.info(
+            request, "For your security, attached files are not kept when the form is shown again: attach them again."
+        )
+    return render(
+        request,
+        "intake/request_form.html",
+        _form_context(form, formset, findings),
+        status=200 if "check" in request.POST else 400,
+    )
 
 
 @officer_required
@@ -211,7 +222,9 @@ def message_create(request: HttpRequest, reference: str) -> HttpResponse:
     form = forms.MessageForm(request.POST)
     if form.is_valid():
         try:
-            services.message_post(request=lr, author=request.user, body=form.cleaned_data["body"], ip=client_ip(request))
+            services.message_post(
+                request=lr, author=request.user, body=form.cleaned_data["body"], ip=client_ip(request)
+            )
         except PermissionDenied as exc:
             form.add_error("body", str(exc))
         else:
@@ -393,7 +406,9 @@ def agency_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             )
             messages.success(request, f"{agency.name} is verified.")
         else:
-            services.agency_suspend(agency=agency, actor=request.user, reason=request.POST.get("reason", ""), ip=client_ip(request))
+            services.agency_suspend(
+                agency=agency, actor=request.user, reason=request.POST.get("reason", ""), ip=client_ip(request)
+            )
             messages.success(request, f"{agency.name} is suspended.")
     except PermissionDenied as exc:
         messages.error(request, str(exc))
@@ -410,7 +425,9 @@ def officer_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             services.officer_verify(officer=officer, actor=request.user, ip=client_ip(request))
             messages.success(request, f"{officer.full_name} is active.")
         else:
-            services.officer_suspend(officer=officer, actor=request.user, reason=request.POST.get("reason", ""), ip=client_ip(request))
+            services.officer_suspend(
+                officer=officer, actor=request.user, reason=request.POST.get("reason", ""), ip=client_ip(request)
+            )
             messages.success(request, f"{officer.full_name} is suspended.")
     except PermissionDenied as exc:
         messages.error(request, str(exc))

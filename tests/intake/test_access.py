@@ -33,8 +33,14 @@ def request_urls(lr) -> list[tuple[str, str]]:
     ]
 
 
-GENERAL = [("get", "/le/requests/"), ("get", "/le/requests/new/"), ("post", "/le/requests/new/"),
-           ("post", "/le/requests/new/check/"), ("get", "/le/tokens/"), ("post", "/le/tokens/")]
+GENERAL = [
+    ("get", "/le/requests/"),
+    ("get", "/le/requests/new/"),
+    ("post", "/le/requests/new/"),
+    ("post", "/le/requests/new/check/"),
+    ("get", "/le/tokens/"),
+    ("post", "/le/tokens/"),
+]
 
 
 def call(client, method, url):
@@ -65,12 +71,19 @@ def test_other_agency_gets_404_on_every_request_url(client_b, lr, officer_a):
 
 def test_staff_page_urls_refuse_officers(client_a, anon, agency_b, officer_b):
     urls = ["/legal/agencies/", f"/legal/agencies/{agency_b.pk}/officers/"]
-    posts = [f"/legal/agencies/{agency_b.pk}/verify/", f"/legal/agencies/{agency_b.pk}/suspend/",
-             f"/legal/agencies/officers/{officer_b.pk}/verify/", f"/legal/agencies/officers/{officer_b.pk}/suspend/"]
+    posts = [
+        f"/legal/agencies/{agency_b.pk}/verify/",
+        f"/legal/agencies/{agency_b.pk}/suspend/",
+        f"/legal/agencies/officers/{officer_b.pk}/verify/",
+        f"/legal/agencies/officers/{officer_b.pk}/suspend/",
+    ]
     for url in urls:
         assert client_a.get(url).status_code == 403 and anon.get(url).status_code == 302
     for url in posts:
-        assert client_a.post(url, {"reason": "x"}).status_code == 403 and anon.post(url, {"reason": "x"}).status_code == 302
+        assert (
+            client_a.post(url, {"reason": "x"}).status_code == 403
+            and anon.post(url, {"reason": "x"}).status_code == 302
+        )
     agency_b.refresh_from_db()
     officer_b.refresh_from_db()
     assert agency_b.is_verified and officer_b.status == officer_b.Status.ACTIVE

@@ -88,7 +88,10 @@ def test_revoked_expired_and_suspended_tokens_are_refused(officer_a):
 
 
 def test_throttled_per_token(officer_a, settings):
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"api_token": "2/min", "anon": "30/min"}}
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"api_token": "2/min", "anon": "30/min"},
+    }
     first, second = Api(token_for(officer_a)), Api(token_for(officer_a))
     codes = [first.get("/api/v1/requests/").status_code for _ in range(3)]
     assert codes == [200, 200, 429]
@@ -138,12 +141,16 @@ def test_create_refused_by_rules_returns_findings(api_a):
 def test_create_warnings_need_acknowledgement(api_a):
     response = api_a.post("/api/v1/requests/", multipart_body(date_from="", date_to=""), multipart=True)
     assert response.status_code == 400 and response.json()["code"] == "warnings_not_acknowledged"
-    response = api_a.post("/api/v1/requests/", multipart_body(date_from="", date_to="", acknowledge_warnings="true"), multipart=True)
+    response = api_a.post(
+        "/api/v1/requests/", multipart_body(date_from="", date_to="", acknowledge_warnings="true"), multipart=True
+    )
     assert response.status_code == 201
 
 
 def test_field_errors_have_codes(api_a):
-    body = api_body(request_type="teleport_order", targets=[{"type": "fax", "value": "1"}], data_categories=["thoughts"])
+    body = api_body(
+        request_type="teleport_order", targets=[{"type": "fax", "value": "1"}], data_categories=["thoughts"]
+    )
     response = api_a.post("/api/v1/requests/", body)
     assert response.status_code == 400
     errors = response.json()["errors"]
@@ -199,13 +206,29 @@ def test_create_encrypted_pdf_refused(api_a):
 
 
 def test_idempotent_create_returns_first_result(api_a):
-    first = api_a.post("/api/v1/requests/", api_body(acknowledge_warnings=True, request_type="emergency", emergency=True,
-                       emergency_justification="Imminent threat to kill a hostage held at an unknown address.",
-                       emergency_attested=True), headers={"Idempotency-Key": "abc-123"})
+    first = api_a.post(
+        "/api/v1/requests/",
+        api_body(
+            acknowledge_warnings=True,
+            request_type="emergency",
+            emergency=True,
+            emergency_justification="Imminent threat to kill a hostage held at an unknown address.",
+            emergency_attested=True,
+        ),
+        headers={"Idempotency-Key": "abc-123"},
+    )
     assert first.status_code == 201, first.json()
-    again = api_a.post("/api/v1/requests/", api_body(acknowledge_warnings=True, request_type="emergency", emergency=True,
-                       emergency_justification="Imminent threat to kill a hostage held at an unknown address.",
-                       emergency_attested=True), headers={"Idempotency-Key": "abc-123"})
+    again = api_a.post(
+        "/api/v1/requests/",
+        api_body(
+            acknowledge_warnings=True,
+            request_type="emergency",
+            emergency=True,
+            emergency_justification="Imminent threat to kill a hostage held at an unknown address.",
+            emergency_attested=True,
+        ),
+        headers={"Idempotency-Key": "abc-123"},
+    )
     assert again.status_code == 201 and again.json() == first.json()
     assert again["Idempotent-Replayed"] == "true"
     assert LegalRequest.objects.count() == 1
@@ -220,7 +243,10 @@ def test_idempotent_create_multipart(api_a):
 
 
 def test_same_key_different_body_is_refused(api_a):
-    assert api_a.post("/api/v1/requests/", multipart_body(), headers={"Idempotency-Key": "k2"}, multipart=True).status_code == 201
+    assert (
+        api_a.post("/api/v1/requests/", multipart_body(), headers={"Idempotency-Key": "k2"}, multipart=True).status_code
+        == 201
+    )
     response = api_a.post(
         "/api/v1/requests/", multipart_body(case_number="OTHER-1"), headers={"Idempotency-Key": "k2"}, multipart=True
     )
@@ -229,7 +255,9 @@ def test_same_key_different_body_is_refused(api_a):
 
 
 def test_refused_create_frees_the_key(api_a):
-    bad = api_a.post("/api/v1/requests/", multipart_body(request_type="subpoena"), headers={"Idempotency-Key": "k3"}, multipart=True)
+    bad = api_a.post(
+        "/api/v1/requests/", multipart_body(request_type="subpoena"), headers={"Idempotency-Key": "k3"}, multipart=True
+    )
     assert bad.status_code == 400
     good = api_a.post("/api/v1/requests/", multipart_body(), headers={"Idempotency-Key": "k3"}, multipart=True)
     assert good.status_code == 201
@@ -259,7 +287,9 @@ def test_dry_run_reports_findings_and_saves_nothing(api_a, anon):
 
 
 def test_list_and_detail_only_own_agency(api_a, api_b, lr, officer_b):
-    theirs = request_submit(actor=officer_b.user, data=warrant(case_number="B-1"), documents=[DocumentInput("w.pdf", minimal_pdf())])
+    theirs = request_submit(
+        actor=officer_b.user, data=warrant(case_number="B-1"), documents=[DocumentInput("w.pdf", minimal_pdf())]
+    )
     listed = [r["reference"] for r in api_a.get("/api/v1/requests/").json()["results"]]
     assert listed == [lr.reference]
     assert api_a.get("/api/v1/requests/", status="closed").json()["count"] == 0
@@ -314,7 +344,9 @@ def test_messages_list_and_post(api_a, lr, reviewer, django_capture_on_commit_ca
 
 
 def test_add_document_refusals(api_a, lr):
-    response = api_a.post(f"/api/v1/requests/{lr.reference}/documents/", {"file": pdf_upload("a.pdf", b"%PDF-1.7 junk")}, multipart=True)
+    response = api_a.post(
+        f"/api/v1/requests/{lr.reference}/documents/", {"file": pdf_upload("a.pdf", b"%PDF-1.7 junk")}, multipart=True
+    )
     assert response.status_code == 400 and response.json()["errors"]["file"][0]["code"] == "broken"
     api_a.post(f"/api/v1/requests/{lr.reference}/withdraw/", {})
     response = api_a.post(f"/api/v1/requests/{lr.reference}/documents/", {"file": pdf_upload()}, multipart=True)
@@ -333,7 +365,9 @@ def test_answer_needs_info(api_a, lr, reviewer):
     assert api_a.post(f"/api/v1/requests/{lr.reference}/answer/", {"body": "early"}).status_code == 409
     request_transition(request=lr, to=Status.IN_REVIEW, actor=reviewer.user)
     request_transition(request=lr, to=Status.NEEDS_INFO, actor=reviewer.user, reason="Which time zone?")
-    response = api_a.post(f"/api/v1/requests/{lr.reference}/answer/", {"body": "UTC", "file": pdf_upload()}, multipart=True)
+    response = api_a.post(
+        f"/api/v1/requests/{lr.reference}/answer/", {"body": "UTC", "file": pdf_upload()}, multipart=True
+    )
     assert response.status_code == 200 and response.json()["status"] == "in_review"
     assert lr.messages.count() == 1 and lr.documents.count() == 2
 

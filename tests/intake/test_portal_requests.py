@@ -57,7 +57,10 @@ def test_list_refuses_anonymous_and_staff(anon, client_reviewer):
 def test_form_shows_e2ee_categories_disabled_with_explanation(client_a):
     body = client_a.get("/le/requests/new/").content.decode()
     assert 'value="secret_chat_content"' in body
-    tag = body.split('value="secret_chat_content"')[0].rsplit("<input", 1)[1] + body.split('value="secret_chat_content"')[1].split(">")[0]
+    tag = (
+        body.split('value="secret_chat_content"')[0].rsplit("<input", 1)[1]
+        + body.split('value="secret_chat_content"')[1].split(">")[0]
+    )
     assert "disabled" in tag
     assert "end-to-end encrypted" in body
 
@@ -129,7 +132,10 @@ def test_bad_field_values_are_explained_next_to_the_field(client_a):
 def test_invalid_target_is_a_finding(client_a):
     response = client_a.post("/le/requests/new/", {**form_data(**{"targets-0-value": "12"}), "documents": pdf_upload()})
     assert response.status_code == 400
-    assert "is not a phone number we can read" in response.content.decode() or "not a valid phone number" in response.content.decode()
+    assert (
+        "is not a phone number we can read" in response.content.decode()
+        or "not a valid phone number" in response.content.decode()
+    )
     assert LegalRequest.objects.count() == 0
 
 
@@ -160,7 +166,9 @@ def test_ndo_needs_its_order(client_a):
     data = {**form_data(), "ndo": "on", "ndo_until": "2030-01-01", "documents": pdf_upload()}
     response = client_a.post("/le/requests/new/", data)
     assert response.status_code == 400 and "Attach the nondisclosure order" in response.content.decode()
-    response = client_a.post("/le/requests/new/", {**data, "documents": pdf_upload(), "ndo_document": pdf_upload("ndo.pdf")})
+    response = client_a.post(
+        "/le/requests/new/", {**data, "documents": pdf_upload(), "ndo_document": pdf_upload("ndo.pdf")}
+    )
     assert response.status_code == 302
     lr = LegalRequest.objects.get()
     assert lr.ndo_until.isoformat() == "2030-01-01"

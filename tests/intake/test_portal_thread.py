@@ -46,7 +46,9 @@ def test_officer_posts_message_and_legal_team_is_emailed(client_a, lr, django_ca
     assert "Any update?" not in notice.body  # no case content in e-mail
 
 
-def test_staff_message_through_the_service_emails_the_officer(lr, reviewer, officer_a, django_capture_on_commit_callbacks):
+def test_staff_message_through_the_service_emails_the_officer(
+    lr, reviewer, officer_a, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         message = services.message_post(request=lr, author=reviewer.user, body="Which account is the main one?")
     assert message.from_agency is False
@@ -86,7 +88,9 @@ def test_answer_returns_request_to_review(client_a, needs_info):
 
 
 def test_answer_with_bad_pdf_saves_nothing(client_a, needs_info):
-    response = client_a.post(url(needs_info, "answer/"), {"body": "Attached.", "document": pdf_upload("x.pdf", b"nope")})
+    response = client_a.post(
+        url(needs_info, "answer/"), {"body": "Attached.", "document": pdf_upload("x.pdf", b"nope")}
+    )
     assert response.status_code == 400
     needs_info.refresh_from_db()
     assert needs_info.status == Status.NEEDS_INFO and needs_info.messages.count() == 0

@@ -13,7 +13,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def pending_agency(db):
-    return AgencyFactory(name="New Force", email_domains=[], verification_status=Agency.Verification.PENDING, verified_at=None)
+    return AgencyFactory(
+        name="New Force", email_domains=[], verification_status=Agency.Verification.PENDING, verified_at=None
+    )
 
 
 @pytest.fixture
@@ -36,10 +38,14 @@ def test_page_refused_to_anonymous_officers_and_reviewers(anon, client_a, client
     assert pending_agency.verification_status == Agency.Verification.PENDING
 
 
-def test_verify_agency_activates_its_officers(client_supervisor, supervisor, pending_officer, django_capture_on_commit_callbacks):
+def test_verify_agency_activates_its_officers(
+    client_supervisor, supervisor, pending_officer, django_capture_on_commit_callbacks
+):
     agency = pending_officer.agency
     with django_capture_on_commit_callbacks(execute=True):
-        response = client_supervisor.post(f"/legal/agencies/{agency.pk}/verify/", {"email_domains": "NewForce.example, @alt.example"})
+        response = client_supervisor.post(
+            f"/legal/agencies/{agency.pk}/verify/", {"email_domains": "NewForce.example, @alt.example"}
+        )
     assert response.status_code == 302
     agency.refresh_from_db()
     pending_officer.refresh_from_db()
@@ -75,7 +81,9 @@ def test_suspend_and_reactivate_officer(client_supervisor, officer_a):
 
 
 def test_staff_accounts_cannot_be_managed_here(client_supervisor, reviewer):
-    assert client_supervisor.post(f"/legal/agencies/officers/{reviewer.pk}/suspend/", {"reason": "x"}).status_code == 404
+    assert (
+        client_supervisor.post(f"/legal/agencies/officers/{reviewer.pk}/suspend/", {"reason": "x"}).status_code == 404
+    )
     reviewer.refresh_from_db()
     assert reviewer.status == Officer.Status.ACTIVE
 

@@ -58,4 +58,3 @@ def test_revoke_own_token_only(client_a, client_b, officer_a):
     token.refresh_from_db()
     assert token.revoked_at is not None
     assert RequestEvent.objects.filter(event_type=EventType.API_TOKEN).count() == 2
-

@@ -48,7 +48,12 @@ def test_reason_required_where_declared():
 
 
 def _actor_user(actor, officer_a, reviewer, supervisor):
-    return {Actor.SYSTEM: None, Actor.AGENCY: officer_a.user, Actor.REVIEWER: reviewer.user, Actor.SUPERVISOR: supervisor.user}[actor]
+    return {
+        Actor.SYSTEM: None,
+        Actor.AGENCY: officer_a.user,
+        Actor.REVIEWER: reviewer.user,
+        Actor.SUPERVISOR: supervisor.user,
+    }[actor]
 
 
 @pytest.mark.django_db
@@ -63,7 +68,11 @@ def test_every_allowed_transition_writes_one_event(transition, officer_a, review
     events = list(RequestEvent.objects.filter(request=request))
     assert len(events) == 1
     event = events[0]
-    assert (event.event_type, event.from_status, event.to_status) == (EventType.TRANSITION, transition.source, transition.target)
+    assert (event.event_type, event.from_status, event.to_status) == (
+        EventType.TRANSITION,
+        transition.source,
+        transition.target,
+    )
     assert event.actor_id == (user.pk if user else None)
     assert event.public == transition.public
     if transition.target in FINAL_STATES:

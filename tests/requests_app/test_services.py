@@ -36,7 +36,10 @@ def test_submit_saves_request_targets_documents_and_events(officer_a):
     assert request.reference == f"LR-{request.received_at.year}-{request.pk:06d}"
     assert request.status == Status.VALIDATED
     assert request.agency == officer_a.agency
-    assert sorted(Target.objects.filter(request=request).values_list("value", flat=True)) == ["+12025550143", "some_user"]
+    assert sorted(Target.objects.filter(request=request).values_list("value", flat=True)) == [
+        "+12025550143",
+        "some_user",
+    ]
     document = Document.objects.get(request=request)
     assert document.size == len(minimal_pdf())
     assert minimal_pdf() not in document.file.open("rb").read()  # stored encrypted
@@ -81,7 +84,9 @@ def test_warnings_need_acknowledgement(officer_a):
 
 def test_fake_pdf_refused_and_nothing_saved(officer_a):
     with pytest.raises(DocumentError) as exc:
-        request_submit(actor=officer_a.user, data=warrant(), documents=[DocumentInput("w.pdf", b"MZ\x90\x00 not a pdf")])
+        request_submit(
+            actor=officer_a.user, data=warrant(), documents=[DocumentInput("w.pdf", b"MZ\x90\x00 not a pdf")]
+        )
     assert exc.value.code == "not_pdf"
     assert LegalRequest.objects.count() == 0
 

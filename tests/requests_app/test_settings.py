@@ -16,7 +16,9 @@ def _manage(*args, **env):
     dropped = {"SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ENV", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     base = {k: v for k, v in os.environ.items() if k not in dropped}
     base.update(env)
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=base, capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=base, capture_output=True, text=True, check=False
+    )
 
 
 def _key():
@@ -30,7 +32,8 @@ PLUGINS = {
 
 
 @pytest.mark.parametrize(
-    "missing", ["SECRET_KEY", "ALLOWED_HOSTS", "FILE_ENCRYPTION_KEY", "REPORT_SIGNING_KEY", "RECORD_SOURCE", "USER_NOTIFIER"]
+    "missing",
+    ["SECRET_KEY", "ALLOWED_HOSTS", "FILE_ENCRYPTION_KEY", "REPORT_SIGNING_KEY", "RECORD_SOURCE", "USER_NOTIFIER"],
 )
 def test_production_refuses_without_secret(missing):
     env = {

@@ -11,7 +11,9 @@ from tests.factories import minimal_pdf
 
 
 def warrant_data(**overrides) -> SubmissionData:
-    overrides.setdefault("targets", [("phone", "+1 202 555 0143"), ("username", "@Some_User"), ("username", "unknown_person")])
+    overrides.setdefault(
+        "targets", [("phone", "+1 202 555 0143"), ("username", "@Some_User"), ("username", "unknown_person")]
+    )
     return factories.warrant_data(**overrides)
 
 

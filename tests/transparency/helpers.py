@@ -42,9 +42,7 @@ def make_request(
         **extra,
     )
     for i in range(found):
-        TargetFactory(
-            request=req, lookup=Target.Lookup.FOUND, notified_at=received if i < notified else None
-        )
+        TargetFactory(request=req, lookup=Target.Lookup.FOUND, notified_at=received if i < notified else None)
     for _ in range(not_found):
         TargetFactory(request=req, lookup=Target.Lookup.NOT_FOUND)
     return req

@@ -19,15 +19,35 @@ O = LegalRequest.Outcome  # noqa: E741
 def snapshot():
     us = AgencyFactory(country="US", name="FBI Field Office")
     de = AgencyFactory(country="DE", name="BKA")
-    make_request(agency=us, produced=["cloud_chat_content", "subscriber_info"], found=2, notified=1,
-                 decided_days=2, produced_days=4)
-    make_request(agency=us, request_type="subpoena", produced=["subscriber_info"], found=1, not_found=1,
-                 decided_days=4, produced_days=6, ndo_until=date(2026, 1, 1))
+    make_request(
+        agency=us,
+        produced=["cloud_chat_content", "subscriber_info"],
+        found=2,
+        notified=1,
+        decided_days=2,
+        produced_days=4,
+    )
+    make_request(
+        agency=us,
+        request_type="subpoena",
+        produced=["subscriber_info"],
+        found=1,
+        not_found=1,
+        decided_days=4,
+        produced_days=6,
+        ndo_until=date(2026, 1, 1),
+    )
     make_request(agency=us, request_type="subpoena", outcome=O.NO_DATA, found=0, not_found=2, decided_days=1)
     make_request(agency=us, status=Status.REJECTED, outcome=O.REJECTED, rejection_reason="overbroad", decided_days=3)
     make_request(agency=us, status=Status.WITHDRAWN, outcome=O.WITHDRAWN)
-    make_request(agency=us, request_type="emergency", emergency=True, produced=["subscriber_info"],
-                 decided_days=0, produced_days=1)
+    make_request(
+        agency=us,
+        request_type="emergency",
+        emergency=True,
+        produced=["subscriber_info"],
+        decided_days=0,
+        produced_days=1,
+    )
     make_request(agency=us, request_type="preservation", outcome=O.PRESERVED, found=3)
     for _ in range(3):
         make_request(agency=us, request_type="nsl", produced=["subscriber_info"], found=2)
@@ -37,8 +57,9 @@ def snapshot():
     make_request(agency=us, received=datetime(2025, 7, 1, 0, 0, tzinfo=UTC), produced=["media"])
     make_request(agency=us, status=Status.IN_REVIEW)  # still open
     make_request(agency=de, request_type="court_order_other", country="DE", produced=["ip_logs"], found=1)
-    make_request(agency=de, request_type="dsa_art10", country="DE", produced=["subscriber_info"], found=1,
-                 produced_days=2)
+    make_request(
+        agency=de, request_type="dsa_art10", country="DE", produced=["subscriber_info"], found=1, produced_days=2
+    )
     facts_backfill()
     return aggregation.build_snapshot(periods.parse("2025-H1"))
 
@@ -57,9 +78,10 @@ def test_totals_cover_every_measure(snapshot):
     assert t["rejected"] == 1
     assert t["withdrawn"] == 1
     assert t["pending"] == 1
-    assert t["content"] + t["non_content"] + t["no_data"] + t["rejected"] + t["withdrawn"] + t["invalid"] + t[
-        "pending"
-    ] == t["requests"]
+    assert (
+        t["content"] + t["non_content"] + t["no_data"] + t["rejected"] + t["withdrawn"] + t["invalid"] + t["pending"]
+        == t["requests"]
+    )
     assert t["emergency"] == 1
     assert t["ndo"] == 1
     assert t["users_notified"] == 1

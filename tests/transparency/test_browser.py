@@ -10,8 +10,13 @@ from transparency import services
 @pytest.mark.browser
 @pytest.mark.xdist_group("browser")
 def test_public_report_country_and_csv(transactional_db, browser_context, live_server, tmp_path):
-    make_request(agency=AgencyFactory(country="DE"), country="DE", request_type="court_order_other",
-                 produced=["ip_logs"], found=3)
+    make_request(
+        agency=AgencyFactory(country="DE"),
+        country="DE",
+        request_type="court_order_other",
+        produced=["ip_logs"],
+        found=3,
+    )
     make_request(agency=AgencyFactory(country="US"), produced=["subscriber_info"])
     services.report_publish(report=services.report_build(period="2025-H1"))
 

@@ -67,7 +67,11 @@ _CANDIDATES = [
     "/work/shared/reference-data",
 ]
 REFERENCE = next(
-    (Path(c) / "google-user-data-requests.csv" for c in _CANDIDATES if c and (Path(c) / "google-user-data-requests.csv").exists()),
+    (
+        Path(c) / "google-user-data-requests.csv"
+        for c in _CANDIDATES
+        if c and (Path(c) / "google-user-data-requests.csv").exists()
+    ),
     Path(_CANDIDATES[1]) / "google-user-data-requests.csv",
 )
 REFERENCE_SHA256 = "04683a5924eec817ac475161f7ad36f6e892afffd8f6cd836df3ffe7ee961708"

@@ -44,18 +44,26 @@ def write(tmp_path, rows, name="import.csv"):
 
 
 def test_import_creates_requests_targets_facts_and_one_event(tmp_path):
-    rows = [row(1), row(2, final_status="rejected", rejection_reason="overbroad", produced_categories=[]),
-            row(3, request_type="preservation", produced_categories=[], agency="Gendarmerie"),
-            row(4, request_type="emergency", emergency=False, produced_categories=["cloud_chat_content"])]
+    rows = [
+        row(1),
+        row(2, final_status="rejected", rejection_reason="overbroad", produced_categories=[]),
+        row(3, request_type="preservation", produced_categories=[], agency="Gendarmerie"),
+        row(4, request_type="emergency", emergency=False, produced_categories=["cloud_chat_content"]),
+    ]
     result = import_file(write(tmp_path, rows))
     assert (result.created, result.skipped, result.targets, result.agencies_created) == (4, 0, 12, 2)
     req = LegalRequest.objects.get(external_id="ext-1")
     assert req.reference == reference_for("ext-1") and len(req.reference) == 20
     assert (req.status, req.outcome, req.agency.country.code, req.ndo_until.isoformat()) == (
-        "closed", "data_produced", "FR", "2026-01-01"
+        "closed",
+        "data_produced",
+        "FR",
+        "2026-01-01",
     )
     assert set(req.targets.values_list("kind", "value", "lookup")) == {
-        ("phone", "+33612345678", "found"), ("username", "some_user", "found"), ("username", "achannel", "not_found")
+        ("phone", "+33612345678", "found"),
+        ("username", "some_user", "found"),
+        ("username", "achannel", "not_found"),
     }
     assert req.targets.filter(notified_at__isnull=False).count() == 2
     assert LegalRequest.objects.get(external_id="ext-3").outcome == "preserved"
@@ -109,7 +117,8 @@ def test_json_lines(tmp_path):
     path.write_text("\n".join(lines), encoding="utf-8")
     assert import_file(path).created == 2
     assert set(LegalRequest.objects.get(external_id="ext-2").targets.values_list("kind", flat=True)) == {
-        "user_id", "username"
+        "user_id",
+        "username",
     }
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps(row(3)) + "\n{not json\n", encoding="utf-8")

@@ -50,7 +50,9 @@ def test_correction_publishes_next_version_with_note(published, supervisor):
         services.report_correct(period="2025-H1", actor=supervisor.user, change_note=" ")
     v2 = services.report_correct(period="2025-H1", actor=supervisor.user, change_note="Three late imports added.")
     assert (v2.version, v2.snapshot["totals"]["requests"], v2.snapshot["change_note"]) == (
-        2, 3, "Three late imports added."
+        2,
+        3,
+        "Three late imports added.",
     )
     assert Report.objects.get(pk=published.pk).snapshot["totals"]["requests"] == 2  # v1 kept as it was
 
@@ -124,7 +126,9 @@ def test_live_transition_refreshes_facts(supervisor, django_capture_on_commit_ca
 
     req = make_request(status="in_review")
     with django_capture_on_commit_callbacks(execute=True):
-        request_transition(request=req, to="rejected", actor=supervisor.user, reason="Overbroad", rejection_reason="overbroad")
+        request_transition(
+            request=req, to="rejected", actor=supervisor.user, reason="Overbroad", rejection_reason="overbroad"
+        )
     facts = RequestFacts.objects.get(request=req)
     assert (facts.final, facts.outcome, facts.rejection_reason) == (True, "rejected", "overbroad")
 

@@ -115,7 +115,11 @@ def test_json_download_verifies(anon, report):
 
 def test_dsa_download(anon, report):
     rows = list(csv.reader(io.StringIO(anon.get(reverse("transparency:dsa", args=["2025-H1", 1])).content.decode())))
-    assert rows[0][2:5] == ["Member State", "Type of illegal content concerned", "Number of orders to provide information received"]
+    assert rows[0][2:5] == [
+        "Member State",
+        "Type of illegal content concerned",
+        "Number of orders to provide information received",
+    ]
     de = next(r for r in rows if r[2] == "DE")
     assert (de[4], de[6]) == ("1", "24.0")
     assert len(rows) == 1 + 27
