@@ -131,8 +131,18 @@ def real_worker(transactional_db):
     app._local.__dict__.pop("backend", None)
     # Start from an empty queue: nothing left over from an earlier run may reach this worker.
     app.control.purge()
+    # The worker thread's database connection must not outlive the test (the test database
+    # is dropped afterwards), so close it after every task.
+    from celery.signals import task_postrun
+    from django.db import connections
+
+    def _close_connections(**kwargs):
+        connections.close_all()
+
+    task_postrun.connect(_close_connections, weak=False)
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
         yield app
+    task_postrun.disconnect(_close_connections)
     app.conf.update(saved)
     app._pool = None
     app.amqp._producer_pool = None
