@@ -25,6 +25,7 @@ from requests_app.intake import forms, services
 from requests_app.intake.models import ApiToken
 from requests_app.lifecycle import Status, TransitionError
 from requests_app.models import Agency, Document, Officer
+from requests_app.permissions import client_ip
 from requests_app.services import (
     PermissionDenied,
     SubmissionRefused,
@@ -34,35 +35,28 @@ from requests_app.services import (
     request_withdraw,
 )
 
-client_ip = permissions.client_ip
+
+def _role_required(allowed, refusal: str):
+    """Anonymous: to the login page. Logged in without the role: 403 with `refusal`."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not allowed(request.user):
+                raise DjangoPermissionDenied(refusal)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
 
 
-def officer_required(view):
-    """Anonymous: to the login page. Logged in but not an active agency officer: 403."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not permissions.is_agency_officer(request.user):
-            raise DjangoPermissionDenied("The law-enforcement portal is for officers of verified agencies.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def supervisor_required(view):
-    """Anonymous: to the login page. Anyone but an active legal supervisor: 403."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not permissions.is_supervisor(request.user):
-            raise DjangoPermissionDenied("Only legal supervisors verify agencies and officers.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
+officer_required = _role_required(
+    permissions.is_agency_officer, "The law-enforcement portal is for officers of verified agencies."
+)
+supervisor_required = _role_required(permissions.is_supervisor, "Only legal supervisors verify agencies and officers.")
 
 
 # ---------------------------------------------------------------------------------

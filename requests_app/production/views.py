@@ -28,8 +28,6 @@ from requests_app.production import services
 from requests_app.production.models import PreservationHold, Production, UserNotice
 from requests_app.services import PermissionDenied
 
-_ip = client_ip
-
 
 def _back(request: HttpRequest, lr) -> HttpResponse:
     target = request.POST.get("next", "")
@@ -59,7 +57,7 @@ def production_start(request: HttpRequest, reference: str) -> HttpResponse:
     if not is_staff_member(request.user):
         return _forbidden(request, "Only the legal team can start a production.")
     try:
-        production = services.production_start(request=lr, actor=request.user, ip=_ip(request))
+        production = services.production_start(request=lr, actor=request.user, ip=client_ip(request))
     except (services.ProductionError, TransitionError, PermissionDenied) as exc:
         messages.error(request, str(exc))
     else:
@@ -104,7 +102,7 @@ def production_download(request: HttpRequest, pk: int) -> HttpResponse:
     if not session_mfa_verified(request):
         return _forbidden(request, "Sign in again with your authenticator app to download records.")
     try:
-        chunks = services.production_download(production=production, user=request.user, ip=_ip(request))
+        chunks = services.production_download(production=production, user=request.user, ip=client_ip(request))
     except services.NotVisible:
         raise Http404("No such package") from None
     except services.PackageGone:
@@ -151,7 +149,9 @@ def ndo_lift(request: HttpRequest, reference: str) -> HttpResponse:
     if not is_supervisor(request.user):
         return _forbidden(request, "Only a supervisor can record that a nondisclosure order was lifted.")
     try:
-        services.ndo_lift(request=lr, actor=request.user, reason=request.POST.get("reason", "")[:300], ip=_ip(request))
+        services.ndo_lift(
+            request=lr, actor=request.user, reason=request.POST.get("reason", "")[:300], ip=client_ip(request)
+        )
     except (services.ProductionError, PermissionDenied) as exc:
         messages.error(request, str(exc))
     else:

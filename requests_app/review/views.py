@@ -59,9 +59,6 @@ def staff_only(view):
     return wrapper
 
 
-_ip = client_ip
-
-
 def _target_count():
     counts = (
         Target.objects.filter(request=OuterRef("pk")).order_by().values("request").annotate(n=Count("pk")).values("n")
@@ -204,7 +201,7 @@ def assign(request: HttpRequest, reference: str) -> HttpResponse:
     response = _run(
         request,
         lr,
-        lambda: svc.request_assign(request=lr, assignee=assignee, actor=request.user, ip=_ip(request)),
+        lambda: svc.request_assign(request=lr, assignee=assignee, actor=request.user, ip=client_ip(request)),
         "Assignment saved.",
     )
     if request.POST.get("next") == "queue":
@@ -218,7 +215,7 @@ def start(request: HttpRequest, reference: str) -> HttpResponse:
     """Staff: start the legal review of a validated request."""
     lr = _request_for_staff(request, reference)
     return _run(
-        request, lr, lambda: svc.review_start(request=lr, actor=request.user, ip=_ip(request)), "Review started."
+        request, lr, lambda: svc.review_start(request=lr, actor=request.user, ip=client_ip(request)), "Review started."
     )
 
 
@@ -234,7 +231,7 @@ def verify(request: HttpRequest, reference: str) -> HttpResponse:
     return _run(
         request,
         lr,
-        lambda: svc.emergency_verify(request=lr, actor=request.user, check=check, ip=_ip(request)),
+        lambda: svc.emergency_verify(request=lr, actor=request.user, check=check, ip=client_ip(request)),
         "Verification recorded.",
     )
 
@@ -251,7 +248,7 @@ def request_info(request: HttpRequest, reference: str) -> HttpResponse:
     return _run(
         request,
         lr,
-        lambda: svc.review_request_info(request=lr, actor=request.user, question=question, ip=_ip(request)),
+        lambda: svc.review_request_info(request=lr, actor=request.user, question=question, ip=client_ip(request)),
         "Question sent; the clock is paused.",
     )
 
@@ -266,7 +263,7 @@ def resume(request: HttpRequest, reference: str) -> HttpResponse:
     return _run(
         request,
         lr,
-        lambda: svc.review_resume(request=lr, actor=request.user, note=note, ip=_ip(request)),
+        lambda: svc.review_resume(request=lr, actor=request.user, note=note, ip=client_ip(request)),
         "Review resumed.",
     )
 
@@ -284,7 +281,7 @@ def reject(request: HttpRequest, reference: str) -> HttpResponse:
         request,
         lr,
         lambda: svc.review_reject(
-            request=lr, actor=request.user, reason_code=data["reason_code"], note=data["note"], ip=_ip(request)
+            request=lr, actor=request.user, reason_code=data["reason_code"], note=data["note"], ip=client_ip(request)
         ),
         "Request rejected.",
     )
@@ -309,7 +306,7 @@ def decide(request: HttpRequest, reference: str) -> HttpResponse:
             verdict=data["verdict"],
             reason_code=data["reason_code"],
             note=data["note"],
-            ip=_ip(request),
+            ip=client_ip(request),
         ),
         "Decision recorded.",
     )
@@ -324,7 +321,7 @@ def approve_decision(request: HttpRequest, reference: str, pk: int) -> HttpRespo
     return _run(
         request,
         lr,
-        lambda: svc.decision_approve(decision=decision, actor=request.user, ip=_ip(request)),
+        lambda: svc.decision_approve(decision=decision, actor=request.user, ip=client_ip(request)),
         "Decision approved.",
     )
 
@@ -339,7 +336,7 @@ def approve(request: HttpRequest, reference: str) -> HttpResponse:
     return _run(
         request,
         lr,
-        lambda: svc.review_approve(request=lr, actor=request.user, note=note, ip=_ip(request)),
+        lambda: svc.review_approve(request=lr, actor=request.user, note=note, ip=client_ip(request)),
         "Review concluded.",
     )
 
@@ -365,7 +362,9 @@ def message(request: HttpRequest, reference: str) -> HttpResponse:
     if not form.is_valid():
         return _form_errors(request, lr, form)
     body = form.cleaned_data["body"]
-    return _run(request, lr, lambda: post(request=lr, author=request.user, body=body, ip=_ip(request)), "Message sent.")
+    return _run(
+        request, lr, lambda: post(request=lr, author=request.user, body=body, ip=client_ip(request)), "Message sent."
+    )
 
 
 @require_GET
@@ -374,7 +373,7 @@ def document(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
     """Staff: open one document of the request inline; every opening is recorded."""
     lr = _request_for_staff(request, reference)
     doc: Document = get_object_or_404(Document, pk=pk, request=lr)
-    content = svc.document_open(document=doc, actor=request.user, ip=_ip(request))
+    content = svc.document_open(document=doc, actor=request.user, ip=client_ip(request))
     response = HttpResponse(content, content_type="application/pdf")
     safe_name = "".join(ch for ch in doc.filename if ch.isalnum() or ch in "._-") or "document.pdf"
     response["Content-Disposition"] = f'inline; filename="{safe_name}"'
