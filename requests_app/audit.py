@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -64,34 +66,81 @@ def event_record(
     ip: str | None = None,
     at: datetime | None = None,
 ) -> RequestEvent:
-    """Append one event to the chain. Call inside the transaction of the change it records."""
-    with transaction.atomic():
+    """Append one event to the chain. Call inside the transaction of the change it records.
+
+    Inside `batch()` the event is appended when the batch ends (still in the
+    same transaction); its seq and hash are set then.
+    """
+    event = RequestEvent(
+        request=request,
+        # agency_id, not .agency: no extra query to load the agency row.
+        agency_id=agency.pk if agency is not None else getattr(request, "agency_id", None),
+        event_type=str(event_type),
+        actor=actor if getattr(actor, "pk", None) else None,
+        created_at=at or timezone.now(),
+        public=public,
+        from_status=str(from_status or ""),
+        to_status=str(to_status or ""),
+        message=message[:500],
+        payload=_normalise(payload),
+        ip_address=ip,
+    )
+    pending = _batch.get()
+    if pending is not None:
+        pending.append(event)
+    else:
+        _append([event])
+    return event
+
+
+_batch: ContextVar[list[RequestEvent] | None] = ContextVar("audit_batch", default=None)
+
+
+@contextmanager
+def batch() -> Iterator[None]:
+    """Collect the events recorded inside and append them together when the block ends.
+
+    Use it inside the transaction of the change (`with transaction.atomic(), audit.batch():`):
+    the events are still committed with the change, all or nothing, but the single chain
+    head is locked only for the last statements of the transaction instead of from the first
+    event on, so concurrent writers wait on each other far less. Nested batches join the
+    outer one. If the block raises, its events are dropped with the transaction; so do not
+    catch and carry on after a failed savepoint inside a batch (its events would stay).
+    """
+    if _batch.get() is not None:
+        yield
+        return
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.batch() belongs inside the transaction of the change it records")
+    pending: list[RequestEvent] = []
+    token = _batch.set(pending)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    if pending:
+        _append(pending)
+
+
+def _append(events: list[RequestEvent]) -> None:
+    """Give the events the next seqs and hashes under the chain-head lock, and save them."""
+    # No savepoint: inside the caller's transaction a failure here aborts that whole transaction anyway.
+    with transaction.atomic(savepoint=False):
         head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
         if head is None:  # only on an empty database (e.g. after a test flush)
             AuditChainHead.objects.get_or_create(pk=1, defaults={"last_seq": 0, "last_hash": GENESIS})
             head = AuditChainHead.objects.select_for_update().get(pk=1)
-        event = RequestEvent(
-            seq=head.last_seq + 1,
-            request=request,
-            # agency_id, not .agency: no extra query to load the agency row.
-            agency_id=agency.pk if agency is not None else getattr(request, "agency_id", None),
-            event_type=str(event_type),
-            actor=actor if getattr(actor, "pk", None) else None,
-            created_at=at or timezone.now(),
-            public=public,
-            from_status=str(from_status or ""),
-            to_status=str(to_status or ""),
-            message=message[:500],
-            payload=_normalise(payload),
-            ip_address=ip,
-            prev_hash=head.last_hash,
-        )
-        event.hash = compute_hash(head.last_hash, event)
-        event.save()
-        head.last_seq = event.seq
-        head.last_hash = event.hash
-        head.save(update_fields=["last_seq", "last_hash"])
-    return event
+        prev_hash, seq = head.last_hash, head.last_seq
+        for event in events:
+            seq += 1
+            event.seq = seq
+            event.prev_hash = prev_hash
+            event.hash = prev_hash = compute_hash(prev_hash, event)
+        if len(events) == 1:
+            events[0].save(force_insert=True)
+        else:
+            RequestEvent.objects.bulk_create(events)
+        AuditChainHead.objects.filter(pk=1).update(last_seq=seq, last_hash=prev_hash)
 
 
 @dataclass(frozen=True)

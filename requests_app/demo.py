@@ -273,8 +273,8 @@ def _one_request(
         data.data_categories = [*categories, "secret_chat_content"]
     findings = rules.validate(data.draft(has_document=True, today=received.date()))
     user = officer.user
-    request = services._create_request(
-        agency=officer.agency, actor=user, data=data, findings=findings, received_at=received
+    request, _targets = services._create_request(
+        agency=officer.agency, actor=user, data=data, findings=findings, received_at=received, save_reference=True
     )
     services._store_document(
         request=request,

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -17,10 +18,9 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef
-from django.dispatch import Signal
 from django.utils import timezone
 
-from requests_app import lifecycle, rules
+from requests_app import audit, lifecycle, rules, signals
 from requests_app.audit import event_record
 from requests_app.documents import DocumentError, DocumentInput, check_pdf, encrypted_file
 from requests_app.lifecycle import Actor, Status, TransitionError
@@ -28,10 +28,10 @@ from requests_app.models import Document, EventType, LegalRequest, Officer, Requ
 
 logger = logging.getLogger(__name__)
 
-# Sent after the transaction that made the change has committed.
-request_submitted = Signal()  # kwargs: request_id
-request_transitioned = Signal()  # kwargs: request_id, source, target, actor_id
-request_overdue = Signal()  # kwargs: request_id
+# Sent after the transaction that made the change has committed (requests_app.signals).
+request_submitted = signals.request_submitted  # kwargs: request_id
+request_transitioned = signals.request_transitioned  # kwargs: request_id, source, target, actor_id
+request_overdue = signals.request_overdue  # kwargs: request_id
 
 
 class PermissionDenied(Exception):
@@ -200,8 +200,10 @@ def request_submit(
 
     stored: list[Document] = []
     try:
-        with transaction.atomic():
-            request = _create_request(agency=agency, actor=actor, data=data, findings=findings)
+        # One task message for the after-commit signals; the audit events appended at the end,
+        # so the chain head is locked only for the last statements of the transaction.
+        with signals.batched(), transaction.atomic(), audit.batch():
+            request, targets = _create_request(agency=agency, actor=actor, data=data, findings=findings)
             for doc in documents:
                 stored.append(_store_document(request=request, doc=doc, actor=actor))
             event_record(
@@ -211,22 +213,49 @@ def request_submit(
                 public=True,
                 to_status=Status.SUBMITTED,
                 message=f"{request.reference} submitted",
-                payload={"documents": [d.sha256 for d in stored], "targets": len(_normalised_targets(data))},
+                payload={"documents": [d.sha256 for d in stored], "targets": len(targets)},
                 ip=ip,
             )
-            request_validate(request=request)
-            request_id = request.pk
-            transaction.on_commit(lambda: request_submitted.send(sender=LegalRequest, request_id=request_id))
+            # The row was inserted by this transaction, so nobody else can see or lock it yet:
+            # validate it in place, and save its reference with the new status in one UPDATE.
+            _validate_new(request=request, also_save=["reference"])
+            signals.send_after_commit(request_submitted, request_id=request.pk)
     except BaseException:
         for document in stored:
             document.file.delete(save=False)
         raise
+    # What was just written, so that a caller answering with the request need not read it back.
+    request._written_rows = {"targets": targets, "documents": stored}  # type: ignore[attr-defined]
     return request
 
 
+@contextmanager
+def written_rows_prefetched(request: LegalRequest) -> Iterator[LegalRequest]:
+    """While the block runs, `request.targets.all()` and `.documents.all()` of a request that
+    request_submit just returned are the rows it wrote, without a query. Afterwards the
+    instance reads from the database again (so later changes are never hidden)."""
+    rows = getattr(request, "_written_rows", None)
+    if rows is None:
+        yield request
+        return
+    cache = {}
+    for name, objects in rows.items():
+        qs = getattr(request, name).all()
+        qs._result_cache = list(objects)
+        qs._prefetch_done = True
+        cache[name] = qs
+    request._prefetched_objects_cache = cache  # type: ignore[attr-defined]
+    try:
+        yield request
+    finally:
+        del request._prefetched_objects_cache  # type: ignore[attr-defined]
+
+
 def _create_request(
-    *, agency, actor, data: SubmissionData, findings, received_at: datetime | None = None
-) -> LegalRequest:
+    *, agency, actor, data: SubmissionData, findings, received_at: datetime | None = None, save_reference: bool = False
+) -> tuple[LegalRequest, list[Target]]:
+    """Insert the request and its targets. The final reference is derived from the id, so it is
+    set on the instance here and saved by the caller's next UPDATE (or here, with save_reference)."""
     received_at = received_at or timezone.now()
     emergency = data.emergency or data.request_type == "emergency"
     request = LegalRequest.objects.create(
@@ -254,8 +283,9 @@ def _create_request(
         status=Status.SUBMITTED,
     )
     request.reference = f"LR-{received_at.year}-{request.pk:06d}"
-    request.save(update_fields=["reference"])
-    Target.objects.bulk_create(
+    if save_reference:
+        request.save(update_fields=["reference"])
+    targets = Target.objects.bulk_create(
         [
             Target(
                 request=request, identifier_type=t.identifier_type, raw_value=raw.strip(), kind=t.kind, value=t.value
@@ -263,7 +293,7 @@ def _create_request(
             for t, raw in _normalised_targets(data)
         ]
     )
-    return request
+    return request, targets
 
 
 def _normalised_targets(data: SubmissionData) -> list[tuple[rules.NormalisedTarget, str]]:
@@ -290,23 +320,28 @@ def _store_document(*, request: LegalRequest, doc: DocumentInput, actor) -> Docu
     return document
 
 
-def request_validate(*, request: LegalRequest) -> LegalRequest:
-    """Automatic validation: submitted -> validated / awaiting verification / invalid."""
+def _validation_outcome(request: LegalRequest) -> tuple[Status, str, dict[str, Any] | None]:
+    """Where automatic validation takes a submitted request: (status, reason, event payload)."""
     findings = [
         rules.Finding(f["code"], rules.Severity(f["severity"]), f["field"], f["message"]) for f in request.findings
     ]
     errors = [f for f in findings if f.severity is rules.Severity.ERROR]
     if errors:
-        return request_transition(
-            request=request, to=Status.INVALID, actor=None, reason="; ".join(f.message for f in errors)
-        )
+        return Status.INVALID, "; ".join(f.message for f in errors), None
     target = Status.AWAITING_VERIFICATION if request.emergency else Status.VALIDATED
-    return request_transition(
-        request=request,
-        to=target,
-        actor=None,
-        payload={"findings": request.findings},
-    )
+    return target, "", {"findings": request.findings}
+
+
+def request_validate(*, request: LegalRequest) -> LegalRequest:
+    """Automatic validation: submitted -> validated / awaiting verification / invalid."""
+    to, reason, payload = _validation_outcome(request)
+    return request_transition(request=request, to=to, actor=None, reason=reason, payload=payload)
+
+
+def _validate_new(*, request: LegalRequest, also_save: Sequence[str] = ()) -> None:
+    """request_validate for a request inserted by the current transaction (no re-read, no lock needed)."""
+    to, reason, payload = _validation_outcome(request)
+    _apply_transition(request, to=to, actor=None, reason=reason, payload=payload, also_save=also_save)
 
 
 def document_add(*, request: LegalRequest, actor, doc: DocumentInput, ip: str | None = None) -> Document:
@@ -365,57 +400,86 @@ def request_transition(
             raise PermissionDenied("This request belongs to another agency.")
     with transaction.atomic():
         locked = LegalRequest.objects.select_for_update().get(pk=request.pk)
-        source = locked.status
-        transition = lifecycle.check(source, str(to), role, reason)
-        now = at or timezone.now()
-        target = transition.target
-
-        # The clock stops while waiting on the agency and restarts, extended, when it answers.
-        if target in lifecycle.PAUSED_STATES and locked.clock_paused_at is None:
-            locked.clock_paused_at = now
-        if source in lifecycle.PAUSED_STATES and target not in lifecycle.PAUSED_STATES and locked.clock_paused_at:
-            if locked.due_at:
-                locked.due_at += now - locked.clock_paused_at
-            locked.clock_paused_at = None
-        if target in lifecycle.DECIDED_STATES and locked.decided_at is None:
-            locked.decided_at = now
-        if target == Status.DELIVERED and locked.produced_at is None:
-            locked.produced_at = now
-        if target in lifecycle.FINAL_STATES:
-            locked.closed_at = now
-            locked.clock_paused_at = None
-            if target == Status.WITHDRAWN:
-                locked.outcome = LegalRequest.Outcome.WITHDRAWN
-            elif target == Status.INVALID:
-                locked.outcome = LegalRequest.Outcome.INVALID
-            elif target == Status.REJECTED:
-                locked.outcome = LegalRequest.Outcome.REJECTED
-        for name, value in changes.items():
-            setattr(locked, name, value)
-        locked.status = target
-        locked.save()
-        event_record(
-            event_type=EventType.TRANSITION,
-            actor=actor,
-            request=locked,
-            public=transition.public,
-            from_status=source,
-            to_status=target,
-            message=reason[:500] if reason else f"{Status(source).label} → {Status(target).label}",
-            payload=payload,
-            ip=ip,
-            at=now,
-        )
-        actor_id = getattr(actor, "pk", None)
-        transaction.on_commit(
-            lambda: request_transitioned.send(
-                sender=LegalRequest, request_id=locked.pk, source=source, target=target, actor_id=actor_id
-            )
+        _apply_transition(
+            locked, to=to, actor=actor, reason=reason, payload=payload, ip=ip, at=at, role=role, **changes
         )
     # Keep the caller's instance current.
     for f in locked._meta.concrete_fields:
         setattr(request, f.attname, getattr(locked, f.attname))
     return request
+
+
+def _apply_transition(
+    locked: LegalRequest,
+    *,
+    to: Status | str,
+    actor,
+    reason: str = "",
+    payload: dict[str, Any] | None = None,
+    ip: str | None = None,
+    at: datetime | None = None,
+    role: Actor | None = None,
+    also_save: Sequence[str] = (),
+    **changes: Any,
+) -> None:
+    """The transition itself, on a row this transaction has locked (or inserted): check, clock
+    rules, one UPDATE of the changed columns, the event, the after-commit signal."""
+    source = locked.status
+    transition = lifecycle.check(source, str(to), role or actor_role(actor), reason)
+    now = at or timezone.now()
+    target = transition.target
+    changed = {"status", *also_save, *changes}
+
+    # The clock stops while waiting on the agency and restarts, extended, when it answers.
+    if target in lifecycle.PAUSED_STATES and locked.clock_paused_at is None:
+        locked.clock_paused_at = now
+        changed.add("clock_paused_at")
+    if source in lifecycle.PAUSED_STATES and target not in lifecycle.PAUSED_STATES and locked.clock_paused_at:
+        if locked.due_at:
+            locked.due_at += now - locked.clock_paused_at
+            changed.add("due_at")
+        locked.clock_paused_at = None
+        changed.add("clock_paused_at")
+    if target in lifecycle.DECIDED_STATES and locked.decided_at is None:
+        locked.decided_at = now
+        changed.add("decided_at")
+    if target == Status.DELIVERED and locked.produced_at is None:
+        locked.produced_at = now
+        changed.add("produced_at")
+    if target in lifecycle.FINAL_STATES:
+        locked.closed_at = now
+        locked.clock_paused_at = None
+        changed.update(("closed_at", "clock_paused_at"))
+        if target == Status.WITHDRAWN:
+            locked.outcome = LegalRequest.Outcome.WITHDRAWN
+        elif target == Status.INVALID:
+            locked.outcome = LegalRequest.Outcome.INVALID
+        elif target == Status.REJECTED:
+            locked.outcome = LegalRequest.Outcome.REJECTED
+        changed.add("outcome")
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    locked.status = target
+    locked.save(update_fields=sorted(changed))
+    event_record(
+        event_type=EventType.TRANSITION,
+        actor=actor,
+        request=locked,
+        public=transition.public,
+        from_status=source,
+        to_status=target,
+        message=reason[:500] if reason else f"{Status(source).label} → {Status(target).label}",
+        payload=payload,
+        ip=ip,
+        at=now,
+    )
+    signals.send_after_commit(
+        request_transitioned,
+        request_id=locked.pk,
+        source=str(source),
+        target=str(target),
+        actor_id=getattr(actor, "pk", None),
+    )
 
 
 def request_withdraw(*, request: LegalRequest, actor, reason: str = "", ip: str | None = None) -> LegalRequest:
@@ -457,7 +521,7 @@ def deadlines_sweep(*, now: datetime | None = None) -> list[int]:
                 at=now,
             )
             marked.append(pk)
-            transaction.on_commit(lambda pk=pk: request_overdue.send(sender=LegalRequest, request_id=pk))
+            signals.send_after_commit(request_overdue, request_id=pk)
     if marked:
         logger.info("deadline sweep marked %d requests overdue", len(marked))
     return marked
@@ -476,4 +540,5 @@ __all__ = [
     "request_transition",
     "request_validate",
     "request_withdraw",
+    "written_rows_prefetched",
 ]

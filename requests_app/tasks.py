@@ -9,3 +9,15 @@ from requests_app import services
 def sweep_deadlines() -> int:
     """Mark requests that passed their due time (idempotent; run by beat every 5 minutes)."""
     return len(services.deadlines_sweep())
+
+
+@shared_task(acks_late=True)
+def deliver_signals(batch: list) -> int:
+    """Run the receivers of the core's after-commit signals (requests_app.signals).
+
+    Not retried: receivers that already ran would run twice; each receiver queues its own
+    retried task for work that must not be lost.
+    """
+    from requests_app import signals
+
+    return signals.deliver(batch)
