@@ -297,7 +297,11 @@ CELERY_BEAT_SCHEDULE.update(
         "intake-purge-idempotency": {
             "task": "requests_app.intake.tasks.purge_idempotency_records",
             "schedule": crontab(minute=17),
-        }
+        },
+        "intake-purge-pending-uploads": {
+            "task": "requests_app.intake.tasks.purge_pending_uploads",
+            "schedule": crontab(minute="*/15"),
+        },
     }
 )
 

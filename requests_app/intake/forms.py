@@ -4,14 +4,19 @@ never save anything themselves (the sign-up form calls a service)."""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
+
 from allauth.account.forms import SignupForm
 from django import forms
 from django.conf import settings
+from django.core import signing
 from django_countries import countries
 from phonenumber_field.formfields import PhoneNumberField
 
 from requests_app import rules
-from requests_app.documents import DocumentError, DocumentInput, check_pdf
+from requests_app.crypto import DecryptionError
+from requests_app.documents import DocumentError, DocumentInput, check_pdf, open_plaintext
 from requests_app.intake import services
 from requests_app.lifecycle import Status
 from requests_app.models import Agency, Document
@@ -130,10 +135,12 @@ class MultipleFileField(forms.FileField):
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(d, initial) for d in data]
-        return [single(data, initial)] if data else []
+        # Each file is judged on its own by read_pdf (check_pdf covers empty and
+        # over-large files), so one refused file does not take the others with it.
+        files = [d for d in (data if isinstance(data, list | tuple) else [data]) if d]
+        if self.required and not files:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        return files
 
 
 def read_pdf(upload) -> DocumentInput:
@@ -149,6 +156,39 @@ def read_pdf(upload) -> DocumentInput:
     content = upload.read()
     check_pdf(upload.name, content)
     return DocumentInput(upload.name, content)
+
+
+# Signed references to PendingUploads kept from an earlier try of the request form.
+# The salt is for this use only, so no other signed value of the site can stand in.
+KEPT_UPLOAD_SALT = "requests_app.intake.request_form.kept-upload"
+
+
+def kept_upload_token(upload) -> str:
+    """What the redisplayed form carries for one kept file: its id and hash, signed."""
+    return signing.dumps([upload.pk, upload.sha256], salt=KEPT_UPLOAD_SALT)
+
+
+def kept_upload_ref(token: str) -> tuple[int, str] | None:
+    """(id, sha256) from a token, or None if it was not signed by us for this use."""
+    try:
+        pk, sha256 = signing.loads(token, salt=KEPT_UPLOAD_SALT)
+    except (signing.BadSignature, TypeError, ValueError):
+        return None
+    if not isinstance(pk, int) or not isinstance(sha256, str):
+        return None
+    return pk, sha256
+
+
+def read_kept(upload) -> DocumentInput:
+    """Decrypt a kept upload and check it again, as if it had just been attached."""
+    try:
+        content = open_plaintext(upload)
+    except (DecryptionError, OSError) as exc:
+        raise DocumentError(f"{upload.filename} could not be read back: attach it again.", "broken") from exc
+    if hashlib.sha256(content).hexdigest() != upload.sha256:
+        raise DocumentError(f"{upload.filename} could not be read back: attach it again.", "broken")
+    check_pdf(upload.filename, content)
+    return DocumentInput(upload.filename, content, kind=upload.kind)
 
 
 class RequestForm(forms.Form):
@@ -192,6 +232,11 @@ class RequestForm(forms.Form):
         label="I have read the warnings above and want to submit anyway.", required=False
     )
 
+    def __init__(self, *args, kept_kinds: Iterable[str] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        # Kinds of the files kept from the last try (requests_app.intake.models.PendingUpload).
+        self.kept_kinds = set(kept_kinds)
+
     def clean(self):
         cleaned = super().clean()
         self.document_inputs: list[DocumentInput] = []
@@ -207,7 +252,8 @@ class RequestForm(forms.Form):
                 self.document_inputs.append(DocumentInput(doc.filename, doc.content, kind=Document.Kind.NDO))
             except DocumentError as exc:
                 self.add_error("ndo_document", str(exc))
-        if cleaned.get("ndo") and not ndo_file and not self.errors.get("ndo_document"):
+        has_ndo = bool(ndo_file) or Document.Kind.NDO in self.kept_kinds
+        if cleaned.get("ndo") and not has_ndo and not self.errors.get("ndo_document"):
             self.add_error("ndo_document", "Attach the nondisclosure order as a PDF.")
         return cleaned
 

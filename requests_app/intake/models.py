@@ -1,4 +1,5 @@
-"""Models of the law-enforcement face: API tokens and idempotency records.
+"""Models of the law-enforcement face: API tokens, idempotency records and
+uploads kept while the officer corrects the request form.
 
 Tokens are stored only as a SHA-256 of the secret; the officer sees the secret
 once, when it is created.
@@ -7,10 +8,15 @@ once, when it is created.
 from __future__ import annotations
 
 import hashlib
+import uuid
+from collections.abc import Iterable
+from datetime import timedelta
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
+
+from requests_app.documents import DocumentInput, encrypted_file
 
 
 def token_digest(secret: str) -> str:
@@ -75,3 +81,97 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"
+
+
+# How long a PDF attached to a refused form is kept for the officer's next try.
+PENDING_UPLOAD_TTL = timedelta(hours=1)
+
+
+def pending_upload_path(instance: PendingUpload, filename: str) -> str:
+    # A random name: neither the officer's file name nor its hash appears on disk.
+    return f"pending/{uuid.uuid4().hex}.bin"
+
+
+class PendingUploadQuerySet(models.QuerySet["PendingUpload"]):
+    def usable_by(self, user) -> PendingUploadQuerySet:
+        """The user's own uploads that have not expired: the only ones a form may refer to."""
+        return self.filter(user=user, expires_at__gt=timezone.now())
+
+    def expired(self) -> PendingUploadQuerySet:
+        return self.filter(expires_at__lte=timezone.now())
+
+
+class PendingUpload(models.Model):
+    """A checked PDF from a submission form that came back with errors, kept
+    (encrypted) so the officer need not attach it again. It becomes a Document
+    only through request_submit; unused ones are purged when they expire."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=15, default="legal_process")  # a Document.Kind value
+    filename = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)  # over the plaintext
+    file = models.FileField(upload_to=pending_upload_path, max_length=300)  # ciphertext (requests_app.crypto)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+
+    objects = PendingUploadQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+# These writes live beside the model because intake/services.py is being reworked
+# separately; they touch nothing but PendingUpload rows and their files.
+
+
+def pending_upload_keep(*, user, doc: DocumentInput) -> PendingUpload:
+    """Keep one checked PDF for an hour. The same file attached again by the same
+    officer reuses (and renews) the row instead of storing a second copy."""
+    now = timezone.now()
+    expires_at = now + PENDING_UPLOAD_TTL
+    existing = PendingUpload.objects.usable_by(user).filter(sha256=doc.sha256, kind=doc.kind).first()
+    if existing is not None:
+        existing.expires_at = expires_at
+        existing.filename = doc.filename[:255] or existing.filename
+        existing.save(update_fields=["expires_at", "filename"])
+        return existing
+    upload = PendingUpload(
+        user=user,
+        kind=doc.kind,
+        filename=doc.filename[:255] or "document.pdf",
+        size=len(doc.content),
+        sha256=doc.sha256,
+        created_at=now,
+        expires_at=expires_at,
+    )
+    upload.file.save("pending.bin", encrypted_file(doc.content), save=False)
+    try:
+        upload.save()
+    except BaseException:
+        upload.file.delete(save=False)
+        raise
+    return upload
+
+
+def pending_uploads_delete(uploads: Iterable[PendingUpload]) -> int:
+    """Delete the rows, then their files once the deletion is committed."""
+    rows = list(uploads)
+    names = [u.file.name for u in rows if u.file]
+    PendingUpload.objects.filter(pk__in=[u.pk for u in rows]).delete()
+    storage = PendingUpload._meta.get_field("file").storage
+
+    def _delete_files() -> None:
+        for name in names:
+            storage.delete(name)
+
+    transaction.on_commit(_delete_files)
+    return len(rows)
+
+
+def pending_upload_purge() -> int:
+    """Delete expired uploads and their files (idempotent)."""
+    return pending_uploads_delete(PendingUpload.objects.expired())

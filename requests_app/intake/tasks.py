@@ -1,4 +1,4 @@
-"""Celery tasks of the law-enforcement face: e-mails, sent after commit."""
+"""Celery tasks of the law-enforcement face: e-mails, sent after commit, and purges."""
 
 from celery import shared_task
 
@@ -17,3 +17,11 @@ def purge_idempotency_records() -> int:
     from requests_app.intake import services
 
     return services.idempotency_purge()
+
+
+@shared_task(acks_late=True)
+def purge_pending_uploads() -> int:
+    """Delete PDFs kept from refused request forms once they expire (beat, every 15 minutes; idempotent)."""
+    from requests_app.intake.models import pending_upload_purge
+
+    return pending_upload_purge()

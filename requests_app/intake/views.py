@@ -6,6 +6,7 @@ Officers only ever reach their own agency's requests (404 for anything else).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from functools import wraps
 
 from django.conf import settings
@@ -20,9 +21,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from requests_app import permissions, rules
-from requests_app.documents import DocumentError
+from requests_app.documents import DocumentError, DocumentInput
 from requests_app.intake import forms, services
-from requests_app.intake.models import ApiToken
+from requests_app.intake.models import ApiToken, PendingUpload, pending_upload_keep, pending_uploads_delete
 from requests_app.lifecycle import Status, TransitionError
 from requests_app.models import Agency, Document, Officer
 from requests_app.permissions import client_ip
@@ -106,10 +107,113 @@ def _form_context(form, formset, findings=None, **extra) -> dict:
     return ctx
 
 
+# Files kept from an earlier try of the form (PendingUpload), carried as signed tokens.
+KEPT_FIELD = "kept_upload"
+KEPT_REMOVE_FIELD = "kept_remove"
+MAX_KEPT_TOKENS = 50
+
+
+@dataclass
+class _Kept:
+    """The kept files a form post refers to, resolved among the user's own unexpired ones."""
+
+    uploads: list[PendingUpload] = field(default_factory=list)  # to use
+    removed: list[PendingUpload] = field(default_factory=list)  # ticked for removal
+    unusable: int = 0  # signed by us, but expired, deleted or not this user's
+    forged: int = 0  # not signed by us for this use
+
+    def has_legal_process(self) -> bool:
+        return any(u.kind == Document.Kind.LEGAL_PROCESS for u in self.uploads)
+
+
+def _kept_from_post(request: HttpRequest) -> _Kept:
+    tokens = list(dict.fromkeys(request.POST.getlist(KEPT_FIELD)))[:MAX_KEPT_TOKENS]
+    remove = set(request.POST.getlist(KEPT_REMOVE_FIELD))
+    kept = _Kept()
+    refs: dict[int, tuple[str, str]] = {}  # pk -> (sha256, token)
+    for token in tokens:
+        ref = forms.kept_upload_ref(token)
+        if ref is None:
+            kept.forged += 1
+        else:
+            refs[ref[0]] = (ref[1], token)
+    found = {u.pk: u for u in PendingUpload.objects.usable_by(request.user).filter(pk__in=refs)}
+    for pk, (sha256, token) in refs.items():
+        upload = found.get(pk)
+        if upload is None or upload.sha256 != sha256:
+            kept.unusable += 1
+        elif token in remove:
+            kept.removed.append(upload)
+        else:
+            kept.uploads.append(upload)
+    return kept
+
+
+def _explain_kept(request: HttpRequest, kept: _Kept) -> None:
+    if kept.removed:
+        names = ", ".join(u.filename for u in kept.removed)
+        messages.info(request, f"Removed {names}.")
+    if kept.unusable:
+        messages.warning(
+            request,
+            f"{_files(kept.unusable)} kept from an earlier try could not be used (kept files are held for "
+            "an hour, for the officer who attached them): attach again any you still need.",
+        )
+    if kept.forged:
+        messages.warning(
+            request,
+            f"{_files(kept.forged)} kept from an earlier try could not be recognised and "
+            f"{'was' if kept.forged == 1 else 'were'} ignored: attach again any you still need.",
+        )
+
+
+def _files(n: int) -> str:
+    return "One file" if n == 1 else f"{n} files"
+
+
+def _size_label(size: int) -> str:
+    if size < 1048576:
+        return f"{max(1, round(size / 1024))} KB"
+    return f"{size / 1048576:.1f} MB"
+
+
+def _kept_context(uploads: list[PendingUpload]) -> list[dict[str, object]]:
+    return [
+        {
+            "token": forms.kept_upload_token(u),
+            "filename": u.filename,
+            "size_label": _size_label(u.size),
+            "is_ndo": u.kind == Document.Kind.NDO,
+        }
+        for u in uploads
+    ]
+
+
+def _open_kept(form: forms.RequestForm, kept: _Kept) -> list[DocumentInput] | None:
+    """The kept files' contents, checked again; None (with the errors on the form) if one fails.
+    A kept file that fails is dropped, so the next try does not trip on it again."""
+    documents: list[DocumentInput] = []
+    failed: list[PendingUpload] = []
+    for upload in kept.uploads:
+        try:
+            documents.append(forms.read_kept(upload))
+        except DocumentError as exc:
+            form.add_error("ndo_document" if upload.kind == Document.Kind.NDO else "documents", str(exc))
+            failed.append(upload)
+    if failed:
+        pending_uploads_delete(failed)
+        kept.uploads = [u for u in kept.uploads if u not in failed]
+        return None
+    return documents
+
+
 @officer_required
 @require_http_methods(["GET", "POST"])
 def request_new(request: HttpRequest) -> HttpResponse:
-    """Active officers of a verified agency: the submission form, with rule findings."""
+    """Active officers of a verified agency: the submission form, with rule findings.
+
+    When the form comes back, the PDFs that passed the checks are kept (encrypted,
+    for an hour) and listed, so the officer does not have to attach them again."""
     agency = request.user.officer.agency
     if request.method == "GET":
         return render(
@@ -118,23 +222,31 @@ def request_new(request: HttpRequest) -> HttpResponse:
             _form_context(forms.RequestForm(), forms.TargetFormSet(prefix="targets")),
         )
 
-    form = forms.RequestForm(request.POST, request.FILES)
+    kept = _kept_from_post(request)
+    _explain_kept(request, kept)
+    if kept.removed:
+        pending_uploads_delete(kept.removed)
+    form = forms.RequestForm(request.POST, request.FILES, kept_kinds={u.kind for u in kept.uploads})
     formset = forms.TargetFormSet(request.POST, prefix="targets")
     form_ok = form.is_valid()
     formset_ok = formset.is_valid()
     if not formset_ok and not formset.non_form_errors() and formset.management_form.errors:
         form.add_error(None, "The list of accounts was damaged; reload the page.")
+    # A file attached again while it is still kept counts once.
+    kept_keys = {(u.sha256, u.kind) for u in kept.uploads}
+    new_documents = [d for d in getattr(form, "document_inputs", []) if (d.sha256, d.kind) not in kept_keys]
     findings: list[rules.Finding] = []
     if form_ok and formset_ok:
         data = form.submission_data(forms.targets_of(formset))
-        has_doc = any(d.kind == "legal_process" for d in form.document_inputs)
+        has_doc = kept.has_legal_process() or any(d.kind == Document.Kind.LEGAL_PROCESS for d in new_documents)
         findings = request_findings(agency=agency, data=data, has_document=has_doc)
-        if "check" not in request.POST:
+        kept_documents = _open_kept(form, kept) if "check" not in request.POST else None
+        if kept_documents is not None:
             try:
                 lr = request_submit(
                     actor=request.user,
                     data=data,
-                    documents=form.document_inputs,
+                    documents=kept_documents + new_documents,
                     acknowledge_warnings=form.cleaned_data["acknowledge_warnings"],
                     ip=client_ip(request),
                 )
@@ -149,19 +261,19 @@ def request_new(request: HttpRequest) -> HttpResponse:
             except PermissionDenied as exc:
                 form.add_error(None, str(exc))
             else:
+                # The request and its own encrypted copies are saved: the kept files have served.
+                pending_uploads_delete(kept.uploads)
                 messages.success(request, f"Request {lr.reference} was submitted. We e-mailed you an acknowledgement.")
                 return redirect("intake:request_detail", reference=lr.reference)
     else:
         draft, _ = forms.draft_from_post(request.POST, bool(request.FILES.getlist("documents")))
-        findings = request_findings(agency=agency, data=draft, has_document=bool(request.FILES.getlist("documents")))
-    if request.FILES:
-        messages.info(
-            request, "For your security, attached files are not kept when the form is shown again: attach them again."
-        )
+        has_doc = kept.has_legal_process() or bool(request.FILES.getlist("documents"))
+        findings = request_findings(agency=agency, data=draft, has_document=has_doc)
+    kept_uploads = kept.uploads + [pending_upload_keep(user=request.user, doc=d) for d in new_documents]
     return render(
         request,
         "intake/request_form.html",
-        _form_context(form, formset, findings),
+        _form_context(form, formset, findings, kept_uploads=_kept_context(list(dict.fromkeys(kept_uploads)))),
         status=200 if "check" in request.POST else 400,
     )
 
@@ -171,7 +283,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
 def request_check(request: HttpRequest) -> HttpResponse:
     """Active officers of a verified agency: the rule findings for the draft, as an HTML fragment (live check)."""
     draft, _ = forms.draft_from_post(request.POST, False)
-    has_document = request.POST.get("has_document") == "1"
+    has_document = request.POST.get("has_document") == "1" or _kept_from_post(request).has_legal_process()
     findings = request_findings(agency=request.user.officer.agency, data=draft, has_document=has_document)
     return render(request, "intake/_findings.html", _findings_context(findings))
 
