@@ -12,6 +12,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django_countries.fields import CountryField
 from phonenumber_field.modelfields import PhoneNumberField
@@ -216,6 +217,14 @@ class LegalRequest(models.Model):
             models.Index(fields=["agency", "-received_at"], name="lr_agency_received"),
             models.Index(fields=["status", "due_at"], name="lr_status_due"),
             models.Index(fields=["case_number"], name="lr_case_number"),
+            # The duplicate check on every submission: the agency's open requests with this case number
+            # (case-insensitive), one index probe however many requests the agency has.
+            models.Index(
+                Upper("case_number"),
+                "agency",
+                name="lr_open_case_agency",
+                condition=Q(status__in=sorted(s.value for s in OPEN_STATES)),
+            ),
         ]
 
     def __str__(self) -> str:

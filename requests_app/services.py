@@ -428,7 +428,7 @@ def _apply_transition(
     transition = lifecycle.check(source, str(to), role or actor_role(actor), reason)
     now = at or timezone.now()
     target = transition.target
-    changed = {"status", *also_save, *changes}
+    changed = {"status", "updated_at", *also_save, *changes}
 
     # The clock stops while waiting on the agency and restarts, extended, when it answers.
     if target in lifecycle.PAUSED_STATES and locked.clock_paused_at is None:

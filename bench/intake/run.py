@@ -114,7 +114,31 @@ def submission(n: int, pdf: bytes) -> tuple[bytes, str]:
     return multipart(fields, [("documents", "warrant.pdf", pdf)])
 
 
-def load(path: str, token: str, clients: int, seconds: float, make_body) -> dict:
+def cpu_seconds(server_pgid: int) -> dict[str, float]:
+    """CPU time (user + system) used so far by the web server, PostgreSQL, Redis and this client."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {"web": 0.0, "postgres": 0.0, "redis": 0.0}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        used = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+        if int(fields[2]) == server_pgid:  # process group of gunicorn and its workers
+            out["web"] += used
+        elif name.startswith("postgres"):
+            out["postgres"] += used
+        elif name.startswith("redis-server"):
+            out["redis"] += used
+    times = os.times()
+    out["client"] = times.user + times.system
+    return out
+
+
+def load(path: str, token: str, clients: int, seconds: float, make_body, server_pgid: int | None = None) -> dict:
     latencies: list[float] = []
     errors: list[int] = []
     lock = threading.Lock()
@@ -148,6 +172,7 @@ def load(path: str, token: str, clients: int, seconds: float, make_body) -> dict
             latencies.extend(mine)
             errors.extend(bad)
 
+    cpu_before = cpu_seconds(server_pgid) if server_pgid else None
     started = time.perf_counter()
     threads = [threading.Thread(target=worker) for _ in range(clients)]
     for t in threads:
@@ -155,6 +180,11 @@ def load(path: str, token: str, clients: int, seconds: float, make_body) -> dict
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - started
+    cpu_ms = {}
+    if cpu_before is not None and latencies:
+        cpu_after = cpu_seconds(server_pgid)
+        # CPU milliseconds each part spent per request (PostgreSQL includes other databases' background work).
+        cpu_ms = {k: round((cpu_after[k] - cpu_before[k]) * 1000 / len(latencies), 2) for k in cpu_after}
     latencies.sort()
     q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0] * 99
     return {
@@ -166,6 +196,7 @@ def load(path: str, token: str, clients: int, seconds: float, make_body) -> dict
         "p50_ms": round(q[49] * 1000, 1),
         "p95_ms": round(q[94] * 1000, 1),
         "p99_ms": round(q[98] * 1000, 1),
+        "cpu_ms_per_request": cpu_ms,
     }
 
 
@@ -211,9 +242,11 @@ def main() -> None:
         warm = load("/api/v1/requests/", token, 2, 2, lambda n: submission(10**8 + n, pdf))  # warm-up, discarded
         assert warm["errors"] == 0, warm
         results = {
-            "bare_1": load("/api/bench/bare/", token, args.clients, args.seconds, lambda n: bare_body),
-            "submit": load("/api/v1/requests/", token, args.clients, args.seconds, lambda n: submission(n, pdf)),
-            "bare_2": load("/api/bench/bare/", token, args.clients, args.seconds, lambda n: bare_body),
+            "bare_1": load("/api/bench/bare/", token, args.clients, args.seconds, lambda n: bare_body, server.pid),
+            "submit": load(
+                "/api/v1/requests/", token, args.clients, args.seconds, lambda n: submission(n, pdf), server.pid
+            ),
+            "bare_2": load("/api/bench/bare/", token, args.clients, args.seconds, lambda n: bare_body, server.pid),
         }
     finally:
         os.killpg(server.pid, signal.SIGTERM)

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from requests_app import rules
@@ -150,3 +151,18 @@ def test_delivered_request_is_never_overdue():
     producing = LegalRequestFactory(status=Status.PRODUCING, due_at=past)
     assert not delivered.is_overdue() and producing.is_overdue()
     assert list(LegalRequest.objects.overdue()) == [producing]
+
+
+def test_a_transition_saves_only_what_it_changed_and_keeps_updated_at_current(officer_a, reviewer):
+    request = request_submit(actor=officer_a.user, data=warrant(), documents=[pdf()])
+    before = LegalRequest.objects.get(pk=request.pk)
+    # Another writer changes a column the transition does not touch; the transition must not overwrite it.
+    LegalRequest.objects.filter(pk=request.pk).update(legal_basis="18 U.S.C. 2703(c)")
+    later = before.updated_at + timedelta(minutes=5)
+    with time_machine.travel(later, tick=False):
+        request_transition(request=request, to=Status.IN_REVIEW, actor=reviewer.user)
+    after = LegalRequest.objects.get(pk=request.pk)
+    assert after.status == Status.IN_REVIEW
+    assert after.legal_basis == "18 U.S.C. 2703(c)"
+    assert after.updated_at == later
+    assert after.reference == before.reference == f"LR-{after.received_at.year}-{after.pk:06d}"
