@@ -264,6 +264,10 @@ CELERY_BEAT_SCHEDULE = {
 DEFAULT_DUE_DAYS = env_int("DEFAULT_DUE_DAYS", 14)
 EMERGENCY_DUE_HOURS = env_int("EMERGENCY_DUE_HOURS", 8)
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)
+# An upload's pypdf parse runs in a helper process, killed after this many seconds ...
+DOCUMENT_PARSE_TIMEOUT_SECONDS = env_int("DOCUMENT_PARSE_TIMEOUT_SECONDS", 10)
+# ... and limited to this much address space (RLIMIT_AS); either refuses the file as too_complex.
+DOCUMENT_PARSE_MEMORY_MB = env_int("DOCUMENT_PARSE_MEMORY_MB", 512)
 PRODUCTION_LINK_DAYS = env_int("PRODUCTION_LINK_DAYS", 14)
 REMINDER_BEFORE_DUE_HOURS = env_int("REMINDER_BEFORE_DUE_HOURS", 24)
 

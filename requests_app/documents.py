@@ -3,14 +3,33 @@
 A document is accepted only if its content is a real, unencrypted PDF without
 active content, within the size limit. It is stored encrypted (crypto.py) and
 its SHA-256 is recorded over the plaintext.
+
+The pypdf parse runs in a helper process (one per web or Celery process, started
+on first use and kept): a fresh interpreter with an address-space limit
+(DOCUMENT_PARSE_MEMORY_MB) that is killed and replaced when a parse exceeds the
+wall-clock limit (DOCUMENT_PARSE_TIMEOUT_SECONDS) or when it dies. pypdf has had
+many denial-of-service bugs (endless loops, huge decompression); a hostile PDF
+then costs one refused upload, not a hung or exhausted web worker. The helper is
+a resource jail, not a security sandbox: it runs as the same user. It does get
+neither the parent's environment (secrets) nor its memory or descriptors, and
+its replies are JSON, never pickles.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import io
+import json
 import logging
+import math
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -78,23 +97,239 @@ def check_pdf(filename: str, content: bytes) -> None:
                     "active_content",
                 )
             idx = content.find(marker, idx + 1)
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    try:
-        reader = PdfReader(io.BytesIO(content), strict=False)
-        if reader.is_encrypted:
-            raise DocumentError(f"{name} is password-protected or encrypted. Upload an unprotected copy.", "encrypted")
-        pages = len(reader.pages)
-    except DocumentError:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError) as exc:
-        logger.info("refused unreadable PDF upload (%s)", type(exc).__name__)
-        raise DocumentError(f"{name} is damaged and cannot be read as a PDF.", "broken") from exc
+    outcome = _parse_in_helper(content)
+    if "refused" in outcome:
+        logger.info("refused unreadable PDF upload (%s)", outcome["error"])
+        raise DocumentError(f"{name} is damaged and cannot be read as a PDF.", "broken")
+    if "too_complex" in outcome:
+        if outcome["too_complex"] == "timeout":
+            raise DocumentError(
+                f"{name} took too long to check and was refused. Print it to a plain PDF and upload that.",
+                "too_complex",
+            )
+        raise DocumentError(
+            f"{name} is too complex to check and was refused. Print it to a plain PDF and upload that.",
+            "too_complex",
+        )
+    if outcome["encrypted"]:
+        raise DocumentError(f"{name} is password-protected or encrypted. Upload an unprotected copy.", "encrypted")
+    pages = outcome["pages"]
     if pages == 0:
         raise DocumentError(f"{name} has no pages.", "broken")
     if pages > MAX_PAGES:
         raise DocumentError(f"{name} has more than {MAX_PAGES} pages.", "too_large")
+
+
+def parse_pdf(content: bytes) -> tuple[bool, int]:
+    """(encrypted, number of pages) by pypdf. Runs in the helper process."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(content), strict=False)
+    if reader.is_encrypted:
+        return True, 0
+    return False, len(reader.pages)
+
+
+# The helper's work: a module-level function the helper imports by name. Tests swap it.
+PARSE_FUNCTION: Callable[[bytes], tuple[bool, int]] = parse_pdf
+
+_HELPER_START_SECONDS = 60  # a cold start (imports) on a busy machine, not a parse
+_helper: _Helper | None = None
+_helper_lock = threading.Lock()
+
+
+def _unreadable_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions that mean a damaged PDF (refused as "broken"); anything else is a bug."""
+    from pypdf.errors import PdfReadError
+
+    return (PdfReadError, ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError)
+
+
+class _Helper:
+    """One helper process and the two pipes to it (requests in, JSON replies out)."""
+
+    def __init__(self, memory_mb: int) -> None:
+        self.memory_mb = memory_mb
+        self.owner = os.getpid()
+        req_r, req_w = os.pipe()
+        rep_r, rep_w = os.pipe()
+        # Only what Python needs: none of the parent's secrets end up in the child.
+        env = {"PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        for key in ("PATH", "LANG", "LC_ALL", "TMPDIR"):
+            if key in os.environ:
+                env[key] = os.environ[key]
+        try:
+            self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                [
+                    sys.executable,
+                    "-c",
+                    "import sys; from requests_app.documents import _helper_main; _helper_main(sys.argv[1:])",
+                    str(req_r),
+                    str(rep_w),
+                    str(memory_mb),
+                ],
+                pass_fds=(req_r, rep_w),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                env=env,
+            )
+        except BaseException:
+            os.close(req_w)
+            os.close(rep_r)
+            raise
+        finally:
+            os.close(req_r)
+            os.close(rep_w)
+        self.requests = Connection(req_w, readable=False)
+        self.replies = Connection(rep_r, writable=False)
+        try:
+            ready = self.replies.poll(_HELPER_START_SECONDS) and self.replies.recv_bytes() == b"ready"
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
+            self.kill()
+            raise RuntimeError("the PDF helper process did not start")
+
+    def exchange(self, header: bytes, content: bytes, timeout: float) -> bytes | None:
+        """The reply to one job, or None when it did not come within `timeout` seconds.
+
+        Raises EOFError/OSError when the helper died."""
+        self.requests.send_bytes(header)
+        self.requests.send_bytes(content)
+        if not self.replies.poll(timeout):
+            return None
+        return self.replies.recv_bytes()
+
+    def kill(self) -> None:
+        self.proc.kill()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            logger.error("PDF helper process %s did not exit after SIGKILL", self.proc.pid)
+        self.close()
+
+    def close(self) -> None:
+        self.requests.close()
+        self.replies.close()
+
+
+def _discard_helper() -> None:
+    global _helper
+    if _helper is not None:
+        _helper.kill()
+        _helper = None
+
+
+def _after_fork_in_child() -> None:
+    # The parent's helper and lock are the parent's (another thread may have held the lock
+    # at the fork); this process starts its own helper on first use.
+    global _helper, _helper_lock
+    _helper_lock = threading.Lock()
+    if _helper is not None:
+        _helper.close()
+        _helper = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _parse_in_helper(content: bytes) -> dict:
+    """Run PARSE_FUNCTION on `content` in the helper process, under the time and memory limits.
+
+    Returns {"encrypted": bool, "pages": int}, {"refused": "broken", "error": name}
+    or {"too_complex": "timeout" | "memory" | "died"}; logs the latter at WARNING."""
+    global _helper
+    timeout = float(settings.DOCUMENT_PARSE_TIMEOUT_SECONDS)
+    memory_mb = int(settings.DOCUMENT_PARSE_MEMORY_MB)
+    func = PARSE_FUNCTION
+    header = json.dumps({"func": f"{func.__module__}:{func.__qualname__}", "cpu": math.ceil(timeout) + 1}).encode()
+    with _helper_lock:
+        helper = _helper
+        if helper is not None and helper.owner != os.getpid():  # inherited across a fork
+            helper.close()
+            helper = _helper = None
+        if helper is not None and (helper.memory_mb != memory_mb or helper.proc.poll() is not None):
+            _discard_helper()  # limit changed, or died while idle (not this file's fault)
+            helper = None
+        if helper is None:
+            helper = _helper = _Helper(memory_mb)
+        try:
+            raw = helper.exchange(header, content, timeout)
+        except (EOFError, OSError):
+            code = helper.proc.poll()
+            _discard_helper()
+            logger.warning("refused PDF upload: the parse helper process died (exit status %s)", code)
+            return {"too_complex": "died"}
+        except BaseException:
+            _discard_helper()  # the helper's state is unknown now
+            raise
+        if raw is None:
+            _discard_helper()
+            logger.warning("refused PDF upload: parsing took longer than %s s; helper process killed", timeout)
+            return {"too_complex": "timeout"}
+        reply = json.loads(raw)
+        if reply.get("refused") == "memory":
+            _discard_helper()  # fresh memory for the next upload
+            logger.warning("refused PDF upload: parsing needed more than %s MB", memory_mb)
+            return {"too_complex": "memory"}
+    if "failed" in reply:
+        raise RuntimeError(f"PDF parse failed in the helper process: {reply['failed']}")
+    if reply.get("refused") == "broken":
+        return {"refused": "broken", "error": str(reply["error"])}
+    return {"encrypted": bool(reply["encrypted"]), "pages": int(reply["pages"])}
+
+
+def _run_job(func_name: str, content: bytes) -> dict:
+    """One job in the helper: a JSON-able reply, whatever the parse does."""
+    try:
+        module, _, qualname = func_name.partition(":")
+        func = importlib.import_module(module)
+        for attr in qualname.split("."):
+            func = getattr(func, attr)
+        encrypted, pages = func(content)
+        return {"encrypted": bool(encrypted), "pages": int(pages)}
+    except MemoryError:
+        return {"refused": "memory"}
+    except _unreadable_errors() as exc:
+        return {"refused": "broken", "error": type(exc).__name__}
+    except Exception as exc:
+        return {"failed": type(exc).__name__}
+
+
+def _helper_main(argv: list[str]) -> None:
+    """The helper process: set the limits, then answer jobs until the parent closes the pipe."""
+    import resource
+    import warnings
+
+    # pypdf's complaints about damaged files would reach stderr; the reply carries the outcome.
+    logging.disable(logging.CRITICAL)
+    warnings.simplefilter("ignore")
+    import pypdf  # noqa: F401 - imported before the memory limit, once
+
+    requests, replies = Connection(int(argv[0]), writable=False), Connection(int(argv[1]), readable=False)
+    limit = int(argv[2]) * 1024 * 1024
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit if hard == resource.RLIM_INFINITY else min(limit, hard)))
+    _, cpu_hard = resource.getrlimit(resource.RLIMIT_CPU)
+    replies.send_bytes(b"ready")
+    while True:
+        try:
+            header = json.loads(requests.recv_bytes())
+            content = requests.recv_bytes()
+        except EOFError:
+            return  # the parent is gone or discarded us
+        except MemoryError:
+            os._exit(3)  # the stream is out of step now; the parent sees us die
+        # Backstop if the parent dies mid-parse and cannot kill us: SIGXCPU a little after its timeout.
+        used = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = math.ceil(used.ru_utime + used.ru_stime) + int(header["cpu"])
+        if cpu_hard == resource.RLIM_INFINITY or cpu < cpu_hard:
+            resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu_hard))
+        try:
+            replies.send_bytes(json.dumps(_run_job(header["func"], content)).encode())
+        except BrokenPipeError:
+            return
 
 
 def encrypted_file(content: bytes, name: str = "document.bin") -> ContentFile:
