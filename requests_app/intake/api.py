@@ -14,7 +14,8 @@ from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, permissions, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
@@ -28,7 +29,7 @@ from requests_app.intake import serializers as s
 from requests_app.intake import services
 from requests_app.intake.authentication import ApiTokenAuthentication, TokenRateThrottle
 from requests_app.intake.models import IdempotencyRecord
-from requests_app.lifecycle import TransitionError
+from requests_app.lifecycle import Status, TransitionError
 from requests_app.services import (
     PermissionDenied,
     SubmissionRefused,
@@ -56,9 +57,43 @@ class IsAgencyOfficer(permissions.BasePermission):
         return bool(request.auth is not None and portal_permissions.is_agency_officer(request.user))
 
 
+ERROR_DESCRIPTIONS = {
+    400: "A field is not valid, or the rules refused the request (docs/api.md, Errors).",
+    401: "No token; an unknown, expired or revoked token; or the account or agency is not active.",
+    403: "The token's owner is not an officer of a verified agency.",
+    404: "No such request in your agency.",
+    409: "Not possible in the request's state.",
+    429: "Throttled: too many calls for this token.",
+}
+
+
+def _errors(*codes: int) -> dict[int, OpenApiResponse]:
+    """Schema entries for error answers; every error has the JSON body of ErrorSerializer."""
+    return {code: OpenApiResponse(s.ErrorSerializer, description=ERROR_DESCRIPTIONS[code]) for code in codes}
+
+
+class OfficerSchema(AutoSchema):
+    """Documents, next to each view's own responses, the errors that come from OfficerAPIView
+    itself: token (401), permission (403), throttle (429), body validation (400) and the
+    {reference} lookup (404)."""
+
+    def _get_response_bodies(self, direction="response"):
+        bodies = super()._get_response_bodies(direction)
+        codes = [401, 403, 429]
+        if self.method in ("POST", "PUT", "PATCH"):
+            codes.append(400)
+        if "{reference}" in self.path:
+            codes.append(404)
+        for code, response in _errors(*codes).items():
+            if str(code) not in bodies:
+                bodies[str(code)] = self._get_response_for_code(response, str(code), direction=direction)
+        return dict(sorted(bodies.items()))
+
+
 class OfficerAPIView(APIView):
     """Base: token auth only, JSON only, throttled per token."""
 
+    schema = OfficerSchema()
     authentication_classes = [ApiTokenAuthentication]
     permission_classes = [IsAgencyOfficer]
     throttle_classes = [TokenRateThrottle]
@@ -92,7 +127,12 @@ def _findings(findings: list[rules.Finding]) -> list[dict]:
 class RequestDryRun(OfficerAPIView):
     """Check a draft against the rules without saving anything."""
 
-    @extend_schema(request=s.DraftSerializer, responses=s.DryRunResultSerializer, tags=["requests"])
+    @extend_schema(
+        # JSON only: in form bodies `targets` would be a JSON string, not the list documented here.
+        request={"application/json": s.DraftSerializer},
+        responses=s.DryRunResultSerializer,
+        tags=["requests"],
+    )
     def post(self, request):
         ser = s.DraftSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
@@ -141,6 +181,10 @@ class RequestListCreate(generics.ListAPIView, OfficerAPIView):
         qs = portal_permissions.visible_requests(self.request.user).order_by("-received_at", "-pk")
         status_ = self.request.query_params.get("status")
         if status_:
+            if status_ not in Status.values:
+                raise exceptions.ValidationError(
+                    {"status": [f"“{status_}” is not a request status."]}, "invalid_choice"
+                )
             qs = qs.filter(status=status_)
         q = (self.request.query_params.get("q") or "").strip()
         if q:
@@ -154,6 +198,7 @@ class RequestListCreate(generics.ListAPIView, OfficerAPIView):
             OpenApiParameter("status", str, enum=[c for c, _ in s.STATUS_CHOICES]),
             OpenApiParameter("q", str, description="Reference (exact) or case number (contains)"),
         ],
+        responses={200: s.RequestListSerializer(many=True), **_errors(400, 404)},
         tags=["requests"],
     )
     def get(self, request, *args, **kwargs):
@@ -274,7 +319,11 @@ class RequestTimeline(OfficerAPIView):
 
 
 class RequestWithdraw(OfficerAPIView):
-    @extend_schema(request=s.WithdrawInputSerializer, responses=s.RequestDetailSerializer, tags=["requests"])
+    @extend_schema(
+        request=s.WithdrawInputSerializer,
+        responses={200: s.RequestDetailSerializer, **_errors(409)},
+        tags=["requests"],
+    )
     def post(self, request, reference: str):
         """Withdraw an open request."""
         lr = self.get_request(reference)
@@ -290,7 +339,7 @@ class RequestWithdraw(OfficerAPIView):
 class RequestAnswer(OfficerAPIView):
     @extend_schema(
         request={"multipart/form-data": s.AnswerInputSerializer, "application/json": s.AnswerInputSerializer},
-        responses=s.RequestDetailSerializer,
+        responses={200: s.RequestDetailSerializer, **_errors(409)},
         tags=["requests"],
     )
     def post(self, request, reference: str):
@@ -344,7 +393,7 @@ class RequestDocuments(OfficerAPIView):
 
     @extend_schema(
         request={"multipart/form-data": s.DocumentInputSerializer},
-        responses={201: s.DocumentSerializer},
+        responses={201: s.DocumentSerializer, **_errors(409)},
         tags=["documents"],
     )
     def post(self, request, reference: str):

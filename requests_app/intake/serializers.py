@@ -7,6 +7,7 @@ import json
 
 from django.conf import settings
 from django_countries import countries
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -34,14 +35,53 @@ def read_upload(upload, kind: str = Document.Kind.LEGAL_PROCESS) -> DocumentInpu
     return DocumentInput(upload.name, content, kind=kind)
 
 
-class TargetInputSerializer(serializers.Serializer):
+# Schema-only field classes: they validate exactly like their DRF base class and
+# document in the OpenAPI schema what the base class leaves out.
+
+
+@extend_schema_field(OpenApiTypes.BINARY)
+class UploadField(serializers.FileField):
+    """A file part of a multipart body (DRF documents a FileField as a URL)."""
+
+
+@extend_schema_field({"type": "string", "minLength": 1, "pattern": r"\S"})
+class TextField(serializers.CharField):
+    """A required CharField: it is trimmed, so it must hold more than white space."""
+
+
+@extend_schema_field({"type": "string", "enum": sorted(COUNTRY_CODES)})
+class CountryField(serializers.CharField):
+    """An ISO 3166-1 alpha-2 code, checked in DraftSerializer.validate_country."""
+
+
+class StrictJSONTypes:
+    """Input serializers: in a JSON object a string field takes only a string and a boolean
+    field only true/false, as the schema says (DRF would read 0 as "0" or as false). Form
+    bodies carry nothing but strings and keep DRF's parsing of them."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict) and not hasattr(data, "getlist"):
+            errors = {}
+            for name, field in self.fields.items():
+                value = data.get(name)
+                if value is None:
+                    continue  # absent or null: DRF's own required/null checks
+                if isinstance(field, serializers.CharField) and not isinstance(value, str):
+                    errors[name] = [serializers.ErrorDetail("Not a valid string.", code="invalid")]
+                elif isinstance(field, serializers.BooleanField) and not isinstance(value, bool):
+                    errors[name] = [serializers.ErrorDetail("Must be true or false.", code="invalid")]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+
+class TargetInputSerializer(StrictJSONTypes, serializers.Serializer):
     type = serializers.ChoiceField(
         choices=list(rules.TARGET_TYPES.items()), help_text="phone, username, user_id or link"
     )
-    value = serializers.CharField(max_length=300)
+    value = TextField(max_length=300)
 
 
-@extend_schema_field(TargetInputSerializer(many=True))
 class TargetsField(serializers.Field):
     """A list of {"type", "value"}; in multipart bodies, a JSON string of that list."""
 
@@ -72,16 +112,24 @@ class TargetsField(serializers.Field):
         return [{"type": t, "value": v} for t, v in value]
 
 
-class DraftSerializer(serializers.Serializer):
+class TargetsFieldSchema(OpenApiSerializerFieldExtension):
+    """TargetsField in the schema: a list of TargetInput, 1 to 50 of them."""
+
+    target_class = TargetsField
+
+    def map_serializer_field(self, auto_schema, direction):
+        component = auto_schema.resolve_serializer(TargetInputSerializer, direction)
+        return {"type": "array", "items": component.ref, "minItems": 1, "maxItems": 50}
+
+
+class DraftSerializer(StrictJSONTypes, serializers.Serializer):
     """A request as the officer would submit it (also the dry-run body)."""
 
     request_type = serializers.ChoiceField(choices=rules.choices(rules.REQUEST_TYPES))
     legal_framework = serializers.ChoiceField(choices=rules.choices(rules.FRAMEWORKS))
     # A CharField checked against a set: a ChoiceField of ~250 countries is deep-copied on every request.
-    country = serializers.CharField(
-        min_length=2, max_length=2, help_text="ISO 3166-1 alpha-2 code of the law that applies."
-    )
-    issuing_authority = serializers.CharField(max_length=200)
+    country = CountryField(min_length=2, max_length=2, help_text="ISO 3166-1 alpha-2 code of the law that applies.")
+    issuing_authority = TextField(max_length=200)
     authority_kind = serializers.ChoiceField(choices=rules.choices(rules.AUTHORITY_KINDS))
     legal_basis = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     case_number = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
@@ -134,13 +182,13 @@ class DraftSerializer(serializers.Serializer):
 class RequestCreateSerializer(DraftSerializer):
     has_document = None  # type: ignore[assignment]
     documents = serializers.ListField(
-        child=serializers.FileField(),
+        child=UploadField(),
         required=False,
         default=list,
         max_length=20,
         help_text="The legal process as PDF files (multipart).",
     )
-    ndo_document = serializers.FileField(
+    ndo_document = UploadField(
         required=False, allow_null=True, default=None, help_text="The nondisclosure order (PDF)."
     )
     acknowledge_warnings = serializers.BooleanField(required=False, default=False)
@@ -178,6 +226,17 @@ class DryRunResultSerializer(serializers.Serializer):
     would_be_accepted = serializers.BooleanField(help_text="No errors (warnings still need acknowledge_warnings).")
     needs_acknowledgement = serializers.BooleanField()
     findings = FindingSerializer(many=True)
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every error body (docs/api.md section 4); which keys besides `detail` appear depends on the error."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField(required=False, help_text="Machine-readable reason, e.g. rules_refused.")
+    errors = serializers.DictField(
+        required=False, help_text="Field errors: {field: [{message, code}]}, list fields keyed by position."
+    )
+    findings = FindingSerializer(many=True, required=False)
 
 
 class TargetSerializer(serializers.ModelSerializer):
@@ -260,12 +319,12 @@ class MessageSerializer(serializers.ModelSerializer):
         return officer.full_name if officer else ""
 
 
-class MessageInputSerializer(serializers.Serializer):
-    body = serializers.CharField(max_length=MESSAGE_MAX_CHARS)
+class MessageInputSerializer(StrictJSONTypes, serializers.Serializer):
+    body = TextField(max_length=MESSAGE_MAX_CHARS)
 
 
 class DocumentInputSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="One PDF.")
+    file = UploadField(help_text="One PDF.")
 
     def validate_file(self, upload):
         try:
@@ -274,9 +333,9 @@ class DocumentInputSerializer(serializers.Serializer):
             raise serializers.ValidationError(str(exc), code=exc.code) from exc
 
 
-class AnswerInputSerializer(serializers.Serializer):
+class AnswerInputSerializer(StrictJSONTypes, serializers.Serializer):
     body = serializers.CharField(max_length=MESSAGE_MAX_CHARS, required=False, allow_blank=True, default="")
-    file = serializers.FileField(required=False, allow_null=True, default=None)
+    file = UploadField(required=False, allow_null=True, default=None)
 
     def validate_file(self, upload):
         if upload is None:
@@ -292,7 +351,7 @@ class AnswerInputSerializer(serializers.Serializer):
         return attrs
 
 
-class WithdrawInputSerializer(serializers.Serializer):
+class WithdrawInputSerializer(StrictJSONTypes, serializers.Serializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
