@@ -37,6 +37,7 @@ from requests_app.services import (
     request_findings,
     request_submit,
     request_withdraw,
+    written_rows_prefetched,
 )
 
 
@@ -62,7 +63,8 @@ ERROR_DESCRIPTIONS = {
     401: "No token; an unknown, expired or revoked token; or the account or agency is not active.",
     403: "The token's owner is not an officer of a verified agency.",
     404: "No such request in your agency.",
-    409: "Not possible in the request's state.",
+    409: "Not possible in the request's state (on create: a call with the same Idempotency-Key is still running).",
+    422: "The Idempotency-Key was already used for a different request body.",
     429: "Throttled: too many calls for this token.",
 }
 
@@ -214,7 +216,7 @@ class RequestListCreate(generics.ListAPIView, OfficerAPIView):
                 description="Any unique string; a retry with the same key and body returns the first result.",
             )
         ],
-        responses={201: s.RequestDetailSerializer},
+        responses={201: s.RequestDetailSerializer, **_errors(409, 422)},
         tags=["requests"],
     )
     def post(self, request, *args, **kwargs):
@@ -294,7 +296,8 @@ class RequestListCreate(generics.ListAPIView, OfficerAPIView):
             )
         except PermissionDenied as exc:
             return _refused(str(exc), "permission_denied", http=status.HTTP_403_FORBIDDEN)
-        body = s.RequestDetailSerializer(lr).data
+        with written_rows_prefetched(lr):  # the targets and documents just written, not read back
+            body = s.RequestDetailSerializer(lr).data
         body["_pk"] = lr.pk
         response = Response(body, status=status.HTTP_201_CREATED)
         response["Location"] = f"/api/v1/requests/{lr.reference}/"
