@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
-
-from requests_app.documents import DocumentInput, encrypted_file
 
 
 def token_digest(secret: str) -> str:
@@ -122,56 +119,3 @@ class PendingUpload(models.Model):
 
     def __str__(self) -> str:
         return self.filename
-
-
-# These writes live beside the model because intake/services.py is being reworked
-# separately; they touch nothing but PendingUpload rows and their files.
-
-
-def pending_upload_keep(*, user, doc: DocumentInput) -> PendingUpload:
-    """Keep one checked PDF for an hour. The same file attached again by the same
-    officer reuses (and renews) the row instead of storing a second copy."""
-    now = timezone.now()
-    expires_at = now + PENDING_UPLOAD_TTL
-    existing = PendingUpload.objects.usable_by(user).filter(sha256=doc.sha256, kind=doc.kind).first()
-    if existing is not None:
-        existing.expires_at = expires_at
-        existing.filename = doc.filename[:255] or existing.filename
-        existing.save(update_fields=["expires_at", "filename"])
-        return existing
-    upload = PendingUpload(
-        user=user,
-        kind=doc.kind,
-        filename=doc.filename[:255] or "document.pdf",
-        size=len(doc.content),
-        sha256=doc.sha256,
-        created_at=now,
-        expires_at=expires_at,
-    )
-    upload.file.save("pending.bin", encrypted_file(doc.content), save=False)
-    try:
-        upload.save()
-    except BaseException:
-        upload.file.delete(save=False)
-        raise
-    return upload
-
-
-def pending_uploads_delete(uploads: Iterable[PendingUpload]) -> int:
-    """Delete the rows, then their files once the deletion is committed."""
-    rows = list(uploads)
-    names = [u.file.name for u in rows if u.file]
-    PendingUpload.objects.filter(pk__in=[u.pk for u in rows]).delete()
-    storage = PendingUpload._meta.get_field("file").storage
-
-    def _delete_files() -> None:
-        for name in names:
-            storage.delete(name)
-
-    transaction.on_commit(_delete_files)
-    return len(rows)
-
-
-def pending_upload_purge() -> int:
-    """Delete expired uploads and their files (idempotent)."""
-    return pending_uploads_delete(PendingUpload.objects.expired())

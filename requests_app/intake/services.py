@@ -8,6 +8,7 @@ audit event written in that transaction, e-mails sent on commit.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -17,9 +18,9 @@ from django.utils import timezone
 
 from requests_app import permissions
 from requests_app.audit import event_record
-from requests_app.documents import DocumentInput, open_plaintext
+from requests_app.documents import DocumentInput, encrypted_file, open_plaintext
 from requests_app.intake import emails
-from requests_app.intake.models import ApiToken, token_digest
+from requests_app.intake.models import PENDING_UPLOAD_TTL, ApiToken, PendingUpload, token_digest
 from requests_app.lifecycle import Status
 from requests_app.models import Agency, Document, EventType, LegalRequest, Message, Officer
 from requests_app.services import PermissionDenied, document_add, request_transition
@@ -403,3 +404,76 @@ def idempotency_purge(*, older_than: timedelta = timedelta(days=1)) -> int:
 
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - older_than).delete()
     return deleted
+
+
+# ---------------------------------------------------------------------------------
+# PDFs kept while the officer corrects a refused request form
+# ---------------------------------------------------------------------------------
+
+
+def pending_upload_keep(*, user, doc: DocumentInput) -> PendingUpload:
+    """Keep one checked PDF for an hour. The same file attached again by the same
+    officer reuses (and renews) the row instead of storing a second copy."""
+    now = timezone.now()
+    expires_at = now + PENDING_UPLOAD_TTL
+    existing = PendingUpload.objects.usable_by(user).filter(sha256=doc.sha256, kind=doc.kind).first()
+    if existing is not None:
+        existing.expires_at = expires_at
+        existing.filename = doc.filename[:255] or existing.filename
+        existing.save(update_fields=["expires_at", "filename"])
+        return existing
+    upload = PendingUpload(
+        user=user,
+        kind=doc.kind,
+        filename=doc.filename[:255] or "document.pdf",
+        size=len(doc.content),
+        sha256=doc.sha256,
+        created_at=now,
+        expires_at=expires_at,
+    )
+    upload.file.save("pending.bin", encrypted_file(doc.content), save=False)
+    try:
+        with transaction.atomic():
+            upload.save()
+            officer = getattr(user, "officer", None)
+            event_record(
+                event_type=EventType.DOCUMENT_ADDED,
+                actor=user,
+                agency=getattr(officer, "agency", None),
+                message="PDF kept from a request form that came back with errors",
+                payload={"pending_upload": upload.pk, "sha256": upload.sha256, "kind": upload.kind},
+            )
+    except BaseException:
+        upload.file.delete(save=False)
+        raise
+    return upload
+
+
+def pending_uploads_delete(uploads: Iterable[PendingUpload]) -> int:
+    """Delete the rows, then their files once the deletion is committed."""
+    rows = list(uploads)
+    names = [u.file.name for u in rows if u.file]
+    PendingUpload.objects.filter(pk__in=[u.pk for u in rows]).delete()
+    storage = PendingUpload._meta.get_field("file").storage
+
+    def _delete_files() -> None:
+        for name in names:
+            storage.delete(name)
+
+    transaction.on_commit(_delete_files)
+    return len(rows)
+
+
+def pending_upload_purge() -> int:
+    """Delete expired uploads and their files (idempotent); the purge is audited when it deletes any."""
+    with transaction.atomic():
+        expired = list(PendingUpload.objects.expired().select_for_update())
+        if not expired:
+            return 0
+        count = pending_uploads_delete(expired)
+        event_record(
+            event_type=EventType.PURGED,
+            message=f"{count} expired kept PDF(s) deleted",
+            payload={"pending_uploads": [u.pk for u in expired]},
+        )
+    return count

@@ -22,6 +22,6 @@ def purge_idempotency_records() -> int:
 @shared_task(acks_late=True)
 def purge_pending_uploads() -> int:
     """Delete PDFs kept from refused request forms once they expire (beat, every 15 minutes; idempotent)."""
-    from requests_app.intake.models import pending_upload_purge
+    from requests_app.intake import services
 
-    return pending_upload_purge()
+    return services.pending_upload_purge()

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from requests_app import permissions, rules
 from requests_app.documents import DocumentError, DocumentInput
 from requests_app.intake import forms, services
-from requests_app.intake.models import ApiToken, PendingUpload, pending_upload_keep, pending_uploads_delete
+from requests_app.intake.models import ApiToken, PendingUpload
 from requests_app.lifecycle import Status, TransitionError
 from requests_app.models import Agency, Document, Officer
 from requests_app.permissions import client_ip
@@ -201,7 +201,7 @@ def _open_kept(form: forms.RequestForm, kept: _Kept) -> list[DocumentInput] | No
             form.add_error("ndo_document" if upload.kind == Document.Kind.NDO else "documents", str(exc))
             failed.append(upload)
     if failed:
-        pending_uploads_delete(failed)
+        services.pending_uploads_delete(failed)
         kept.uploads = [u for u in kept.uploads if u not in failed]
         return None
     return documents
@@ -225,7 +225,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
     kept = _kept_from_post(request)
     _explain_kept(request, kept)
     if kept.removed:
-        pending_uploads_delete(kept.removed)
+        services.pending_uploads_delete(kept.removed)
     form = forms.RequestForm(request.POST, request.FILES, kept_kinds={u.kind for u in kept.uploads})
     formset = forms.TargetFormSet(request.POST, prefix="targets")
     form_ok = form.is_valid()
@@ -262,14 +262,14 @@ def request_new(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, str(exc))
             else:
                 # The request and its own encrypted copies are saved: the kept files have served.
-                pending_uploads_delete(kept.uploads)
+                services.pending_uploads_delete(kept.uploads)
                 messages.success(request, f"Request {lr.reference} was submitted. We e-mailed you an acknowledgement.")
                 return redirect("intake:request_detail", reference=lr.reference)
     else:
         draft, _ = forms.draft_from_post(request.POST, bool(request.FILES.getlist("documents")))
         has_doc = kept.has_legal_process() or bool(request.FILES.getlist("documents"))
         findings = request_findings(agency=agency, data=draft, has_document=has_doc)
-    kept_uploads = kept.uploads + [pending_upload_keep(user=request.user, doc=d) for d in new_documents]
+    kept_uploads = kept.uploads + [services.pending_upload_keep(user=request.user, doc=d) for d in new_documents]
     return render(
         request,
         "intake/request_form.html",

@@ -156,3 +156,28 @@ def test_a_kept_nondisclosure_order_counts_as_attached(client_a):
     assert response.status_code == 302
     kinds = LegalRequest.objects.get().documents.values_list("kind", flat=True)
     assert sorted(kinds) == ["legal_process", "ndo"]
+
+
+def test_keeping_and_purging_are_audited(client_a, officer_a, django_capture_on_commit_callbacks):
+    from requests_app.audit import verify_chain
+    from requests_app.models import EventType, RequestEvent
+
+    content = minimal_pdf("Audited kept file")
+    keep_one(client_a, content=content)
+    upload = PendingUpload.objects.get()
+    kept = RequestEvent.objects.get(event_type=EventType.DOCUMENT_ADDED, request=None)
+    assert kept.actor == officer_a.user and kept.agency == officer_a.agency
+    assert kept.payload == {
+        "pending_upload": upload.pk,
+        "sha256": hashlib.sha256(content).hexdigest(),
+        "kind": "legal_process",
+    }
+    assert "Audited kept file" not in str(kept.payload) and upload.filename not in kept.message
+
+    PendingUpload.objects.filter(pk=upload.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert purge_pending_uploads() == 1
+        assert purge_pending_uploads() == 0  # nothing left: no second event
+    purged = RequestEvent.objects.get(event_type=EventType.PURGED)
+    assert purged.payload == {"pending_uploads": [upload.pk]}
+    assert verify_chain() is None
