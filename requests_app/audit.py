@@ -20,6 +20,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
+from requests_app.batching import collecting
 from requests_app.models import AuditChainHead, EventType, RequestEvent
 
 GENESIS = "0" * 64
@@ -107,19 +108,10 @@ def batch() -> Iterator[None]:
     outer one. If the block raises, its events are dropped with the transaction; so do not
     catch and carry on after a failed savepoint inside a batch (its events would stay).
     """
-    if _batch.get() is not None:
-        yield
-        return
-    if not transaction.get_connection().in_atomic_block:
+    if _batch.get() is None and not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.batch() belongs inside the transaction of the change it records")
-    pending: list[RequestEvent] = []
-    token = _batch.set(pending)
-    try:
+    with collecting(_batch, _append):
         yield
-    finally:
-        _batch.reset(token)
-    if pending:
-        _append(pending)
 
 
 def _append(events: list[RequestEvent]) -> None:

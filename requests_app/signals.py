@@ -26,6 +26,8 @@ from typing import Any
 from django.db import transaction
 from django.dispatch import Signal
 
+from requests_app.batching import collecting
+
 logger = logging.getLogger(__name__)
 
 request_submitted = Signal()  # kwargs: request_id
@@ -63,17 +65,8 @@ def batched() -> Iterator[None]:
     Wrap the outermost `transaction.atomic()` with it. If the block is itself inside
     another transaction, its signals are sent when that one commits, one task each.
     """
-    if _batch.get() is not None:
+    with collecting(_batch, _queue):
         yield
-        return
-    pending: list[tuple[str, dict[str, Any]]] = []
-    token = _batch.set(pending)
-    try:
-        yield
-    finally:
-        _batch.reset(token)
-    if pending:
-        _queue(pending)
 
 
 def _queue(batch: list[tuple[str, dict[str, Any]]]) -> None:

@@ -49,12 +49,11 @@ def test_delete_last_detected(reviewer):
     assert problem.kind == "missing" and problem.seq == 3
 
 
-@pytest.mark.django_db(transaction=True)
-def test_concurrent_writers_cannot_fork_the_chain():
-    """Eight threads append at once; the chain stays linear and verifiable.
+def _write_concurrently(writes, threads: int = 8) -> None:
+    """Run writes(n) in `threads` threads started at once, each on its own connection; re-raise any error.
 
-    On SQLite writers are serialised by the database itself; on PostgreSQL (CI)
-    this exercises the row lock on AuditChainHead.
+    On SQLite writers are serialised by the database itself, so this is skipped there;
+    on PostgreSQL (CI) it exercises the row lock on AuditChainHead.
     """
     import threading
 
@@ -63,24 +62,59 @@ def test_concurrent_writers_cannot_fork_the_chain():
     if connection.vendor == "sqlite":
         pytest.skip("SQLite serialises writers itself; the chain-head lock is exercised on PostgreSQL in CI")
     errors: list[BaseException] = []
-    barrier = threading.Barrier(8)
+    barrier = threading.Barrier(threads)
 
-    def writer(n: int) -> None:
+    def run(n: int) -> None:
         try:
             barrier.wait()
-            for i in range(10):
-                event_record(event_type=EventType.SENSITIVE_VIEW, payload={"writer": n, "i": i})
+            writes(n)
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
-    for t in threads:
+    started = [threading.Thread(target=run, args=(n,)) for n in range(threads)]
+    for t in started:
         t.start()
-    for t in threads:
+    for t in started:
         t.join()
     assert not errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_cannot_fork_the_chain():
+    """Eight threads append at once; the chain stays linear and verifiable."""
+
+    def writes(n: int) -> None:
+        for i in range(10):
+            event_record(event_type=EventType.SENSITIVE_VIEW, payload={"writer": n, "i": i})
+
+    _write_concurrently(writes)
     assert RequestEvent.objects.count() == 80
     assert sorted(RequestEvent.objects.values_list("seq", flat=True)) == list(range(1, 81))
+    assert verify_chain() is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_batches_cannot_fork_the_chain():
+    """Eight threads append batches of three (audit.batch) and single events at once; the chain stays linear."""
+    from django.db import transaction
+
+    from requests_app import audit
+
+    def writes(n: int) -> None:
+        for i in range(5):
+            with transaction.atomic(), audit.batch():
+                for j in range(3):
+                    event_record(event_type=EventType.SENSITIVE_VIEW, payload={"w": n, "i": i, "j": j})
+            event_record(event_type=EventType.SENSITIVE_VIEW, payload={"w": n, "i": i})
+
+    _write_concurrently(writes)
+    assert sorted(RequestEvent.objects.values_list("seq", flat=True)) == list(range(1, 161))
+    # The three events of each batch are consecutive in the chain.
+    by_batch: dict[tuple, list[int]] = {}
+    for seq, payload in RequestEvent.objects.values_list("seq", "payload"):
+        if "j" in payload:
+            by_batch.setdefault((payload["w"], payload["i"]), []).append(seq)
+    assert all(sorted(s) == list(range(min(s), min(s) + 3)) for s in by_batch.values())
     assert verify_chain() is None

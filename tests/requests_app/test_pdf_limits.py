@@ -17,7 +17,7 @@ import pytest
 
 from requests_app import documents
 from requests_app.documents import DocumentError, check_pdf
-from requests_app.pdf_support import minimal_pdf
+from requests_app.pdf_support import minimal_pdf, pdf_from_objects
 
 
 def _sleep_forever(content: bytes) -> tuple[bool, int]:
@@ -50,19 +50,7 @@ def _encrypted_pdf() -> bytes:
 
 
 def _pageless_pdf() -> bytes:
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [] /Count 0 >>"]
-    out = BytesIO()
-    out.write(b"%PDF-1.4\n")
-    offsets = []
-    for i, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(f"{i} 0 obj\n".encode() + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
-    for off in offsets:
-        out.write(f"{off:010d} 00000 n \n".encode())
-    out.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
-    return out.getvalue()
+    return pdf_from_objects([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [] /Count 0 >>"])
 
 
 def _code(content: bytes, name: str = "warrant.pdf") -> str | None:
