@@ -22,3 +22,26 @@ def test_sweep_deadlines_on_real_worker(real_worker):
     ]
     # Idempotent: a second run on the worker records nothing more.
     assert sweep_deadlines.delay().get(timeout=30) == 0
+
+
+def test_a_submission_is_followed_up_by_a_real_worker(real_worker, officer_a, mailoutbox):
+    """The one after-commit message of a submission crosses the broker; the worker runs the other apps'
+    receivers (acknowledgement e-mail, report facts) and the tasks they queue."""
+    import time
+
+    from requests_app.documents import DocumentInput
+    from requests_app.services import request_submit
+    from tests.factories import minimal_pdf, warrant_data
+    from transparency.models import RequestFacts
+
+    request = request_submit(
+        actor=officer_a.user, data=warrant_data(), documents=[DocumentInput("warrant.pdf", minimal_pdf())]
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not (
+        any(request.reference in m.subject for m in mailoutbox)
+        and RequestFacts.objects.filter(request=request).exists()
+    ):
+        time.sleep(0.1)
+    assert any(request.reference in m.subject for m in mailoutbox)
+    assert RequestFacts.objects.filter(request=request).exists()
