@@ -214,7 +214,17 @@ class RequestListCreate(generics.ListAPIView, OfficerAPIView):
                 str,
                 OpenApiParameter.HEADER,
                 description="Any unique string; a retry with the same key and body returns the first result.",
-            )
+            ),
+            OpenApiParameter(
+                "Location", str, OpenApiParameter.HEADER, response=[201], description="The new request's URL."
+            ),
+            OpenApiParameter(
+                "Idempotent-Replayed",
+                str,
+                OpenApiParameter.HEADER,
+                response=[201],
+                description="`true` when this is the first answer to the same Idempotency-Key, replayed.",
+            ),
         ],
         responses={201: s.RequestDetailSerializer, **_errors(409, 422)},
         tags=["requests"],
@@ -252,6 +262,9 @@ class RequestListCreate(generics.ListAPIView, OfficerAPIView):
                     )
                 response = Response(first.response_body, status=first.response_status)
                 response["Idempotent-Replayed"] = "true"
+                reference = (first.response_body or {}).get("reference")
+                if reference:
+                    response["Location"] = f"/api/v1/requests/{reference}/"
                 return response
         try:
             response = self._create(request)

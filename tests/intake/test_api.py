@@ -231,6 +231,7 @@ def test_idempotent_create_returns_first_result(api_a):
     )
     assert again.status_code == 201 and again.json() == first.json()
     assert again["Idempotent-Replayed"] == "true"
+    assert again["Location"] == first["Location"] == f"/api/v1/requests/{first.json()['reference']}/"
     assert LegalRequest.objects.count() == 1
 
 
