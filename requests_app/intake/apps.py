@@ -11,9 +11,25 @@ class IntakeConfig(AppConfig):
 
         request_submitted.connect(_acknowledge, dispatch_uid="intake-acknowledge")
 
+        from django.db.models.signals import post_delete
+
+        from requests_app.intake.models import PendingUpload
+
+        post_delete.connect(_delete_kept_file, sender=PendingUpload, dispatch_uid="intake-kept-file")
+
 
 def _acknowledge(sender, request_id: int, **kwargs) -> None:
     # Already after commit (the core sends the signal from on_commit).
     from requests_app.intake.tasks import send_acknowledgement
 
     send_acknowledgement.delay(request_id)
+
+
+def _delete_kept_file(sender, instance, **kwargs) -> None:
+    """A kept upload's encrypted file goes with its row, once the deletion is committed (however the
+    row was deleted: used, removed, expired, or with its user)."""
+    from django.db import transaction
+
+    if instance.file:
+        storage, name = instance.file.storage, instance.file.name
+        transaction.on_commit(lambda: storage.delete(name))

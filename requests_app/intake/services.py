@@ -450,17 +450,10 @@ def pending_upload_keep(*, user, doc: DocumentInput) -> PendingUpload:
 
 
 def pending_uploads_delete(uploads: Iterable[PendingUpload]) -> int:
-    """Delete the rows, then their files once the deletion is committed."""
+    """Delete the rows; their files go once the deletion is committed (apps.py: on every delete,
+    also when a user is deleted and their kept uploads with them)."""
     rows = list(uploads)
-    names = [u.file.name for u in rows if u.file]
     PendingUpload.objects.filter(pk__in=[u.pk for u in rows]).delete()
-    storage = PendingUpload._meta.get_field("file").storage
-
-    def _delete_files() -> None:
-        for name in names:
-            storage.delete(name)
-
-    transaction.on_commit(_delete_files)
     return len(rows)
 
 

@@ -181,3 +181,14 @@ def test_keeping_and_purging_are_audited(client_a, officer_a, django_capture_on_
     purged = RequestEvent.objects.get(event_type=EventType.PURGED)
     assert purged.payload == {"pending_uploads": [upload.pk]}
     assert verify_chain() is None
+
+
+def test_a_kept_file_goes_with_its_row_however_the_row_is_deleted(client_a, django_capture_on_commit_callbacks):
+    """E.g. an operator deleting rows in the admin. (An officer who kept a file cannot be deleted at all:
+    the audit event of the keep protects the account.)"""
+    keep_one(client_a)
+    name = PendingUpload.objects.get().file.name
+    assert default_storage.exists(name)
+    with django_capture_on_commit_callbacks(execute=True):
+        PendingUpload.objects.all().delete()
+    assert not default_storage.exists(name)
