@@ -268,6 +268,8 @@ DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)
 DOCUMENT_PARSE_TIMEOUT_SECONDS = env_int("DOCUMENT_PARSE_TIMEOUT_SECONDS", 10)
 # ... and limited to this much address space (RLIMIT_AS); either refuses the file as too_complex.
 DOCUMENT_PARSE_MEMORY_MB = env_int("DOCUMENT_PARSE_MEMORY_MB", 512)
+# At most this many PDF helper processes per web or Celery process (one per parse running at once).
+DOCUMENT_PARSE_HELPERS = env_int("DOCUMENT_PARSE_HELPERS", 2)
 PRODUCTION_LINK_DAYS = env_int("PRODUCTION_LINK_DAYS", 14)
 REMINDER_BEFORE_DUE_HOURS = env_int("REMINDER_BEFORE_DUE_HOURS", 24)
 

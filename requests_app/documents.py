@@ -134,8 +134,13 @@ def parse_pdf(content: bytes) -> tuple[bool, int]:
 PARSE_FUNCTION: Callable[[bytes], tuple[bool, int]] = parse_pdf
 
 _HELPER_START_SECONDS = 60  # a cold start (imports) on a busy machine, not a parse
-_helper: _Helper | None = None
-_helper_lock = threading.Lock()
+# Idle helper processes of this process (a stack: the most recently used first), and how many
+# may exist at once (DOCUMENT_PARSE_HELPERS): a thread takes one for its parse and gives it back,
+# so one slow or hostile file ties up one helper, not every upload of the process.
+_idle: list[_Helper] = []
+_pool_lock = threading.Lock()
+_slots: threading.BoundedSemaphore | None = None
+_slots_size = 0
 
 
 def _unreadable_errors() -> tuple[type[BaseException], ...]:
@@ -213,21 +218,58 @@ class _Helper:
         self.replies.close()
 
 
-def _discard_helper() -> None:
-    global _helper
-    if _helper is not None:
-        _helper.kill()
-        _helper = None
+def _discard_helpers() -> None:
+    """Kill every idle helper of this process (the next parse starts a fresh one)."""
+    with _pool_lock:
+        idle = list(_idle)
+        _idle.clear()
+    for helper in idle:
+        helper.kill()
 
 
 def _after_fork_in_child() -> None:
-    # The parent's helper and lock are the parent's (another thread may have held the lock
-    # at the fork); this process starts its own helper on first use.
-    global _helper, _helper_lock
-    _helper_lock = threading.Lock()
-    if _helper is not None:
-        _helper.close()
-        _helper = None
+    # The parent's helpers and locks are the parent's (another thread may have held a lock
+    # at the fork); this process starts its own helpers on first use.
+    global _pool_lock, _slots, _slots_size
+    _pool_lock = threading.Lock()
+    _slots, _slots_size = None, 0
+    for helper in _idle:
+        helper.close()
+    _idle.clear()
+
+
+def _slot() -> threading.BoundedSemaphore:
+    """The semaphore that bounds the number of helpers (re-made if the setting changed)."""
+    global _slots, _slots_size
+    size = max(1, int(settings.DOCUMENT_PARSE_HELPERS))
+    with _pool_lock:
+        if _slots is None or _slots_size != size:
+            _slots, _slots_size = threading.BoundedSemaphore(size), size
+        return _slots
+
+
+def _take_helper(memory_mb: int) -> _Helper:
+    """An idle, healthy helper of this process with this memory limit, or a new one."""
+    stale: list[_Helper] = []
+    helper = None
+    with _pool_lock:
+        while _idle:
+            candidate = _idle.pop()
+            if candidate.owner != os.getpid():  # inherited across a fork
+                candidate.close()
+            elif candidate.memory_mb != memory_mb or candidate.proc.poll() is not None:
+                stale.append(candidate)  # limit changed, or died while idle (not this file's fault)
+            else:
+                helper = candidate
+                break
+    for old in stale:
+        old.kill()
+    return helper if helper is not None else _Helper(memory_mb)
+
+
+def _give_back(helper: _Helper) -> None:
+    with _pool_lock:
+        _idle.append(helper)
 
 
 if hasattr(os, "register_at_fork"):
@@ -239,40 +281,32 @@ def _parse_in_helper(content: bytes) -> dict:
 
     Returns {"encrypted": bool, "pages": int}, {"refused": "broken", "error": name}
     or {"too_complex": "timeout" | "memory" | "died"}; logs the latter at WARNING."""
-    global _helper
     timeout = float(settings.DOCUMENT_PARSE_TIMEOUT_SECONDS)
     memory_mb = int(settings.DOCUMENT_PARSE_MEMORY_MB)
     func = PARSE_FUNCTION
     header = json.dumps({"func": f"{func.__module__}:{func.__qualname__}", "cpu": math.ceil(timeout) + 1}).encode()
-    with _helper_lock:
-        helper = _helper
-        if helper is not None and helper.owner != os.getpid():  # inherited across a fork
-            helper.close()
-            helper = _helper = None
-        if helper is not None and (helper.memory_mb != memory_mb or helper.proc.poll() is not None):
-            _discard_helper()  # limit changed, or died while idle (not this file's fault)
-            helper = None
-        if helper is None:
-            helper = _helper = _Helper(memory_mb)
+    with _slot():
+        helper = _take_helper(memory_mb)
         try:
             raw = helper.exchange(header, content, timeout)
+            reply = json.loads(raw) if raw is not None else None
         except (EOFError, OSError):
             code = helper.proc.poll()
-            _discard_helper()
+            helper.kill()
             logger.warning("refused PDF upload: the parse helper process died (exit status %s)", code)
             return {"too_complex": "died"}
         except BaseException:
-            _discard_helper()  # the helper's state is unknown now
+            helper.kill()  # the helper's state is unknown now
             raise
-        if raw is None:
-            _discard_helper()
+        if reply is None:
+            helper.kill()
             logger.warning("refused PDF upload: parsing took longer than %s s; helper process killed", timeout)
             return {"too_complex": "timeout"}
-        reply = json.loads(raw)
         if reply.get("refused") == "memory":
-            _discard_helper()  # fresh memory for the next upload
+            helper.kill()  # fresh memory for the next upload
             logger.warning("refused PDF upload: parsing needed more than %s MB", memory_mb)
             return {"too_complex": "memory"}
+        _give_back(helper)
     if "failed" in reply:
         raise RuntimeError(f"PDF parse failed in the helper process: {reply['failed']}")
     if reply.get("refused") == "broken":

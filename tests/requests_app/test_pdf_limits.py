@@ -35,6 +35,13 @@ def _killed_by_the_kernel(content: bytes) -> tuple[bool, int]:
     return False, 1
 
 
+def _route_slow(content: bytes) -> tuple[bool, int]:
+    """Hangs on files marked %slow, parses the others normally."""
+    if content.startswith(b"%PDF-1.4\n%slow"):
+        return _sleep_forever(content)
+    return documents.parse_pdf(content)
+
+
 def _buggy(content: bytes) -> tuple[bool, int]:
     return False, 1 // 0
 
@@ -61,9 +68,14 @@ def _code(content: bytes, name: str = "warrant.pdf") -> str | None:
     return None
 
 
+def _helper() -> documents._Helper:
+    """The one idle helper after a parse in this (single) thread."""
+    assert len(documents._idle) == 1
+    return documents._idle[0]
+
+
 def _helper_pid() -> int:
-    assert documents._helper is not None
-    return documents._helper.proc.pid
+    return _helper().proc.pid
 
 
 def _gone(pid: int) -> bool:
@@ -79,8 +91,7 @@ def test_normal_pdf_passes_and_refusals_come_back_from_the_helper():
     assert _code(b"%PDF-1.4\n%%EOF") == "broken"
     assert _code(_encrypted_pdf()) == "encrypted"
     assert _code(_pageless_pdf()) == "broken"
-    helper = documents._helper
-    assert helper is not None and helper.proc.poll() is None  # kept for the next upload
+    assert _helper().proc.poll() is None  # kept for the next upload
 
 
 def test_slow_parse_refused_as_too_complex(settings, monkeypatch, caplog):
@@ -100,7 +111,7 @@ def test_slow_parse_refused_as_too_complex(settings, monkeypatch, caplog):
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and "longer than 0.3 s" in warnings[0].getMessage()
     assert "Jane" not in caplog.text and "Search warrant" not in caplog.text  # no name or content in logs
-    assert documents._helper is None and _gone(old_pid)  # killed and reaped
+    assert not documents._idle and _gone(old_pid)  # killed and reaped
 
     # The next upload gets a fresh helper and is accepted.
     monkeypatch.setattr(documents, "PARSE_FUNCTION", documents.parse_pdf)
@@ -128,7 +139,7 @@ def test_helper_killed_mid_parse_refused_as_too_complex(monkeypatch, caplog):
     with caplog.at_level(logging.WARNING, logger="requests_app.documents"):
         assert _code(minimal_pdf()) == "too_complex"
     assert "helper process died" in caplog.text
-    assert documents._helper is None
+    assert not documents._idle
     monkeypatch.setattr(documents, "PARSE_FUNCTION", documents.parse_pdf)
     assert _code(minimal_pdf()) is None
 
@@ -137,7 +148,7 @@ def test_helper_that_died_while_idle_is_replaced_without_refusing():
     check_pdf("warm.pdf", minimal_pdf())
     old_pid = _helper_pid()
     os.kill(old_pid, signal.SIGKILL)
-    documents._helper.proc.wait(timeout=5)
+    _helper().proc.wait(timeout=5)
     assert _code(minimal_pdf()) is None
     assert _helper_pid() != old_pid
 
@@ -152,7 +163,7 @@ def test_bug_in_the_parse_is_an_error_not_a_refusal(monkeypatch):
 
 def test_helper_inherited_across_fork_is_not_used():
     check_pdf("warm.pdf", minimal_pdf())
-    old = documents._helper
+    old = _helper()
     old.owner = -1  # as if this process were a fork of the one that started it
     assert _code(minimal_pdf()) is None
     assert _helper_pid() != old.proc.pid
@@ -161,7 +172,7 @@ def test_helper_inherited_across_fork_is_not_used():
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/environ"), reason="needs /proc")
 def test_helper_gets_no_secrets_in_its_environment(monkeypatch):
-    documents._discard_helper()
+    documents._discard_helpers()
     monkeypatch.setenv("FILE_ENCRYPTION_KEY", "not-for-the-helper")
     check_pdf("warm.pdf", minimal_pdf())
     with open(f"/proc/{_helper_pid()}/environ", "rb") as fh:
@@ -198,3 +209,27 @@ def test_many_threads_at_once_all_get_their_own_answer():
     assert len(results) == 60
     for (thread, i), code in results.items():
         assert code == cases[(thread + i) % len(cases)][1]
+
+
+def test_a_slow_file_ties_up_one_helper_not_every_upload(settings, monkeypatch):
+    """With two helpers, a normal PDF is checked at once while a hostile one is still being parsed."""
+    settings.DOCUMENT_PARSE_HELPERS = 2
+    settings.DOCUMENT_PARSE_TIMEOUT_SECONDS = 4
+    documents._discard_helpers()
+    slow_started = threading.Event()
+    monkeypatch.setattr(documents, "PARSE_FUNCTION", _route_slow)
+    outcome: dict[str, object] = {}
+
+    def hostile() -> None:
+        slow_started.set()
+        outcome["slow"] = _code(b"%PDF-1.4\n%slow\n" + minimal_pdf()[9:])
+
+    thread = threading.Thread(target=hostile)
+    thread.start()
+    slow_started.wait(5)
+    time.sleep(0.5)  # the hostile parse is under way in the first helper
+    started = time.monotonic()
+    assert _code(minimal_pdf()) is None  # a second helper answers
+    assert time.monotonic() - started < 2  # one helper alone would make it wait ~3.5 s for the timeout
+    thread.join(10)
+    assert outcome["slow"] == "too_complex"
