@@ -143,6 +143,16 @@ def real_worker(transactional_db):
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
         yield app
     task_postrun.disconnect(_close_connections)
+    # A connection the stopped worker thread opened outside a task (nothing closes it) would keep
+    # the test database from being dropped at the end of the run.
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
     app.conf.update(saved)
     app._pool = None
     app.amqp._producer_pool = None
