@@ -4,8 +4,8 @@ A document is accepted only if its content is a real, unencrypted PDF without
 active content, within the size limit. It is stored encrypted (crypto.py) and
 its SHA-256 is recorded over the plaintext.
 
-The pypdf parse runs in a helper process (one per web or Celery process, started
-on first use and kept): a fresh interpreter with an address-space limit
+The pypdf parse runs in helper processes (at most DOCUMENT_PARSE_HELPERS per web
+or Celery process, started on first use and kept; one parse each at a time): a fresh interpreter with an address-space limit
 (DOCUMENT_PARSE_MEMORY_MB) that is killed and replaced when a parse exceeds the
 wall-clock limit (DOCUMENT_PARSE_TIMEOUT_SECONDS) or when it dies. pypdf has had
 many denial-of-service bugs (endless loops, huge decompression); a hostile PDF

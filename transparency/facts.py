@@ -119,7 +119,8 @@ def facts_backfill(*, start=None, end=None) -> int:
 
 
 def on_request_transitioned(sender, *, request_id: int, **kwargs) -> None:
-    """Receiver of requests_app's `request_transitioned` (runs after the transition committed).
+    """Receiver of requests_app's `request_transitioned` (runs in the core's deliver_signals task,
+    after the transition committed).
 
     A failure here must not turn a committed transition into an error page: the facts are
     re-checked before every report build anyway (services.facts_sync).
@@ -127,7 +128,7 @@ def on_request_transitioned(sender, *, request_id: int, **kwargs) -> None:
     from transparency.tasks import refresh_facts_task
 
     try:
-        # Queued, so that submissions and reviews do not wait for it (eager without a broker).
+        # Its own task, so a failed refresh is retried alone (eager without a broker).
         refresh_facts_task.delay(request_id)
     except Exception:
         logger.exception("Could not refresh report facts of request id %s; the next build will.", request_id)

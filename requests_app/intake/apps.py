@@ -19,7 +19,7 @@ class IntakeConfig(AppConfig):
 
 
 def _acknowledge(sender, request_id: int, **kwargs) -> None:
-    # Already after commit (the core sends the signal from on_commit).
+    # Runs in the core's deliver_signals task, after commit; the e-mail is its own task so it is retried alone.
     from requests_app.intake.tasks import send_acknowledgement
 
     send_acknowledgement.delay(request_id)
@@ -27,7 +27,7 @@ def _acknowledge(sender, request_id: int, **kwargs) -> None:
 
 def _delete_kept_file(sender, instance, **kwargs) -> None:
     """A kept upload's encrypted file goes with its row, once the deletion is committed (however the
-    row was deleted: used, removed, expired, or with its user)."""
+    row was deleted: used, removed, expired, or by an operator)."""
     from django.db import transaction
 
     if instance.file:

@@ -4,7 +4,6 @@ never save anything themselves (the sign-up form calls a service)."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 
 from allauth.account.forms import SignupForm
@@ -185,10 +184,11 @@ def read_kept(upload) -> DocumentInput:
         content = open_plaintext(upload)
     except (DecryptionError, OSError) as exc:
         raise DocumentError(f"{upload.filename} could not be read back: attach it again.", "broken") from exc
-    if hashlib.sha256(content).hexdigest() != upload.sha256:
+    doc = DocumentInput(upload.filename, content, kind=upload.kind)
+    if doc.sha256 != upload.sha256:
         raise DocumentError(f"{upload.filename} could not be read back: attach it again.", "broken")
     check_pdf(upload.filename, content)
-    return DocumentInput(upload.filename, content, kind=upload.kind)
+    return doc
 
 
 class RequestForm(forms.Form):

@@ -450,8 +450,7 @@ def pending_upload_keep(*, user, doc: DocumentInput) -> PendingUpload:
 
 
 def pending_uploads_delete(uploads: Iterable[PendingUpload]) -> int:
-    """Delete the rows; their files go once the deletion is committed (apps.py: on every delete,
-    also when a user is deleted and their kept uploads with them)."""
+    """Delete the rows; their files go once the deletion is committed (apps.py, on every delete)."""
     rows = list(uploads)
     PendingUpload.objects.filter(pk__in=[u.pk for u in rows]).delete()
     return len(rows)
