@@ -17,7 +17,7 @@ from django.utils import timezone
 from django_countries.fields import CountryField
 from phonenumber_field.modelfields import PhoneNumberField
 
-from requests_app import rules
+from requests_app import dsa_categories, rules
 from requests_app.lifecycle import DEADLINE_STATES, FINAL_STATES, OPEN_STATES, Status
 
 
@@ -197,6 +197,14 @@ class LegalRequest(models.Model):
     rejection_reason = models.CharField(max_length=30, choices=RejectionReason.choices, blank=True)
     # What was actually delivered, by category code; filled by production.
     produced_categories = models.JSONField(default=list, blank=True)
+    # When the acknowledgement of receipt was actually sent to the issuing authority (DSA Art. 10(1)).
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    # DSA illegal-content category of the order (transparency.dsa.CATEGORIES): the officer's choice,
+    # correctable by the reviewer; blank = not an order about illegal content / not categorised.
+    dsa_category = models.CharField(max_length=60, blank=True, choices=dsa_categories.choices())
+    # Reviewer-set: an order under national law that meets Reg. 2022/2065 Art. 10(2), so it is
+    # reported as an Art. 10 order to provide information even though its type is not dsa_art10.
+    dsa_art10_2 = models.BooleanField("meets DSA Art. 10(2)", default=False)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_requests"
     )
@@ -297,6 +305,9 @@ class Target(models.Model):
     kind = models.CharField(max_length=10)  # what it resolves to: phone, username, user_id, invite
     value = models.CharField(max_length=300, db_index=True)  # normalised
     lookup = models.CharField(max_length=10, choices=Lookup.choices, default=Lookup.PENDING)
+    # The platform account the target resolved to (the record source's opaque account_id), so two
+    # identifiers of one account count once in the report's distinct-account figures.
+    account_ref = models.CharField(max_length=100, blank=True)
     looked_up_at = models.DateTimeField(null=True, blank=True)
     notified_at = models.DateTimeField(null=True, blank=True)  # user notice sent
 

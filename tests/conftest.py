@@ -88,6 +88,11 @@ def client_supervisor(supervisor) -> Client:
 
 
 @pytest.fixture
+def client_supervisor2(supervisor2) -> Client:
+    return _client_for(supervisor2)
+
+
+@pytest.fixture
 def anon() -> Client:
     return Client()
 

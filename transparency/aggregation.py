@@ -18,12 +18,14 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 from django_countries import countries
 
-from requests_app import rules
+from requests_app import dsa_categories, rules
 from requests_app.models import LegalRequest
-from transparency.models import RequestFacts
+from transparency.models import RequestFacts, TargetFacts
 from transparency.periods import Period
 
-SCHEMA_VERSION = 1
+# 2: distinct-account figures, the compliance rate over requests with an outcome (open_requests beside
+#    it), national-security bands only in half-year and annual reports, the DSA block per category.
+SCHEMA_VERSION = 2
 # 50 U.S.C. 1874(a): national-security process may be reported in bands of 500, starting at 0.
 NS_BAND = 500
 # EU Member States (Reg. 2022/2065 applies to orders from their authorities).
@@ -52,6 +54,10 @@ EXACT_MEASURES = (
 )
 
 _FINISHED_WITHOUT_DATA = ["rejected", "withdrawn", "invalid"]
+# Period kinds whose reports carry national-security bands (50 U.S.C. 1874: semiannual reports).
+NS_PERIOD_KINDS = frozenset({"H", "Y"})
+# Period kinds the DSA template is reported for (Reg. 2024/2835 Art. 2: calendar year; half-year for VLOPs).
+DSA_PERIOD_KINDS = frozenset({"H", "Y"})
 
 
 def _measures() -> dict[str, Any]:
@@ -115,8 +121,48 @@ def _zero() -> dict[str, int]:
 
 
 def _finish(row: dict[str, Any]) -> dict[str, Any]:
-    row["pct_with_data"] = percent(row["with_data"], row["requests"])
+    # The compliance rate is over requests that reached an outcome (final, or data delivered);
+    # those still open are published beside it as `open_requests`, never in the denominator.
+    row["requests_with_outcome"] = row["requests"] - row["pending"]
+    row["open_requests"] = row["pending"]
+    row["pct_with_data"] = percent(row["with_data"], row["requests_with_outcome"])
     return row
+
+
+# Distinct accounts (schema 2): each level is its own COUNT(DISTINCT) in the database, as distinct
+# counts cannot be added up from the cells.
+DISTINCT_MEASURES = ("distinct_accounts", "distinct_accounts_with_data")
+
+
+def _distinct() -> dict[str, Any]:
+    return {
+        "distinct_accounts": Count("account_key", distinct=True),
+        "distinct_accounts_with_data": Count("account_key", distinct=True, filter=Q(with_data=True)),
+    }
+
+
+def distinct_accounts(period: Period) -> dict[str, Any]:
+    """{"cells": {(country, type): {...}}, "types": {type: {...}}, "countries": {cc: {...}}, "total": {...}}.
+
+    Four GROUP BY queries on TargetFacts. National-security targets are never counted here (bands
+    only); preservation targets count in their cells and types but not in countries or the total,
+    like every other measure.
+    """
+    qs = TargetFacts.objects.filter(received_at__gte=period.start, received_at__lt=period.end, national_security=False)
+    answered = qs.filter(preservation=False)
+    cells = {
+        (r["country"], r["request_type"]): r
+        for r in qs.values("country", "request_type").annotate(**_distinct()).order_by()
+    }
+    types = {r["request_type"]: r for r in qs.values("request_type").annotate(**_distinct()).order_by()}
+    by_country = {r["country"]: r for r in answered.values("country").annotate(**_distinct()).order_by()}
+    total = answered.aggregate(**_distinct())
+    return {"cells": cells, "types": types, "countries": by_country, "total": total}
+
+
+def _put_distinct(row: dict[str, Any], found: dict[str, Any] | None) -> None:
+    for m in DISTINCT_MEASURES:
+        row[m] = (found or {}).get(m, 0) or 0
 
 
 def _days(seconds: float | None) -> float | None:
@@ -131,29 +177,54 @@ class Median(Aggregate):
     output_field = FloatField()
 
 
-def medians(qs: QuerySet, field: str, group: str | None = None) -> dict[str | None, float]:
+def medians(qs: QuerySet, field: str, group: str | tuple[str, ...] | None = None) -> dict[Any, float]:
     """Median of `field` per `group` (or overall under key None), portable: window functions.
 
+    `group` is one field (keys are its values) or a tuple of fields (keys are tuples).
     Each group's rows are numbered in order; only the one or two middle rows come back.
     """
     qs = qs.filter(**{f"{field}__isnull": False})
-    partition = [F(group)] if group else []
+    fields = (group,) if isinstance(group, str) else tuple(group or ())
+    partition = [F(g) for g in fields]
     ranked = qs.annotate(
         _rn=Window(RowNumber(), partition_by=partition, order_by=[F(field).asc(), F("pk").asc()]),
         _cnt=Window(Count("pk"), partition_by=partition),
     ).filter(_rn__gte=(F("_cnt") + 1) / 2, _rn__lte=(F("_cnt") + 2) / 2)
-    values: dict[str | None, list[int]] = defaultdict(list)
-    for row in ranked.values(*([group] if group else []), field):
-        values[row.get(group) if group else None].append(row[field])
+    values: dict[Any, list[int]] = defaultdict(list)
+    for row in ranked.values(*fields, field):
+        if not fields:
+            key = None
+        elif isinstance(group, str):
+            key = row[group]
+        else:
+            key = tuple(row[g] for g in fields)
+        values[key].append(row[field])
     return {k: sum(v) / len(v) for k, v in values.items()}
+
+
+def group_medians(qs: QuerySet, fields: dict[str, str], group: tuple[str, ...]) -> dict[Any, dict[str, float]]:
+    """{group key: {name: median}} for several fields at once (PostgreSQL: one GROUP BY)."""
+    out: dict[Any, dict[str, float]] = defaultdict(dict)
+    if connection.vendor == "postgresql":
+        aggs = {name: Median(field) for name, field in fields.items()}
+        if group:
+            for r in qs.values(*group).annotate(**aggs).order_by():
+                key = tuple(r[g] for g in group)
+                out[key].update({n: r[n] for n in fields if r[n] is not None})
+        else:
+            r = qs.aggregate(**aggs)
+            out[()].update({n: r[n] for n in fields if r[n] is not None})
+        return out
+    for name, field in fields.items():
+        for key, v in medians(qs, field, group or None).items():
+            out[key if group else ()][name] = v
+    return out
 
 
 # name -> (field, filter): the medians the report needs, per country and overall.
 _MEDIANS = {
     "decision": ("seconds_to_decision", None),
     "produce": ("seconds_to_produce", None),
-    "dsa_ack": ("seconds_to_ack", Q(request_type="dsa_art10")),
-    "dsa_effect": ("seconds_to_produce", Q(request_type="dsa_art10")),
 }
 
 
@@ -190,6 +261,8 @@ def _row_measures() -> dict[str, Any]:
     extra: dict[str, Any] = {
         "_em_accounts": Coalesce(Sum("accounts", filter=Q(emergency=True)), Value(0)),
         "_em_with_data": Count("pk", filter=Q(emergency=True, produced_any=True)),
+        "_em_pending": Count("pk", filter=Q(emergency=True, final=False, produced_any=False)),
+        "_unfinished": Count("pk", filter=Q(final=False)),
         "_rej_": Count("pk", filter=rejected & ~Q(rejection_reason__in=REASONS)),
     }
     for code in REASONS:
@@ -212,7 +285,8 @@ def build_snapshot(period: Period, *, progress: Callable[[int], None] | None = N
     # 1. country x request type: every measure, in one scan.
     rows = []
     ns_counts: dict[str, dict[str, int]] = defaultdict(lambda: {"requests": 0, "accounts": 0})
-    emergency = {"requests": 0, "accounts": 0, "with_data": 0}
+    emergency = {"requests": 0, "accounts": 0, "with_data": 0, "open_requests": 0}
+    unfinished = 0
     reasons: dict[str, int] = defaultdict(int)
     grouped = base.values("country", "request_type").annotate(**_row_measures()).order_by("country", "request_type")
     for r in grouped:
@@ -224,10 +298,12 @@ def build_snapshot(period: Period, *, progress: Callable[[int], None] | None = N
             continue
         r["preservation"] = r["request_type"] in rules.PRESERVATION_TYPES
         extra = {k: r.pop(k) for k in list(r) if k.startswith("_")}
+        unfinished += extra["_unfinished"]
         if not r["preservation"]:
             emergency["requests"] += r["emergency"]
             emergency["accounts"] += extra["_em_accounts"]
             emergency["with_data"] += extra["_em_with_data"]
+            emergency["open_requests"] += extra["_em_pending"]
             for k, n in extra.items():
                 if k.startswith("_rej_") and n:
                     reasons[k[len("_rej_") :]] += n
@@ -236,6 +312,9 @@ def build_snapshot(period: Period, *, progress: Callable[[int], None] | None = N
             r["pct_with_data"] = None
         rows.append(r)
     step(40)
+    distinct = distinct_accounts(period)
+    for r in rows:
+        _put_distinct(r, distinct["cells"].get((r["country"], r["request_type"])))
 
     totals = _zero()
     preservation = {"requests": 0, "accounts": 0}
@@ -257,28 +336,41 @@ def build_snapshot(period: Period, *, progress: Callable[[int], None] | None = N
             totals[m] += r[m]
             c[m] += r[m]
     # Emergency requests are reported apart too (and stay in the totals, as they are answered requests).
-    emergency["pct_with_data"] = percent(emergency["with_data"], emergency["requests"])
+    emergency["pct_with_data"] = percent(emergency["with_data"], emergency["requests"] - emergency["open_requests"])
     reason_labels = dict(LegalRequest.RejectionReason.choices)
-    national_security = [
-        {
-            "request_type": code,
-            "label": type_label(code),
-            "requests": band(ns_counts[code]["requests"]),
-            "accounts": band(ns_counts[code]["accounts"]),
-        }
-        for code in sorted(rules.NATIONAL_SECURITY_TYPES)
-    ]
+    # 50 U.S.C. 1874(a) reports are semiannual: bands only in half-year (and annual) reports; a
+    # quarterly report publishes none (a quarter's bands could be differenced against its half-year).
+    national_security: list[dict[str, Any]] | None = None
+    national_security_note = ""
+    if period.kind in NS_PERIOD_KINDS:
+        national_security = [
+            {
+                "request_type": code,
+                "label": type_label(code),
+                "requests": band(ns_counts[code]["requests"]),
+                "accounts": band(ns_counts[code]["accounts"]),
+            }
+            for code in sorted(rules.NATIONAL_SECURITY_TYPES)
+        ]
+    else:
+        half = "H1" if period.n <= 2 else "H2"
+        national_security_note = (
+            f"National-security process is published only in half-year and annual reports, in bands "
+            f"(50 U.S.C. 1874): see the {period.year}-{half} report."
+        )
 
     # 2. medians: received -> decision, received -> production; overall and per country; DSA.
     med_country, med_overall = all_medians(counted)
     step(85)
-    totals["pct_with_data"] = percent(totals["with_data"], totals["requests"])
+    _finish(totals)
+    _put_distinct(totals, distinct["total"])
     totals["median_days_to_respond"] = _days(med_overall["decision"])
     totals["median_days_to_produce"] = _days(med_overall["produce"])
 
     countries_out = []
     for code, c in sorted(by_country.items(), key=lambda kv: (-kv[1]["requests"], kv[0])):
         _finish(c)
+        _put_distinct(c, distinct["countries"].get(code))
         c.update(
             country=code,
             name=country_name(code),
@@ -289,27 +381,14 @@ def build_snapshot(period: Period, *, progress: Callable[[int], None] | None = N
     types_out = []
     for code, t in sorted(by_type.items(), key=lambda kv: (-kv[1]["requests"], kv[0])):
         _finish(t)
+        _put_distinct(t, distinct["types"].get(code))
         t.update(request_type=code, label=type_label(code), preservation=code in rules.PRESERVATION_TYPES)
         if t["preservation"]:
             t["pct_with_data"] = None
         types_out.append(t)
 
-    # 3. EU DSA Art. 10 orders to provide information, per Member State (from the cells above).
-    dsa_counts = {r["country"]: r["requests"] for r in rows if r["request_type"] == "dsa_art10"}
-
-    def hours(name: str, ms: str) -> float | None:
-        v = med_country[name].get(ms)
-        return None if v is None else round(v / 3600, 1)
-
-    dsa = [
-        {
-            "member_state": ms,
-            "orders": dsa_counts.get(ms, 0),
-            "median_hours_to_acknowledge": hours("dsa_ack", ms),
-            "median_hours_to_give_effect": hours("dsa_effect", ms),
-        }
-        for ms in EU_MEMBER_STATES
-    ]
+    # 3. EU DSA orders to provide information (Art. 10), per category and Member State.
+    dsa = dsa_block(base) if period.kind in DSA_PERIOD_KINDS else None
     step(95)
     reasons_out = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
 
@@ -334,8 +413,58 @@ def build_snapshot(period: Period, *, progress: Callable[[int], None] | None = N
             for code, n in reasons_out
         ],
         "national_security": national_security,
+        "national_security_note": national_security_note,
+        "unfinished_requests": unfinished,
         "countries": countries_out,
         "request_types": types_out,
         "rows": [{**r, "name": country_name(r["country"]), "label": type_label(r["request_type"])} for r in rows],
-        "dsa_art10": dsa,
+        "dsa": dsa,
     }
+
+
+def _hours(v: float | None) -> float | None:
+    return None if v is None else round(v / 3600, 1)
+
+
+def dsa_block(base: QuerySet) -> dict[str, Any]:
+    """Orders to provide information (Reg. 2022/2065 Art. 10) per DSA category x Member State, and per
+    category in total: counts and the two medians, each level computed in the database."""
+    orders = base.filter(dsa_order=True, country__in=EU_MEMBER_STATES)
+    fields = {"inform": "seconds_to_inform", "effect": "seconds_to_final"}
+    counts = {
+        (r["dsa_category"], r["country"]): r["n"]
+        for r in orders.values("dsa_category", "country").annotate(n=Count("pk")).order_by()
+    }
+    totals = {r["dsa_category"]: r["n"] for r in orders.values("dsa_category").annotate(n=Count("pk")).order_by()}
+    med_cells = group_medians(orders, fields, ("dsa_category", "country"))
+    med_totals = group_medians(orders, fields, ("dsa_category",))
+    categories = []
+    # Taxonomy order; "" (not categorised) last. Every category with an order gets a block.
+    for code in [*dsa_categories.CATEGORIES, ""]:
+        if code not in totals:
+            continue
+        rows = []
+        for ms in EU_MEMBER_STATES:
+            m = med_cells.get((code, ms), {})
+            rows.append(
+                {
+                    "member_state": ms,
+                    "orders": counts.get((code, ms), 0),
+                    "median_hours_to_inform": _hours(m.get("inform")),
+                    "median_hours_to_give_effect": _hours(m.get("effect")),
+                }
+            )
+        m = med_totals.get((code,), {})
+        categories.append(
+            {
+                "category": code,
+                "label": dsa_categories.CATEGORIES.get(code, "Not categorised"),
+                "member_states": rows,
+                "total": {
+                    "orders": totals[code],
+                    "median_hours_to_inform": _hours(m.get("inform")),
+                    "median_hours_to_give_effect": _hours(m.get("effect")),
+                },
+            }
+        )
+    return {"categories": categories, "orders": sum(totals.values())}

@@ -30,6 +30,11 @@ CSV_COLUMNS = (
     "emergency",
     "ndo",
     "users_notified",
+    # Schema 2 (appended, so older readers keep their column positions):
+    "requests_with_outcome",
+    "open_requests",
+    "distinct_accounts",
+    "distinct_accounts_with_data",
 )
 _EXACT_ONLY = CSV_COLUMNS[10:]
 
@@ -51,9 +56,9 @@ def report_csv(snapshot: dict[str, Any]) -> str:
     for r in snapshot["rows"]:
         w.writerow(
             [period, version, r["country"], r["name"], r["request_type"], r["label"], r["preservation"], False]
-            + [_cell(r[c]) for c in CSV_COLUMNS[8:]]
+            + [_cell(r.get(c)) for c in CSV_COLUMNS[8:]]
         )
-    for ns in snapshot["national_security"]:
+    for ns in snapshot.get("national_security") or []:  # none in quarterly reports (schema 2)
         # Bands only (50 U.S.C. 1874); no country, no exact figure, no other measure.
         w.writerow(
             [period, version, "", "", ns["request_type"], ns["label"], "false", "true", ns["requests"], ns["accounts"]]

@@ -10,6 +10,7 @@ is computed by GROUP BY queries in transparency.aggregation.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db.models import Count, Min, Q
@@ -18,9 +19,10 @@ from django.utils import timezone
 from requests_app import rules
 from requests_app.lifecycle import FINAL_STATES
 from requests_app.models import EventType, LegalRequest, RequestEvent, Target
-from transparency.models import RequestFacts
+from transparency.models import RequestFacts, TargetFacts
 
 BATCH = 2000
+DSA_ART10 = "dsa_art10"  # the request type of a DSA Art. 10 order to provide information
 logger = logging.getLogger(__name__)
 
 
@@ -38,9 +40,17 @@ def produced_split(codes: Iterable[str]) -> tuple[bool, bool, bool]:
     return bool(known), content, noncontent
 
 
-def facts_for(request: LegalRequest, *, accounts: int, found: int, notified: int, ack_at=None) -> RequestFacts:
+def account_key(*, account_ref: str, kind: str, value: str) -> str:
+    """What one account is, for distinct counts: the platform account it resolved to, else the identifier."""
+    return f"acct:{account_ref}" if account_ref else f"{kind}:{value}"
+
+
+def facts_for(
+    request: LegalRequest, *, accounts: int, found: int, notified: int, ack_at=None, with_data: int | None = None
+) -> RequestFacts:
     rtype = rules.REQUEST_TYPES.get(request.request_type)
     produced_any, content, noncontent = produced_split(request.produced_categories)
+    final = request.status in FINAL_STATES
     return RequestFacts(
         request_id=request.pk,
         received_at=request.received_at,
@@ -49,12 +59,12 @@ def facts_for(request: LegalRequest, *, accounts: int, found: int, notified: int
         emergency=request.emergency,
         preservation=bool(rtype and rtype.preservation),
         national_security=bool(rtype and rtype.national_security),
-        final=request.status in FINAL_STATES,
+        final=final,
         outcome=request.outcome or "",
         rejection_reason=request.rejection_reason or "",
         accounts=accounts,
         accounts_found=found,
-        accounts_with_data=found if produced_any else 0,
+        accounts_with_data=(found if produced_any else 0) if with_data is None else with_data,
         users_notified=notified,
         produced_any=produced_any,
         produced_content=content,
@@ -63,8 +73,54 @@ def facts_for(request: LegalRequest, *, accounts: int, found: int, notified: int
         seconds_to_ack=_seconds(request.received_at, ack_at),
         seconds_to_decision=_seconds(request.received_at, request.decided_at),
         seconds_to_produce=_seconds(request.received_at, request.produced_at),
+        dsa_order=request.request_type == DSA_ART10 or bool(getattr(request, "dsa_art10_2", False)),
+        dsa_category=getattr(request, "dsa_category", "") or "",
+        seconds_to_inform=_seconds(request.received_at, getattr(request, "acknowledged_at", None)),
+        seconds_to_final=_seconds(request.received_at, request.closed_at) if final else None,
         updated_at=timezone.now(),
     )
+
+
+def _delivered_targets(request_ids: list[int]) -> tuple[set[int], set[int]]:
+    """(targets with at least one record in a built package, requests that have any package at all)."""
+    from requests_app.production.models import Production, ProductionFile
+
+    delivered = Production.Status.READY, Production.Status.PURGED
+    with_records = set(
+        ProductionFile.objects.filter(
+            production__request_id__in=request_ids, production__status__in=delivered, records__gt=0
+        ).values_list("target_id", flat=True)
+    )
+    with_packages = set(
+        Production.objects.filter(request_id__in=request_ids, status__in=delivered).values_list("request_id", flat=True)
+    )
+    return with_records, with_packages
+
+
+def _target_facts(req: LegalRequest, facts: RequestFacts, targets, with_records: set[int], packaged: bool):
+    """TargetFacts rows of one request; returns (rows, number with data)."""
+    rows = []
+    for t in targets:
+        if packaged:
+            # Live request: only accounts of which a built package holds at least one record.
+            has_data = t.pk in with_records
+        else:
+            # Imported history (no packages): a found account of a request that produced data.
+            has_data = facts.produced_any and t.lookup == Target.Lookup.FOUND
+        rows.append(
+            TargetFacts(
+                target_id=t.pk,
+                request_id=req.pk,
+                received_at=facts.received_at,
+                country=facts.country,
+                request_type=facts.request_type,
+                national_security=facts.national_security,
+                preservation=facts.preservation,
+                account_key=account_key(account_ref=t.account_ref, kind=t.kind, value=t.value)[:320],
+                with_data=has_data,
+            )
+        )
+    return rows, sum(r.with_data for r in rows)
 
 
 def facts_refresh(*, request_ids: Iterable[int]) -> int:
@@ -90,20 +146,30 @@ def facts_refresh(*, request_ids: Iterable[int]) -> int:
             .annotate(first=Min("created_at"))
             .values_list("request_id", "first")
         )
-        rows = []
+        by_request: dict[int, list[Target]] = defaultdict(list)
+        for t in Target.objects.filter(request_id__in=chunk).only(
+            "pk", "request_id", "kind", "value", "lookup", "account_ref"
+        ):
+            by_request[t.request_id].append(t)
+        with_records, packaged = _delivered_targets(chunk)
+        rows, target_rows = [], []
         for req in requests:
             c = counts.get(req.pk, {})
-            rows.append(
-                facts_for(
-                    req,
-                    accounts=c.get("n", 0),
-                    found=c.get("found", 0),
-                    notified=c.get("notified", 0),
-                    ack_at=acks.get(req.pk),
-                )
+            facts = facts_for(
+                req,
+                accounts=c.get("n", 0),
+                found=c.get("found", 0),
+                notified=c.get("notified", 0),
+                ack_at=acks.get(req.pk),
             )
-        RequestFacts.objects.filter(request_id__in=[r.request_id for r in rows]).delete()
+            t_rows, facts.accounts_with_data = _target_facts(
+                req, facts, by_request.get(req.pk, []), with_records, req.pk in packaged
+            )
+            rows.append(facts)
+            target_rows.extend(t_rows)
+        RequestFacts.objects.filter(request_id__in=[r.request_id for r in rows]).delete()  # cascades to TargetFacts
         RequestFacts.objects.bulk_create(rows, batch_size=500)
+        TargetFacts.objects.bulk_create(target_rows, batch_size=2000)
         done += len(rows)
     return done
 

@@ -27,8 +27,8 @@ from requests_app.audit import event_record
 from requests_app.lifecycle import Status
 from requests_app.models import Agency, EventType, LegalRequest, Target
 from transparency.aggregation import is_country
-from transparency.facts import produced_split
-from transparency.models import RequestFacts
+from transparency.facts import account_key, produced_split
+from transparency.models import RequestFacts, TargetFacts
 
 COLUMNS = (
     "external_id",
@@ -455,11 +455,33 @@ def _insert_batch(batch: list[ParsedRow], agencies: dict[tuple[str, str], Agency
                 seconds_to_ack=None,
                 seconds_to_decision=_seconds(p.received_at, p.decided_at),
                 seconds_to_produce=_seconds(p.received_at, p.closed_at) if any_ else None,
-                updated_at=now,
+                dsa_order=p.request_type == "dsa_art10",
+                seconds_to_final=_seconds(p.received_at, p.closed_at),
+                # The request's own stamp (auto_now, set a moment after `now`): facts older than their
+                # request are stale, and the first build would recompute every imported row.
+                updated_at=req.updated_at,
             )
         )
     Target.objects.bulk_create(targets, batch_size=5000)
     RequestFacts.objects.bulk_create(facts, batch_size=5000)
+    facts_by_request = {f.request_id: f for f in facts}
+    TargetFacts.objects.bulk_create(
+        [
+            TargetFacts(
+                target_id=t.pk,
+                request_id=t.request_id,
+                received_at=facts_by_request[t.request_id].received_at,
+                country=facts_by_request[t.request_id].country,
+                request_type=facts_by_request[t.request_id].request_type,
+                national_security=facts_by_request[t.request_id].national_security,
+                preservation=facts_by_request[t.request_id].preservation,
+                account_key=account_key(account_ref="", kind=t.kind, value=t.value)[:320],
+                with_data=facts_by_request[t.request_id].produced_any and t.lookup == Target.Lookup.FOUND,
+            )
+            for t in targets
+        ],
+        batch_size=5000,
+    )
     result.created += len(created)
     result.targets += len(targets)
 

@@ -46,6 +46,11 @@ class RequestFacts(models.Model):
     seconds_to_ack = models.BigIntegerField(null=True, blank=True)  # received -> first status change
     seconds_to_decision = models.BigIntegerField(null=True, blank=True)  # received -> decided
     seconds_to_produce = models.BigIntegerField(null=True, blank=True)  # received -> produced
+    # EU DSA (Reg. 2022/2065 Art. 10, reported under Art. 15(1)(a) in the 2024/2835 template):
+    dsa_order = models.BooleanField(default=False)  # an order to provide information (dsa_art10 or Art. 10(2) flag)
+    dsa_category = models.CharField(max_length=60, blank=True)  # requests_app.dsa_categories code
+    seconds_to_inform = models.BigIntegerField(null=True, blank=True)  # received -> acknowledgement sent
+    seconds_to_final = models.BigIntegerField(null=True, blank=True)  # received -> final outcome, whatever it is
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -54,6 +59,35 @@ class RequestFacts(models.Model):
 
     def __str__(self) -> str:
         return f"facts of request {self.request_id}"
+
+
+class TargetFacts(models.Model):
+    """One named target of one request, for the distinct-account figures (COUNT(DISTINCT account_key)).
+
+    Kept in step with `RequestFacts` (same refresh): the grouping columns are copied from the
+    request so each level of the report is one GROUP BY on this table alone.
+    """
+
+    target = models.OneToOneField(
+        "requests_app.Target", on_delete=models.CASCADE, primary_key=True, related_name="report_facts"
+    )
+    request = models.ForeignKey(RequestFacts, on_delete=models.CASCADE, related_name="targets")
+    received_at = models.DateTimeField()
+    country = models.CharField(max_length=2)
+    request_type = models.CharField(max_length=30)
+    national_security = models.BooleanField(default=False)
+    preservation = models.BooleanField(default=False)
+    # The platform account the target resolved to ("acct:<id>"), else its normalised identifier ("<kind>:<value>").
+    account_key = models.CharField(max_length=320)
+    # At least one record of this account was delivered (not: found with E2EE data only, or no records in range).
+    with_data = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["received_at", "country", "request_type"], name="tfacts_period_cty_type")]
+        verbose_name_plural = "target facts"
+
+    def __str__(self) -> str:
+        return f"facts of target {self.target_id}"
 
 
 class Report(models.Model):
@@ -83,6 +117,8 @@ class Report(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     published_at = models.DateTimeField(null=True, blank=True)
+    # Requests of the period not yet final when it was published; the publisher acknowledged them.
+    open_acknowledged = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-period", "-version"]

@@ -1,4 +1,5 @@
-"""Reporting periods: half-years (`2025-H1`) and quarters (`2025-Q3`), as UTC datetime ranges."""
+"""Reporting periods: calendar years (`2025`), half-years (`2025-H1`) and quarters (`2025-Q3`), as UTC
+datetime ranges. Years exist for the EU DSA template (Reg. 2024/2835 Art. 2: a calendar year)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-_RE = re.compile(r"^(?P<year>\d{4})-(?P<kind>[HQ])(?P<n>\d)$")
+_RE = re.compile(r"^(?P<year>\d{4})(?:-(?P<kind>[HQ])(?P<n>\d))?$")
 
 
 class PeriodError(ValueError):
@@ -16,16 +17,16 @@ class PeriodError(ValueError):
 @dataclass(frozen=True)
 class Period:
     year: int
-    kind: str  # "H" or "Q"
+    kind: str  # "Y", "H" or "Q"
     n: int
 
     @property
     def code(self) -> str:
-        return f"{self.year}-{self.kind}{self.n}"
+        return str(self.year) if self.kind == "Y" else f"{self.year}-{self.kind}{self.n}"
 
     @property
     def months(self) -> int:
-        return 6 if self.kind == "H" else 3
+        return {"Y": 12, "H": 6}.get(self.kind, 3)
 
     @property
     def first_day(self) -> date:
@@ -61,8 +62,10 @@ class Period:
 def parse(code: str) -> Period:
     m = _RE.match((code or "").strip().upper())
     if not m:
-        raise PeriodError(f"“{code}” is not a period: write a half-year like 2025-H1 or a quarter like 2025-Q3.")
-    year, kind, n = int(m["year"]), m["kind"], int(m["n"])
+        raise PeriodError(
+            f"“{code}” is not a period: write a year like 2025, a half-year like 2025-H1 or a quarter like 2025-Q3."
+        )
+    year, kind, n = int(m["year"]), m["kind"] or "Y", int(m["n"] or 1)
     if (kind == "H" and n not in (1, 2)) or (kind == "Q" and not 1 <= n <= 4):
         raise PeriodError(f"“{code}” is not a period: half-years are H1 and H2, quarters Q1 to Q4.")
     if not 2000 <= year <= 2100:
@@ -71,6 +74,6 @@ def parse(code: str) -> Period:
 
 
 def sort_key(code: str) -> tuple[int, int, int]:
-    """Chronological order: by start date, half-years before quarters starting the same day."""
+    """Chronological order: by start date; years, then half-years, then quarters starting the same day."""
     p = parse(code)
-    return (p.first_day.toordinal(), 0 if p.kind == "H" else 1, 0)
+    return (p.first_day.toordinal(), {"Y": 0, "H": 1}.get(p.kind, 2), 0)

@@ -17,7 +17,7 @@ from requests_app.models import EventType, LegalRequest
 from requests_app.permissions import is_supervisor
 from transparency import aggregation, periods, signing
 from transparency.facts import facts_refresh
-from transparency.models import Report
+from transparency.models import Report, RequestFacts
 
 REPORT_EVENT = EventType.REPORT
 
@@ -44,6 +44,11 @@ def report_build(*, period: str, actor=None, change_note: str = "", background: 
     """Create a draft for `period`; compute it now, or in a Celery task when `background`."""
     _check_actor(actor)
     p = periods.parse(period)
+    if p.end > timezone.now():
+        raise ReportError(
+            f"{p.code} has not ended yet (it ends on {p.last_day:%d %B %Y}); a report can be drafted only "
+            "for a period that is over."
+        )
     with transaction.atomic():
         report = Report.objects.create(
             period=p.code,
@@ -105,10 +110,44 @@ def signed_document(report: Report) -> dict[str, Any]:
     }
 
 
-def report_publish(*, report: Report, actor=None, change_note: str | None = None) -> Report:
-    """Freeze a reviewed draft: number it, hash its canonical JSON and sign it.
+def unfinished_count(*, period: str) -> int:
+    """Requests of the period (every type) not in a final state, from their facts."""
+    p = periods.parse(period)
+    return RequestFacts.objects.filter(received_at__gte=p.start, received_at__lt=p.end, final=False).count()
 
-    A second or later version of a period is a correction and needs a change note.
+
+# Measures compared between a correction and the version it replaces (the figures the page leads with).
+_COMPARED = ("requests", "accounts", "distinct_accounts", "with_data", "pct_with_data", "accounts_with_data")
+
+
+def snapshot_changes(old: dict[str, Any] | None, new: dict[str, Any]) -> list[dict[str, Any]]:
+    """What changed from the previous published version: [{where, measure, old, new}], totals then countries."""
+    if not old:
+        return []
+    changes = []
+
+    def compare(where: str, a: dict[str, Any], b: dict[str, Any]) -> None:
+        for m in _COMPARED:
+            if a.get(m) != b.get(m):
+                changes.append({"where": where, "measure": m, "old": a.get(m), "new": b.get(m)})
+
+    compare("Total", old.get("totals", {}), new.get("totals", {}))
+    before = {c["country"]: c for c in old.get("countries", [])}
+    after = {c["country"]: c for c in new.get("countries", [])}
+    for code in sorted(before.keys() | after.keys()):
+        name = (after.get(code) or before.get(code) or {}).get("name", code)
+        compare(name, before.get(code, {}), after.get(code, {}))
+    return changes
+
+
+def report_publish(
+    *, report: Report, actor=None, change_note: str | None = None, acknowledge_open: bool = False
+) -> Report:
+    """A second supervisor approves a reviewed draft: number it, hash its canonical JSON and sign it.
+
+    The supervisor who drafted it cannot approve it (four eyes). A second or later version of a period
+    is a correction and needs a change note. If requests of the period are still open, publishing
+    needs `acknowledge_open`, and the report states how many were open.
     """
     _check_actor(actor)
     with transaction.atomic():
@@ -116,6 +155,16 @@ def report_publish(*, report: Report, actor=None, change_note: str | None = None
         if locked.status != Report.Status.DRAFT:
             raise ReportError(
                 f"Only a finished draft can be published; this report is {locked.get_status_display().lower()}."
+            )
+        if locked.created_by_id is not None and getattr(actor, "pk", None) == locked.created_by_id:
+            raise ReportError(
+                "You drafted this report, so another supervisor must approve its publication (four eyes)."
+            )
+        open_now = unfinished_count(period=locked.period)
+        if open_now and not acknowledge_open:
+            raise ReportError(
+                f"{open_now} request(s) of {locked.period} are not final yet. Tick the acknowledgement to "
+                "publish anyway; the report will say how many were open."
             )
         note = (change_note if change_note is not None else locked.change_note).strip()
         latest = Report.objects.filter(period=locked.period, status=Report.Status.PUBLISHED).aggregate(
@@ -128,7 +177,12 @@ def report_publish(*, report: Report, actor=None, change_note: str | None = None
             )
         now = timezone.now()
         snapshot = dict(locked.snapshot)
-        snapshot.update(version=(latest or 0) + 1, published_at=now.isoformat(timespec="seconds"), change_note=note)
+        snapshot.update(
+            version=(latest or 0) + 1,
+            published_at=now.isoformat(timespec="seconds"),
+            change_note=note,
+            open_at_publication=open_now,
+        )
         data = signing.canonical(snapshot)
         locked.snapshot = snapshot
         locked.canonical = data.decode("utf-8")
@@ -139,12 +193,21 @@ def report_publish(*, report: Report, actor=None, change_note: str | None = None
         locked.status = Report.Status.PUBLISHED
         locked.published_at = now
         locked.published_by = actor if getattr(actor, "pk", None) else None
+        locked.open_acknowledged = open_now
         locked.save()
         event_record(
             event_type=REPORT_EVENT,
             actor=actor,
-            message=f"Transparency report {locked.period} version {locked.version} published",
-            payload={"report": locked.pk, "period": locked.period, "version": locked.version, "sha256": locked.sha256},
+            message=f"Transparency report {locked.period} version {locked.version} approved and published",
+            payload={
+                "report": locked.pk,
+                "period": locked.period,
+                "version": locked.version,
+                "sha256": locked.sha256,
+                "drafted_by": locked.created_by_id,
+                "approved_by": getattr(actor, "pk", None),
+                "open_acknowledged": open_now,
+            },
             at=now,
         )
     report.refresh_from_db()
@@ -152,15 +215,17 @@ def report_publish(*, report: Report, actor=None, change_note: str | None = None
 
 
 def report_correct(*, period: str, actor=None, change_note: str) -> Report:
-    """Publish a corrected version n+1 of an already published period, with its change note."""
+    """Draft a corrected version n+1 of an already published period, with its change note.
+
+    The correction is published like any draft: by a second supervisor (report_publish).
+    """
     _check_actor(actor)
     p = periods.parse(period)
     if not change_note.strip():
         raise ReportError("A correction needs a change note saying what changed and why.")
     if not Report.objects.filter(period=p.code, status=Report.Status.PUBLISHED).exists():
         raise ReportError(f"{p.code} has no published report to correct; build and publish it first.")
-    draft = report_build(period=p.code, actor=actor, change_note=change_note)
-    return report_publish(report=draft, actor=actor)
+    return report_build(period=p.code, actor=actor, change_note=change_note)
 
 
 def report_render_pdf(*, report: Report) -> bytes:

@@ -26,6 +26,8 @@ SORTABLE = {
     "accounts": lambda r: r["accounts"],
     "pct": lambda r: -1 if r["pct_with_data"] is None else r["pct_with_data"],
     "accounts_with_data": lambda r: r["accounts_with_data"],
+    "distinct_accounts": lambda r: r.get("distinct_accounts", 0),
+    "distinct_accounts_with_data": lambda r: r.get("distinct_accounts_with_data", 0),
 }
 
 
@@ -60,6 +62,7 @@ def report_page(request: HttpRequest, period: str, version: int | None = None) -
         sort = "requests"
     descending = request.GET.get("dir", "desc" if sort not in {"country", "type"} else "asc") == "desc"
     rows = sorted(snap["rows"], key=SORTABLE[sort], reverse=descending)
+    distinct = "distinct_accounts" in snap["totals"]  # schema 2 and later
     headers = [
         (key, label, key == sort, "asc" if (key == sort and descending) else "desc")
         for key, label in (
@@ -69,6 +72,14 @@ def report_page(request: HttpRequest, period: str, version: int | None = None) -
             ("accounts", "Accounts specified"),
             ("pct", "% with some data produced"),
             ("accounts_with_data", "Accounts with data produced"),
+            *(
+                (
+                    ("distinct_accounts", "Distinct accounts"),
+                    ("distinct_accounts_with_data", "Distinct accounts with data"),
+                )
+                if distinct
+                else ()
+            ),
         )
     ]
     return render(
@@ -82,6 +93,7 @@ def report_page(request: HttpRequest, period: str, version: int | None = None) -
             "headers": headers,
             "sort": sort,
             "descending": descending,
+            "distinct": distinct,
             "versions": versions,
             "latest": versions[0]["version"] if versions else report.version,
             "outcomes": [(OUTCOME_LABELS[o], snap["totals"][o]) for o in OUTCOMES],
@@ -151,8 +163,11 @@ def download_csv(request: HttpRequest, period: str, version: int) -> HttpRespons
 
 @require_GET
 def download_dsa(request: HttpRequest, period: str, version: int) -> HttpResponse:
-    """Anyone: the EU DSA Art. 10 export of a published report version."""
+    """Anyone: the EU DSA export (Reg. 2024/2835 template) of a published report version."""
     report = selectors.report_for(period, version)
+    if report.snapshot.get("dsa") is None and not report.snapshot.get("dsa_art10"):
+        # Reg. 2024/2835 sets calendar-year (half-year for very large platforms) periods, not quarters.
+        raise Http404("The EU DSA export is published for half-year and annual reports only.")
     return _download(report, dsa.dsa_csv(report.snapshot), "csv", "text/csv; charset=utf-8", "dsa-art10")
 
 
@@ -204,7 +219,12 @@ def draft(request: HttpRequest, pk: int) -> HttpResponse:
     if snap:
         ctx["charts"] = charts.report_charts(snap, selectors.history())
         ctx["outcomes"] = [(OUTCOME_LABELS[o], snap["totals"][o]) for o in OUTCOMES]
-        ctx["has_published"] = selectors.published().filter(period=report.period).exists()
+        previous = selectors.published().filter(period=report.period).order_by("-version").first()
+        ctx["has_published"] = previous is not None
+        ctx["previous"] = previous
+        ctx["changes"] = services.snapshot_changes(previous.snapshot if previous else None, snap)
+        ctx["unfinished"] = services.unfinished_count(period=report.period) if report.status == "draft" else 0
+        ctx["may_approve"] = report.created_by_id != request.user.pk
     return render(request, "transparency/draft.html", ctx)
 
 
@@ -214,7 +234,12 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
     _supervisor_or_404(request)
     report = get_object_or_404(Report, pk=pk)
     try:
-        services.report_publish(report=report, actor=request.user, change_note=request.POST.get("change_note"))
+        services.report_publish(
+            report=report,
+            actor=request.user,
+            change_note=request.POST.get("change_note"),
+            acknowledge_open=request.POST.get("acknowledge_open") == "1",
+        )
     except services.ReportError as exc:
         messages.error(request, str(exc))
         return redirect("transparency:draft", pk=pk)

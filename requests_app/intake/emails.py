@@ -8,6 +8,7 @@ message text, targets or other case content.
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils import timezone
 
 from requests_app.emails import send_templated
 from requests_app.models import LegalRequest, Message, Officer
@@ -23,6 +24,9 @@ def send_acknowledgement(*, request_id: int) -> None:
     if lr is None or lr.submitted_by is None:
         return
     _send("acknowledgement", [lr.submitted_by.email], {"lr": lr})
+    # The DSA's "time to inform the authority of receipt" runs to this moment (first send only).
+    now = timezone.now()
+    LegalRequest.objects.filter(pk=lr.pk, acknowledged_at__isnull=True).update(acknowledged_at=now, updated_at=now)
 
 
 def send_message_notice(*, message_id: int) -> None:

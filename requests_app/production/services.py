@@ -86,9 +86,13 @@ def targets_look_up(*, request: LegalRequest, source: RecordSource | None = None
     found = []
     for target in Target.objects.filter(request=request).order_by("pk"):
         if target.lookup == Target.Lookup.PENDING:
-            target.lookup = source.lookup(target.kind, target.value).target_lookup
+            account = source.lookup(target.kind, target.value)
+            target.lookup = account.target_lookup
             target.looked_up_at = now
-            Target.objects.filter(pk=target.pk).update(lookup=target.lookup, looked_up_at=now)
+            target.account_ref = str(account.account_id or "")[:100]
+            Target.objects.filter(pk=target.pk).update(
+                lookup=target.lookup, looked_up_at=now, account_ref=target.account_ref
+            )
         if target.lookup == Target.Lookup.FOUND:
             found.append(target)
     return found

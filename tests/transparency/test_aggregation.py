@@ -70,7 +70,8 @@ def test_totals_cover_every_measure(snapshot):
     assert t["requests"] == 10
     assert t["accounts"] == 2 + 2 + 2 + 1 + 1 + 1 + 1 + 1 + 1 + 1
     assert t["with_data"] == 6
-    assert t["pct_with_data"] == 60
+    # Over the 9 with an outcome; the one still in review is beside it, not in the denominator.
+    assert (t["requests_with_outcome"], t["open_requests"], t["pct_with_data"]) == (9, 1, 67)
     assert t["accounts_with_data"] == 2 + 1 + 1 + 1 + 1 + 1
     assert t["content"] == 2  # warrant with chat content, the June-30 media request
     assert t["non_content"] == 4
@@ -97,7 +98,13 @@ def test_preservation_and_emergency_reported_apart(snapshot):
     assert us["requests"] == 8
     pres_row = next(r for r in snapshot["rows"] if r["request_type"] == "preservation")
     assert pres_row["pct_with_data"] is None
-    assert snapshot["emergency"] == {"requests": 1, "accounts": 1, "with_data": 1, "pct_with_data": 100}
+    assert snapshot["emergency"] == {
+        "requests": 1,
+        "accounts": 1,
+        "with_data": 1,
+        "open_requests": 0,
+        "pct_with_data": 100,
+    }
 
 
 def test_rejections_by_reason(snapshot):
@@ -121,11 +128,16 @@ def test_country_and_type_breakdown(snapshot):
 
 
 def test_dsa_orders_per_member_state(snapshot):
-    de = next(d for d in snapshot["dsa_art10"] if d["member_state"] == "DE")
+    [block] = snapshot["dsa"]["categories"]
+    assert (block["category"], block["label"]) == ("", "Not categorised")
+    de = next(d for d in block["member_states"] if d["member_state"] == "DE")
     assert de["orders"] == 1
-    assert de["median_hours_to_give_effect"] == 48.0
-    fr = next(d for d in snapshot["dsa_art10"] if d["member_state"] == "FR")
+    # Receipt -> final outcome (closed on day 10), not receipt -> delivery (day 2).
+    assert de["median_hours_to_give_effect"] == 240.0
+    assert de["median_hours_to_inform"] is None  # no acknowledgement was sent
+    fr = next(d for d in block["member_states"] if d["member_state"] == "FR")
     assert fr["orders"] == 0 and fr["median_hours_to_give_effect"] is None
+    assert block["total"]["orders"] == 1
 
 
 def test_quarter_excludes_other_quarter(snapshot):
@@ -155,7 +167,9 @@ def test_periods():
     q = periods.parse("2025-Q3")
     assert (q.first_day, q.end_day) == (date(2025, 7, 1), date(2025, 10, 1))
     assert periods.parse("2025-Q4").end_day == date(2026, 1, 1)
-    for bad in ("2025-H3", "2025-Q5", "2025", "H1-2025"):
+    y = periods.parse("2025")
+    assert (y.code, y.first_day, y.last_day, y.kind) == ("2025", date(2025, 1, 1), date(2025, 12, 31), "Y")
+    for bad in ("2025-H3", "2025-Q5", "2025-Y", "H1-2025"):
         with pytest.raises(periods.PeriodError):
             periods.parse(bad)
 

@@ -15,11 +15,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def published(supervisor):
+def published(supervisor, supervisor2):
     make_request(produced=["subscriber_info"], found=2)
     make_request(request_type="subpoena")
     draft = services.report_build(period="2025-H1", actor=supervisor.user)
-    return services.report_publish(report=draft, actor=supervisor.user)
+    return services.report_publish(report=draft, actor=supervisor2.user)
 
 
 def test_publish_freezes_hashes_and_signs(published):
@@ -44,11 +44,17 @@ def test_published_report_does_not_change_when_requests_do(published):
         services.report_publish(report=again)
 
 
-def test_correction_publishes_next_version_with_note(published, supervisor):
+def test_correction_publishes_next_version_with_note(published, supervisor, supervisor2):
     make_request(produced=["media"])
     with pytest.raises(services.ReportError, match="change note"):
         services.report_correct(period="2025-H1", actor=supervisor.user, change_note=" ")
-    v2 = services.report_correct(period="2025-H1", actor=supervisor.user, change_note="Three late imports added.")
+    draft = services.report_correct(period="2025-H1", actor=supervisor.user, change_note="Three late imports added.")
+    with pytest.raises(services.ReportError, match="another supervisor"):
+        services.report_publish(report=draft, actor=supervisor.user)
+    # What the approver sees: the figures that change from version 1.
+    changes = services.snapshot_changes(published.snapshot, draft.snapshot)
+    assert {"where": "Total", "measure": "requests", "old": 2, "new": 3} in changes
+    v2 = services.report_publish(report=draft, actor=supervisor2.user)
     assert (v2.version, v2.snapshot["totals"]["requests"], v2.snapshot["change_note"]) == (
         2,
         3,

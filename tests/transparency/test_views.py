@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from tests.factories import AgencyFactory
 from tests.transparency.helpers import make_request
-from transparency import services, signing
+from transparency import dsa, services, signing
 from transparency.models import Report
 
 pytestmark = pytest.mark.django_db
@@ -57,7 +57,7 @@ def test_report_page_query_count_is_constant(anon, report, django_assert_num_que
         anon.get(url)
     for i in range(30):
         make_request(agency=AgencyFactory(country=["FR", "IT", "ES"][i % 3]), produced=["ip_logs"], found=2)
-    services.report_correct(period="2025-H1", change_note="More countries.")
+    services.report_publish(report=services.report_correct(period="2025-H1", change_note="More countries."))
     with CaptureQueriesContext(connection) as big:
         assert anon.get(url).status_code == 200
     assert len(big) == len(small) <= 4
@@ -82,7 +82,9 @@ def test_country_page_shows_history(anon, report):
 
 
 def test_older_versions_stay_readable(anon, report):
-    v2 = services.report_correct(period="2025-H1", change_note="Fixed a miscounted request.")
+    v2 = services.report_publish(
+        report=services.report_correct(period="2025-H1", change_note="Fixed a miscounted request.")
+    )
     latest = anon.get(reverse("transparency:report", args=["2025-H1"])).content.decode()
     assert "Fixed a miscounted request." in latest and "Version 1" in latest
     old = anon.get(reverse("transparency:report_version", args=["2025-H1", 1]))
@@ -114,15 +116,31 @@ def test_json_download_verifies(anon, report):
 
 
 def test_dsa_download(anon, report):
+    """The Reg. 2024/2835 Annex I "member states orders" columns, in the template's order, with a Total row."""
     rows = list(csv.reader(io.StringIO(anon.get(reverse("transparency:dsa", args=["2025-H1", 1])).content.decode())))
-    assert rows[0][2:5] == [
-        "Member State",
-        "Type of illegal content concerned",
-        "Number of orders to provide information received",
+    assert rows[0] == list(dsa.COLUMNS)
+    assert rows[0][:6] == [
+        "Applicability",
+        "Service",
+        "Reporting period",
+        "Category of illegal content",
+        'Description of the sub-category "Other"',
+        "Scope",
     ]
-    de = next(r for r in rows if r[2] == "DE")
-    assert (de[4], de[6]) == ("1", "24.0")
-    assert len(rows) == 1 + 27
+    assert rows[0].index("Number of orders to provide information received") > rows[0].index(
+        "Median time to give effect to the order to act"
+    )
+    # The fixture's one order is not categorised: one block of 27 Member States and its Total row.
+    assert len(rows) == 1 + 27 + 1
+    col = {name: i for i, name in enumerate(rows[0])}
+    de = next(r for r in rows if r[col["Scope"]] == "DE")
+    assert de[col["Category of illegal content"]] == "Not categorised"
+    assert de[col["Number of orders to provide information received"]] == "1"
+    # Receipt -> final outcome (closed 10 days after receipt in the fixture), not receipt -> delivery.
+    assert de[col["Median time to give effect to the order to provide information"]] == "240.0"
+    total = rows[-1]
+    assert total[col["Scope"]] == "Total" and total[col["Number of orders to provide information received"]] == "1"
+    assert de[col["Reporting period"]] == "2025-01-01 – 2025-06-30"
 
 
 def test_pdf_download_has_text_and_charts(anon, report, tmp_path):
@@ -169,18 +187,27 @@ def test_manage_pages_need_a_second_factor(supervisor):
     assert client.get(reverse("transparency:manage")).status_code == 404
 
 
-def test_supervisor_builds_reviews_and_publishes(client_supervisor, django_capture_on_commit_callbacks):
+def test_supervisor_builds_reviews_and_publishes(
+    client_supervisor, client_supervisor2, supervisor, supervisor2, django_capture_on_commit_callbacks
+):
     make_request(produced=["subscriber_info"])
     with django_capture_on_commit_callbacks(execute=True):
         r = client_supervisor.post(reverse("transparency:manage"), {"period": "2025-h1"})
     report = Report.objects.get()
     assert r.status_code == 302 and r["Location"] == reverse("transparency:draft", args=[report.pk])
     page = client_supervisor.get(r["Location"]).content.decode()
-    assert "Draft, waiting for review" in page and "Publish" in page
-    r = client_supervisor.post(reverse("transparency:publish", args=[report.pk]), {"change_note": ""})
+    assert "Draft, waiting for review" in page and "another supervisor must approve" in page
+    # The drafter cannot approve their own publication, even by posting directly.
+    r = client_supervisor.post(reverse("transparency:publish", args=[report.pk]), {"change_note": ""}, follow=True)
+    assert "another supervisor must approve" in r.content.decode()
+    report.refresh_from_db()
+    assert not report.is_published
+    page = client_supervisor2.get(reverse("transparency:draft", args=[report.pk])).content.decode()
+    assert "Approve and publish" in page and "1" in page
+    r = client_supervisor2.post(reverse("transparency:publish", args=[report.pk]), {"change_note": ""})
     assert r.status_code == 302
     report.refresh_from_db()
-    assert report.is_published and report.published_by is not None
+    assert report.is_published and report.published_by == supervisor2.user and report.created_by == supervisor.user
 
 
 def test_supervisor_bad_period_gets_a_clear_message(client_supervisor):

@@ -14,7 +14,7 @@ from transparency.models import Report
 pytestmark = [pytest.mark.worker, pytest.mark.xdist_group("worker")]
 
 
-def test_background_build_on_a_real_worker(real_worker, supervisor):
+def test_background_build_on_a_real_worker(real_worker, supervisor, supervisor2):
     make_request(produced=["subscriber_info"], found=2)
     make_request(request_type="subpoena")
     # Autocommit here: the task is queued on commit and picked up by the worker thread through the broker.
@@ -31,5 +31,5 @@ def test_background_build_on_a_real_worker(real_worker, supervisor):
         time.sleep(0.3)
     assert (report.status, report.progress) == (Report.Status.DRAFT, 100)
     assert report.snapshot["totals"]["requests"] == 2
-    published = services.report_publish(report=report, actor=supervisor.user)
+    published = services.report_publish(report=report, actor=supervisor2.user)
     assert published.version == 1 and published.sha256

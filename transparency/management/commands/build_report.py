@@ -12,8 +12,13 @@ class Command(BaseCommand):
         parser.add_argument("period")
         parser.add_argument("--publish", action="store_true", help="publish the draft at once")
         parser.add_argument("--change-note", default="", help="what a correction changes (needed to re-publish)")
+        parser.add_argument(
+            "--acknowledge-open",
+            action="store_true",
+            help="publish although requests of the period are still open (the report states how many)",
+        )
 
-    def handle(self, *args, period, publish, change_note, **opts):
+    def handle(self, *args, period, publish, change_note, acknowledge_open, **opts):
         try:
             report = services.report_build(period=period, change_note=change_note)
             totals = report.snapshot["totals"]
@@ -22,7 +27,9 @@ class Command(BaseCommand):
                 f"{totals['pct_with_data']}% with some data produced."
             )
             if publish:
-                report = services.report_publish(report=report, change_note=change_note)
+                report = services.report_publish(
+                    report=report, change_note=change_note, acknowledge_open=acknowledge_open
+                )
                 self.stdout.write(
                     self.style.SUCCESS(f"Published {report.period} version {report.version}, sha256 {report.sha256}")
                 )
