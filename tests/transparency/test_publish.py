@@ -159,3 +159,50 @@ def test_facts_receiver_never_breaks_a_committed_transition(monkeypatch, caplog)
     monkeypatch.setattr(facts, "facts_refresh", boom)
     facts.on_request_transitioned(None, request_id=12345)
     assert "Could not refresh report facts of request id 12345" in caplog.text
+
+
+def test_drafter_cannot_approve_own_publication(supervisor, supervisor2):
+    make_request(produced=["subscriber_info"])
+    draft = services.report_build(period="2025-H1", actor=supervisor.user)
+    with pytest.raises(services.ReportError, match="another supervisor must approve"):
+        services.report_publish(report=draft, actor=supervisor.user)
+    draft.refresh_from_db()
+    assert draft.status == Report.Status.DRAFT and not draft.sha256
+    published = services.report_publish(report=draft, actor=supervisor2.user)
+    event = RequestEvent.objects.get(event_type="report", payload__sha256=published.sha256)
+    assert (event.actor, event.payload["drafted_by"], event.payload["approved_by"]) == (
+        supervisor2.user,
+        supervisor.user.pk,
+        supervisor2.user.pk,
+    )
+
+
+def test_reviewer_cannot_approve(supervisor, reviewer):
+    make_request(produced=["subscriber_info"])
+    draft = services.report_build(period="2025-H1", actor=supervisor.user)
+    with pytest.raises(services.ReportError, match="supervisor"):
+        services.report_publish(report=draft, actor=reviewer.user)
+
+
+def test_open_requests_need_an_acknowledgement_and_are_stated(supervisor, supervisor2):
+    make_request(produced=["subscriber_info"])
+    make_request(status="in_review")
+    draft = services.report_build(period="2025-H1", actor=supervisor.user)
+    with pytest.raises(services.ReportError, match="1 request\\(s\\) of 2025-H1 are not final"):
+        services.report_publish(report=draft, actor=supervisor2.user)
+    assert not Report.objects.filter(status="published").exists()
+    published = services.report_publish(report=draft, actor=supervisor2.user, acknowledge_open=True)
+    assert (published.snapshot["open_at_publication"], published.open_acknowledged) == (1, 1)
+    assert (
+        RequestEvent.objects.get(event_type="report", payload__sha256=published.sha256).payload["open_acknowledged"]
+        == 1
+    )
+
+
+def test_unfinished_period_cannot_even_be_drafted(supervisor):
+    from django.utils import timezone
+
+    now = timezone.now()
+    with pytest.raises(services.ReportError, match="has not ended"):
+        services.report_build(period=f"{now.year}-Q{(now.month - 1) // 3 + 1}", actor=supervisor.user)
+    assert not Report.objects.exists()
