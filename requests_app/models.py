@@ -413,6 +413,7 @@ class EventType(models.TextChoices):
     MESSAGE = "message", "Message"  # a message was posted in the thread
     DECISION = "decision", "Decision recorded"  # a per-category decision was made
     DECISION_APPROVED = "decision_approved", "Decision approved"  # second pair of eyes approved
+    CLASSIFIED = "classified", "DSA classification"  # a reviewer set the DSA category / Art. 10(2) flag
     VERIFICATION = "verification", "Emergency verified"  # out-of-band emergency check recorded
     LETTER = "letter", "Letter sent"  # a PDF letter was generated and sent
     REMINDER = "reminder", "Reminder"  # the assignee was reminded of a coming due time

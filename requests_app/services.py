@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from requests_app import audit, lifecycle, rules, signals
+from requests_app import audit, dsa_categories, lifecycle, rules, signals
 from requests_app.audit import event_record
 from requests_app.documents import DocumentError, DocumentInput, check_pdf, encrypted_file
 from requests_app.lifecycle import Actor, Status, TransitionError
@@ -101,6 +101,8 @@ class SubmissionData:
     ndo: bool = False
     ndo_until: date | None = None
     ndo_indefinite: bool = False
+    # EU DSA illegal-content category of the order (requests_app.dsa_categories), the officer's choice.
+    dsa_category: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def draft(self, *, has_document: bool, today: date | None = None) -> rules.Draft:
@@ -274,6 +276,7 @@ def _create_request(
         emergency_attested=data.emergency_attested,
         ndo_until=data.ndo_until,
         ndo_indefinite=data.ndo_indefinite,
+        dsa_category=data.dsa_category if data.dsa_category in dsa_categories.CATEGORIES else "",
         data_categories=list(dict.fromkeys(data.data_categories)),
         date_from=data.date_from,
         date_to=data.date_to,

@@ -13,7 +13,7 @@ from django.core import signing
 from django_countries import countries
 from phonenumber_field.formfields import PhoneNumberField
 
-from requests_app import rules
+from requests_app import dsa_categories, rules
 from requests_app.crypto import DecryptionError
 from requests_app.documents import DocumentError, DocumentInput, check_pdf, open_plaintext
 from requests_app.intake import services
@@ -222,6 +222,12 @@ class RequestForm(forms.Form):
     ndo = forms.BooleanField(label="A nondisclosure order forbids telling the user", required=False)
     ndo_until = forms.DateField(label="Nondisclosure order ends on", required=False, widget=DateInput)
     ndo_indefinite = forms.BooleanField(label="The nondisclosure order has no end date", required=False)
+    dsa_category = forms.ChoiceField(
+        label="Category of illegal content (EU Digital Services Act orders)",
+        choices=dsa_categories.choices(),
+        required=False,
+        help_text="For an order from an EU Member State's authority: the kind of illegal content it concerns.",
+    )
     ndo_document = forms.FileField(
         label="The nondisclosure order (PDF)",
         required=False,
@@ -278,6 +284,7 @@ class RequestForm(forms.Form):
             ndo=bool(c.get("ndo")),
             ndo_until=c.get("ndo_until"),
             ndo_indefinite=bool(c.get("ndo_indefinite")),
+            dsa_category=c.get("dsa_category") or "",
         )
 
 
@@ -343,6 +350,7 @@ def draft_from_post(data, files_present: bool) -> tuple[SubmissionData, bool]:
             ndo=data.get("ndo") in on,
             ndo_until=_date("ndo_until"),
             ndo_indefinite=data.get("ndo_indefinite") in on,
+            dsa_category=data.get("dsa_category", ""),
         ),
         files_present,
     )

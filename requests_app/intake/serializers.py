@@ -13,7 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from requests_app import rules
+from requests_app import dsa_categories, rules
 from requests_app.documents import DocumentError, DocumentInput, check_pdf
 from requests_app.intake.services import MESSAGE_MAX_CHARS
 from requests_app.lifecycle import Status
@@ -150,6 +150,13 @@ class DraftSerializer(StrictJSONTypes, serializers.Serializer):
     judicial_validation = serializers.BooleanField(required=False, default=False)
     ndo_until = serializers.DateField(required=False, allow_null=True, default=None)
     ndo_indefinite = serializers.BooleanField(required=False, default=False)
+    dsa_category = serializers.ChoiceField(
+        choices=dsa_categories.choices(),
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="EU DSA orders: the category of illegal content (Reg. 2024/2835 taxonomy); blank if none.",
+    )
     has_document = serializers.BooleanField(
         required=False, default=False, help_text="Dry run only: whether you will attach the legal process."
     )
@@ -181,6 +188,7 @@ class DraftSerializer(StrictJSONTypes, serializers.Serializer):
             ndo=bool(v["ndo_until"] or v["ndo_indefinite"]),
             ndo_until=v["ndo_until"],
             ndo_indefinite=v["ndo_indefinite"],
+            dsa_category=v["dsa_category"],
         )
 
 

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from requests_app import rules
+from requests_app import dsa_categories, rules
 from requests_app.audit import event_record
 from requests_app.documents import encrypted_file, open_plaintext
 from requests_app.lifecycle import Status, TransitionError
@@ -114,6 +114,32 @@ def request_assign(*, request: LegalRequest, assignee, actor, ip: str | None = N
             request=locked,
             message=f"Assigned to {_name(assignee)}" if assignee else "Unassigned",
             payload={"from": previous, "to": getattr(assignee, "pk", None)},
+            ip=ip,
+        )
+    return _refresh(request)
+
+
+def request_dsa_classify(
+    *, request: LegalRequest, actor, dsa_category: str, art10_2: bool, ip: str | None = None
+) -> LegalRequest:
+    """A reviewer corrects the DSA illegal-content category and sets whether a national-law order meets
+    Reg. 2022/2065 Art. 10(2) (then it is reported as an Art. 10 order to provide information)."""
+    _require_staff(actor)
+    if dsa_category and dsa_category not in dsa_categories.CATEGORIES:
+        raise TransitionError("Choose a category from the DSA list, or none.", code="invalid_category")
+    with transaction.atomic():
+        locked = _locked(request)
+        before = {"dsa_category": locked.dsa_category, "dsa_art10_2": locked.dsa_art10_2}
+        after = {"dsa_category": dsa_category, "dsa_art10_2": bool(art10_2)}
+        if before == after:
+            return _refresh(request)
+        LegalRequest.objects.filter(pk=locked.pk).update(**after, updated_at=timezone.now())
+        event_record(
+            event_type=EventType.CLASSIFIED,
+            actor=actor,
+            request=locked,
+            message="DSA classification changed",
+            payload={"from": before, "to": after},
             ip=ip,
         )
     return _refresh(request)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("requests/<str:reference>/audit/", views.audit, name="audit"),
     path("requests/<str:reference>/documents/<int:pk>/", views.document, name="document"),
     path("requests/<str:reference>/assign/", views.assign, name="assign"),
+    path("requests/<str:reference>/dsa/", views.dsa_classify, name="dsa_classify"),
     path("requests/<str:reference>/start/", views.start, name="start"),
     path("requests/<str:reference>/verify/", views.verify, name="verify"),
     path("requests/<str:reference>/info/", views.request_info, name="info"),

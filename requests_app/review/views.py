@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from requests_app import rules
+from requests_app import dsa_categories, rules
 from requests_app.audit import compute_hash
 from requests_app.lifecycle import Status, TransitionError
 from requests_app.models import Decision, Document, LegalRequest, Message, RequestEvent, Target
@@ -155,6 +155,7 @@ def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "message_form": forms.MessageForm(),
         "reason_choices": [(c.value, c.label) for c in LegalRequest.RejectionReason],
         "e2ee_explanation": rules.E2EE_EXPLANATION,
+        "dsa_choices": dsa_categories.choices(),
         "Status": Status,
     }
     return render(request, "review/request.html", context)
@@ -207,6 +208,25 @@ def assign(request: HttpRequest, reference: str) -> HttpResponse:
     if request.POST.get("next") == "queue":
         return redirect(reverse("review:queue"))
     return response
+
+
+@require_POST
+@staff_only
+def dsa_classify(request: HttpRequest, reference: str) -> HttpResponse:
+    """Staff: correct the DSA illegal-content category; flag a national-law order meeting Art. 10(2)."""
+    lr = _request_for_staff(request, reference)
+    return _run(
+        request,
+        lr,
+        lambda: svc.request_dsa_classify(
+            request=lr,
+            actor=request.user,
+            dsa_category=request.POST.get("dsa_category", ""),
+            art10_2=request.POST.get("dsa_art10_2") == "1",
+            ip=client_ip(request),
+        ),
+        "DSA classification saved.",
+    )
 
 
 @require_POST

@@ -422,3 +422,20 @@ def test_key_in_progress_gets_409_until_it_goes_stale(api_a, officer_a):
     IdempotencyRecord.objects.filter(pk=record.pk).update(created_at=timezone.now() - timedelta(minutes=10))
     response = api_a.post("/api/v1/requests/", multipart_body(), headers={"Idempotency-Key": "busy"}, multipart=True)
     assert response.status_code == 201
+
+
+def test_create_records_the_officers_dsa_category_and_when_receipt_was_acknowledged(
+    api_a, django_capture_on_commit_callbacks
+):
+    body = multipart_body(dsa_category="PROTECTION_OF_MINORS", acknowledge_warnings=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_a.post("/api/v1/requests/", body, multipart=True)
+    assert response.status_code == 201, response.json()
+    lr = LegalRequest.objects.get(reference=response.json()["reference"])
+    assert lr.dsa_category == "PROTECTION_OF_MINORS"
+    # The acknowledgement e-mail went out: that moment is the DSA's "time to inform".
+    assert lr.acknowledged_at is not None and lr.acknowledged_at >= lr.received_at
+    refused = api_a.post(
+        "/api/v1/requests/", multipart_body(dsa_category="JAYWALKING", acknowledge_warnings=True), multipart=True
+    )
+    assert refused.status_code == 400 and "dsa_category" in json.dumps(refused.json())

@@ -29,7 +29,18 @@ def all_urls(lr, pk=1):
     ]
     posts = [
         reverse(f"review:{name}", args=[ref])
-        for name in ("assign", "start", "verify", "info", "resume", "reject", "decide", "approve", "message")
+        for name in (
+            "assign",
+            "start",
+            "verify",
+            "info",
+            "resume",
+            "reject",
+            "decide",
+            "approve",
+            "message",
+            "dsa_classify",
+        )
     ] + [reverse("review:approve_decision", args=[ref, pk])]
     return gets, posts
 
