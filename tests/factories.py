@@ -141,3 +141,23 @@ def warrant_data(**overrides):
     )
     data.update(overrides)
     return SubmissionData(**data)
+
+
+def placeholder_image(n: int) -> bytes:
+    """A generated placeholder PNG (a flat grey square numbered by its colour): never real material."""
+    import struct
+    import zlib
+
+    width = height = 8
+    shade = (40 * n) % 256
+    raw = b"".join(b"\x00" + bytes([shade, shade, shade]) * width for _ in range(height))
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
