@@ -144,20 +144,7 @@ def warrant_data(**overrides):
 
 
 def placeholder_image(n: int) -> bytes:
-    """A generated placeholder PNG (a flat grey square numbered by its colour): never real material."""
-    import struct
-    import zlib
+    """A generated placeholder PNG (a flat grey square): never real material."""
+    from requests_app.cybertipline.demo import placeholder_png
 
-    width = height = 8
-    shade = (40 * n) % 256
-    raw = b"".join(b"\x00" + bytes([shade, shade, shade]) * width for _ in range(height))
-
-    def chunk(tag: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
-
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(raw))
-        + chunk(b"IEND", b"")
-    )
+    return placeholder_png((40 * n) % 256, size=8)
