@@ -352,6 +352,8 @@ NCMEC_API_URL = env_str("NCMEC_API_URL", "")
 NCMEC_API_USERNAME = env_str("NCMEC_API_USERNAME", "")
 NCMEC_API_PASSWORD = env_str("NCMEC_API_PASSWORD", "")
 NCMEC_API_TIMEOUT_SECONDS = env_int("NCMEC_API_TIMEOUT_SECONDS", 60)
+# NCMEC's own schema (downloaded from the API's /xsd). Unset: the project's reconstructed subset.
+NCMEC_XSD_PATH = env_str("NCMEC_XSD_PATH", "")
 # The reporting person NCMEC shows investigators (Reporter/reportingPerson).
 NCMEC_REPORTER_FIRST_NAME = env_str("NCMEC_REPORTER_FIRST_NAME", "Legal")
 NCMEC_REPORTER_LAST_NAME = env_str("NCMEC_REPORTER_LAST_NAME", "Team")
@@ -361,6 +363,11 @@ CELERY_BEAT_SCHEDULE.update(
         "cybertipline-sweep-deadlines": {
             "task": "requests_app.cybertipline.tasks.sweep_deadlines",
             "schedule": crontab(minute="*/5"),
+        },
+        # A submission whose task message was lost is queued again (the task resumes, never resends).
+        "cybertipline-resend-stuck": {
+            "task": "requests_app.cybertipline.tasks.resend_stuck",
+            "schedule": crontab(minute="*/10"),
         },
     }
 )

@@ -133,6 +133,9 @@ class DemoTransport:
 def transport() -> Transport:
     url = getattr(settings, "NCMEC_API_URL", "")
     if not url:
+        if getattr(settings, "PRODUCTION", False):
+            # Never "send" a real report to the demo transport: it stays queued and is retried.
+            raise NcmecUnavailable("NCMEC_API_URL is not set: the report cannot be sent until it is configured.")
         return DemoTransport()
     return HttpTransport(
         url, settings.NCMEC_API_USERNAME, settings.NCMEC_API_PASSWORD, settings.NCMEC_API_TIMEOUT_SECONDS

@@ -120,3 +120,31 @@ def test_task_runs_the_submission_on_commit(ncmec, reviewed, ct_reviewer, django
         services.report_submit(report=reviewed, actor=ct_reviewer.user)
     assert CyberTipReport.objects.get(pk=reviewed.pk).status == Status.SUBMITTED
     assert len(ncmec.finished_reports) == 1
+
+
+def test_production_without_an_api_url_never_uses_the_demo_transport(settings):
+    from requests_app.cybertipline.client import DemoTransport, transport
+
+    settings.NCMEC_API_URL = ""
+    assert isinstance(transport(), DemoTransport)
+    settings.PRODUCTION = True
+    with pytest.raises(NcmecUnavailable, match="NCMEC_API_URL"):
+        transport()
+
+
+def test_demo_transport_records_what_would_be_sent_and_never_the_file_bytes(
+    reviewed, ct_reviewer, settings, django_capture_on_commit_callbacks
+):
+    import json
+    from pathlib import Path
+
+    settings.NCMEC_API_URL = ""
+    with django_capture_on_commit_callbacks(execute=True):
+        services.report_submit(report=reviewed, actor=ct_reviewer.user)
+    lines = (Path(settings.MEDIA_ROOT) / "cybertipline-demo-outbox" / "calls.jsonl").read_text().splitlines()
+    calls = [json.loads(line) for line in lines]
+    assert [c["path"] for c in calls] == ["/submit", "/upload", "/fileinfo", "/upload", "/fileinfo", "/finish"]
+    assert "<report>" in calls[0]["xml"] and "<espIdentifier>5550001</espIdentifier>" in calls[0]["xml"]
+    uploads = [c["file"] for c in calls if c["path"] == "/upload"]
+    assert {u["sha256"] for u in uploads} == set(reviewed.files.values_list("sha256", flat=True))
+    assert "PNG" not in "".join(lines)
