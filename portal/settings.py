@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "requests_app.intake",
     "requests_app.review",
     "requests_app.production",
+    "requests_app.cybertipline",
     "transparency",
 ]
 
@@ -338,6 +339,35 @@ CELERY_BEAT_SCHEDULE.update(
         "production-send-notices": {
             "task": "requests_app.production.tasks.send_due_notices",
             "schedule": crontab(minute=37),
+        },
+    }
+)
+
+# --- CyberTipline register (docs/cybertipline.md) ---
+# Internal maximum from actual knowledge to submission (18 U.S.C. 2258A(a)(1): "as soon as reasonably possible").
+CYBERTIPLINE_SLA_HOURS = env_int("CYBERTIPLINE_SLA_HOURS", 24)
+# NCMEC Reporting API. Unset: the demo transport records what would be sent and sends nothing.
+# Test environment: https://exttest.cybertip.org/ispws ; production: https://report.cybertip.org/ispws
+NCMEC_API_URL = env_str("NCMEC_API_URL", "")
+NCMEC_API_USERNAME = env_str("NCMEC_API_USERNAME", "")
+NCMEC_API_PASSWORD = env_str("NCMEC_API_PASSWORD", "")
+NCMEC_API_TIMEOUT_SECONDS = env_int("NCMEC_API_TIMEOUT_SECONDS", 60)
+# NCMEC's own schema (downloaded from the API's /xsd). Unset: the project's reconstructed subset.
+NCMEC_XSD_PATH = env_str("NCMEC_XSD_PATH", "")
+# The reporting person NCMEC shows investigators (Reporter/reportingPerson).
+NCMEC_REPORTER_FIRST_NAME = env_str("NCMEC_REPORTER_FIRST_NAME", "Legal")
+NCMEC_REPORTER_LAST_NAME = env_str("NCMEC_REPORTER_LAST_NAME", "Team")
+NCMEC_REPORTER_EMAIL = env_str("NCMEC_REPORTER_EMAIL", "legal@platform.example")
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "cybertipline-sweep-deadlines": {
+            "task": "requests_app.cybertipline.tasks.sweep_deadlines",
+            "schedule": crontab(minute="*/5"),
+        },
+        # A submission whose task message was lost is queued again (the task resumes, never resends).
+        "cybertipline-resend-stuck": {
+            "task": "requests_app.cybertipline.tasks.resend_stuck",
+            "schedule": crontab(minute="*/10"),
         },
     }
 )

@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/", include("requests_app.intake.api_urls")),
     path("le/", include("requests_app.intake.urls")),
     path("legal/agencies/", include("requests_app.intake.staff_urls")),
+    path("legal/cybertipline/", include("requests_app.cybertipline.urls")),
     path("legal/", include("requests_app.review.urls")),
     path("production/", include("requests_app.production.urls")),
     path("transparency/", include("transparency.urls")),

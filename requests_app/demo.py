@@ -105,7 +105,7 @@ PATHS: dict[Status, list[Status]] = {
 }
 
 # Apps that add their own demo data after the core (historical requests and published reports).
-EXTENSIONS = ["transparency.demo"]
+EXTENSIONS = ["transparency.demo", "requests_app.cybertipline.demo"]
 
 
 @dataclass

@@ -430,6 +430,7 @@ class EventType(models.TextChoices):
     API_TOKEN = "api_token", "API token"  # an API token was created or revoked
     IMPORTED = "imported", "Imported"  # created by a bulk import of historical requests
     REPORT = "report", "Transparency report"  # a transparency report was built, published or corrected
+    CYBERTIPLINE = "cybertipline", "CyberTipline report"  # a report to NCMEC changed, was viewed or sent
 
 
 class RequestEvent(models.Model):

@@ -141,3 +141,10 @@ def warrant_data(**overrides):
     )
     data.update(overrides)
     return SubmissionData(**data)
+
+
+def placeholder_image(n: int) -> bytes:
+    """A generated placeholder PNG (a flat grey square): never real material."""
+    from requests_app.cybertipline.demo import placeholder_png
+
+    return placeholder_png((40 * n) % 256, size=8)

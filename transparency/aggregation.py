@@ -19,6 +19,7 @@ from django.utils import timezone
 from django_countries import countries
 
 from requests_app import dsa_categories, rules
+from requests_app.cybertipline.selectors import public_counts as cybertip_public_counts
 from requests_app.models import LegalRequest
 from transparency.models import RequestFacts, TargetFacts
 from transparency.periods import Period
@@ -419,6 +420,8 @@ def build_snapshot(period: Period, *, progress: Callable[[int], None] | None = N
         "request_types": types_out,
         "rows": [{**r, "name": country_name(r["country"]), "label": type_label(r["request_type"])} for r in rows],
         "dsa": dsa,
+        # Self-contained section owned by the CyberTipline register; never part of the request totals.
+        "cybertipline": cybertip_public_counts(period.start, period.end),
     }
 
 

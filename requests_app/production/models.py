@@ -110,10 +110,20 @@ class PreservationHold(models.Model):
     """The platform keeps one account's data (the request's categories) until a date.
 
     18 U.S.C. 2703(f): 90 days, extendable once by 90; Reg. 2023/1543 Art. 11: 60 days, extendable by 30.
+    A hold may also come from the platform's own CyberTipline report (18 U.S.C. 2258A(h): NCMEC's
+    acknowledgement is a preservation request for one year): then it has no request or target, names
+    the account in `account_key`, and `basis` says so (requests_app.cybertipline links it to its report).
     """
 
-    request = models.ForeignKey(LegalRequest, on_delete=models.PROTECT, related_name="holds")
-    target = models.ForeignKey(Target, on_delete=models.PROTECT, related_name="holds")
+    class Basis(models.TextChoices):
+        LEGAL_REQUEST = "legal_request", "Law-enforcement request"
+        CYBERTIPLINE = "cybertipline", "CyberTipline report (18 U.S.C. 2258A(h))"
+
+    request = models.ForeignKey(LegalRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="holds")
+    target = models.ForeignKey(Target, null=True, blank=True, on_delete=models.PROTECT, related_name="holds")
+    basis = models.CharField(max_length=20, choices=Basis.choices, default=Basis.LEGAL_REQUEST)
+    account_key = models.CharField(max_length=200, blank=True)  # "user_id:123" when there is no target
+    extension_reason = models.CharField(max_length=500, blank=True)  # a voluntary extension's recorded reason
     categories = models.JSONField(default=list)
     starts_on = models.DateField()
     until = models.DateField()

@@ -25,7 +25,7 @@ from django.utils import timezone
 from requests_app import rules
 from requests_app.audit import event_record
 from requests_app.crypto import decrypt_stream, encrypt_chunks
-from requests_app.lifecycle import Status
+from requests_app.lifecycle import OPEN_STATES, Status
 from requests_app.models import Decision, EventType, LegalRequest, Target
 from requests_app.permissions import is_agency_officer, is_staff_member, is_supervisor
 from requests_app.production import emails
@@ -560,6 +560,63 @@ def hold_extend(
     return locked
 
 
+def hold_create_for_account(
+    *, account_key: str, categories: list[str], starts_on: date, until: date, basis: str, actor=None
+) -> PreservationHold:
+    """A hold on one platform account that no law-enforcement request named (a CyberTipline report's).
+
+    Never a user notice: nothing is disclosed and 18 U.S.C. 2258A(h) holds are kept quiet.
+    """
+    with transaction.atomic():
+        hold = PreservationHold.objects.create(
+            basis=basis, account_key=account_key, categories=categories, starts_on=starts_on, until=until
+        )
+        event_record(
+            event_type=EventType.HOLD,
+            actor=actor,
+            message=f"Data preserved until {until:%Y-%m-%d}",
+            payload={"hold": hold.pk, "basis": basis, "until": until},
+        )
+    return hold
+
+
+def hold_extend_voluntary(
+    *, hold: PreservationHold, actor, until: date, reason: str, now: datetime | None = None
+) -> PreservationHold:
+    """Keep a hold longer than the law asks, with a recorded reason (2258A(h)(2) lets the provider do so)."""
+    if not is_staff_member(actor):
+        raise PermissionDenied("Only the legal team can extend a hold.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise HoldError("Say why the data is kept longer: a voluntary extension needs a reason.")
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = PreservationHold.objects.select_for_update().get(pk=hold.pk)
+        if locked.released_at is not None:
+            raise HoldError("This hold has ended; it cannot be extended.")
+        if until <= locked.until:
+            raise HoldError(f"The new end must be after the current one ({locked.until:%Y-%m-%d}).")
+        locked.until = until
+        locked.extended_at = now
+        locked.extended_by = actor
+        locked.extension_reason = reason[:500]
+        locked.reminded_at = None
+        locked.save()
+        event_record(
+            event_type=EventType.HOLD,
+            actor=actor,
+            request=locked.request,
+            message=f"Preservation voluntarily extended until {until:%Y-%m-%d}",
+            payload={"hold": locked.pk, "until": until, "reason": locked.extension_reason},
+            at=now,
+        )
+    return locked
+
+
+def hold_has_open_followup(hold: PreservationHold) -> bool:
+    return hold.followups.filter(status__in=OPEN_STATES).exists()
+
+
 def holds_for_approved_request(*, request_id: int) -> list[PreservationHold]:
     """An approved preservation request: hold each found account (or extend its hold), then close it."""
     lr = LegalRequest.objects.select_related("agency").get(pk=request_id)
@@ -662,12 +719,19 @@ def holds_release_expired(*, now: datetime | None = None) -> dict[str, int]:
                 payload={"hold": hold.pk, "until": hold.until},
                 at=now,
             )
-            transaction.on_commit(lambda pk=pk: emails.hold_reminder(hold_id=pk))
+            if hold.request_id:  # a CyberTipline hold has no agency to remind, and no user is ever told
+                transaction.on_commit(lambda pk=pk: emails.hold_reminder(hold_id=pk))
             reminded += 1
-    for pk in PreservationHold.objects.filter(released_at__isnull=True, until__lt=today).values_list("pk", flat=True):
+    expired = (
+        PreservationHold.objects.filter(released_at__isnull=True, until__lt=today)
+        # A hold with an open follow-up request is never released by itself (DESIGN.md, Preservation).
+        .exclude(followups__status__in=OPEN_STATES)
+        .values_list("pk", flat=True)
+    )
+    for pk in expired:
         with transaction.atomic():
             hold = PreservationHold.objects.select_for_update().select_related("request__agency").get(pk=pk)
-            if hold.released_at or hold.until >= today:
+            if hold.released_at or hold.until >= today or hold_has_open_followup(hold):
                 continue
             hold.released_at = now
             hold.save(update_fields=["released_at"])

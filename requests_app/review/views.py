@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from requests_app import dsa_categories, rules
 from requests_app.audit import compute_hash
+from requests_app.cybertipline import selectors as cybertip_selectors
 from requests_app.lifecycle import Status, TransitionError
 from requests_app.models import Decision, Document, LegalRequest, Message, RequestEvent, Target
 from requests_app.permissions import (
@@ -157,6 +158,8 @@ def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "e2ee_explanation": rules.E2EE_EXPLANATION,
         "dsa_choices": dsa_categories.choices(),
         "Status": Status,
+        # Only staff holding the CyberTipline role see the reports a request follows up.
+        "cybertip_reports": cybertip_selectors.for_request(me, lr),
     }
     return render(request, "review/request.html", context)
 

@@ -27,6 +27,13 @@ def test_seed_demo_covers_types_and_states_and_is_idempotent(capsys, django_capt
     assert verify_chain() is None
     assert Production.objects.filter(status=Production.Status.READY).exists()
     assert Report.objects.filter(status=Report.Status.PUBLISHED).count() == 2
+    # The CyberTipline register: a sent report with its hold, one waiting, one overdue, a follow-up.
+    from requests_app.cybertipline.models import CyberTipReport
+
+    statuses = sorted(CyberTipReport.objects.values_list("status", flat=True))
+    assert statuses == ["draft", "reviewed", "submitted"]
+    sent = CyberTipReport.objects.get(status="submitted")
+    assert sent.holds.count() == 1 and sent.followups.count() == 1
 
 
 def test_seed_demo_refuses_production(settings):

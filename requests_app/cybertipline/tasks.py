@@ -1,0 +1,49 @@
+"""Celery tasks of the register: thin, idempotent, each calls one service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from requests_app.cybertipline import services
+from requests_app.cybertipline.client import NcmecUnavailable
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(NcmecUnavailable,),
+    retry_backoff=60,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=48,
+)
+def submit_report(report_id: int) -> str:
+    """Send (or resume sending) one queued report to NCMEC; safe to run twice."""
+    return services.report_send(report_id=report_id).status
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def sweep_deadlines() -> dict[str, int]:
+    """Beat, every five minutes: reminders and escalations of reports not yet sent."""
+    return services.deadlines_sweep()
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def link_cited_reports(request_id: int) -> int:
+    """A new law-enforcement request: link it to the reports whose NCMEC id it cites."""
+    return services.followups_link_cited(request_id=request_id)
+
+
+@shared_task(acks_late=True)
+def resend_stuck() -> int:
+    """Beat: queue again every report left in "submitting" (a lost task message); idempotent."""
+    from django.utils import timezone
+
+    from requests_app.cybertipline.models import CyberTipReport
+
+    stuck = CyberTipReport.objects.filter(status=CyberTipReport.Status.SUBMITTING).exclude(
+        claimed_until__gt=timezone.now()
+    )
+    ids = list(stuck.values_list("pk", flat=True))
+    for pk in ids:
+        submit_report.delay(pk)
+    return len(ids)
