@@ -75,7 +75,9 @@ CATEGORIES: dict[str, DataCategory] = {
             content=False,
             e2ee=False,
             description="IP addresses and times of connections to the service.",
-            eu_class="identification",
+            # Reg. 2023/1543 Art. 3(11): traffic data, unless requested for the sole purpose of
+            # identifying the user for a specific time (Art. 3(10)): see eu_data_class().
+            eu_class="traffic",
         ),
         DataCategory(
             "contacts",
@@ -83,7 +85,8 @@ CATEGORIES: dict[str, DataCategory] = {
             content=False,
             e2ee=False,
             description="Contacts the account uploaded or added.",
-            eu_class="traffic",
+            # Reg. 2023/1543 Art. 3(12): data the user supplied (an address book) is content data.
+            eu_class="content",
         ),
         DataCategory(
             "cloud_chat_content",
@@ -132,6 +135,24 @@ E2EE_EXPLANATION = (
     "Secret chats and calls are end-to-end encrypted: the platform never has the keys, "
     "so their content cannot be produced under any legal process."
 )
+
+EU_CLASS_LABELS = {
+    "subscriber": "subscriber data (Reg. 2023/1543 Art. 3(9))",
+    "identification": "data requested for the sole purpose of identifying the user (Art. 3(10))",
+    "traffic": "traffic data (Art. 3(11))",
+    "content": "content data (Art. 3(12))",
+}
+# Categories that are identification data when, and only when, the officer declares they are
+# requested for the sole purpose of identifying the user at given times (Art. 3(10)).
+IDENTIFICATION_CAPABLE = frozenset({"ip_logs"})
+
+
+def eu_data_class(category: str, *, identification_only: bool = False) -> str:
+    """The e-Evidence class of a category as requested (Reg. 2023/1543 Art. 3(9)-(12))."""
+    if category in IDENTIFICATION_CAPABLE and identification_only:
+        return "identification"
+    return CATEGORIES[category].eu_class
+
 
 PRODUCIBLE_CATEGORIES = tuple(code for code, c in CATEGORIES.items() if not c.e2ee)
 NON_CONTENT = frozenset(code for code, c in CATEGORIES.items() if not c.content)
@@ -229,16 +250,49 @@ REQUEST_TYPES: dict[str, RequestType] = {
             due=timedelta(days=2),
             hold=timedelta(days=90),
         ),
-        # 18 U.S.C. 2709; after the 2008 OLC opinion, only name, address and length of service.
+        # 18 U.S.C. 2709(a)-(b): subscriber information and toll billing records; the 2008 OLC
+        # opinion reads (b)(1) as name, address, length of service and toll billing records.
         RequestType(
             "nsl",
             "National security letter",
             ("us_sca",),
             frozenset({"subscriber_info"}),
             national_security=True,
-            note="Limited to name, address and length of service (18 U.S.C. 2709).",
+            note="Limited to name, address, length of service and toll billing records (18 U.S.C. 2709(b)).",
         ),
-        RequestType("mlat", "Mutual legal assistance request", ("mlat",), ALL_PRODUCIBLE),
+        # 50 U.S.C. 1805 (electronic surveillance) and 1824 (physical search): FISC orders for content.
+        RequestType(
+            "fisa_content",
+            "FISA order for content (50 U.S.C. 1805, 1824)",
+            ("us_sca",),
+            ALL_PRODUCIBLE,
+            national_security=True,
+        ),
+        # 50 U.S.C. 1842 (pen register) and 1861 (business records): FISC orders for non-content.
+        RequestType(
+            "fisa_non_content",
+            "FISA order for non-content (50 U.S.C. 1842, 1861)",
+            ("us_sca",),
+            NON_CONTENT,
+            national_security=True,
+        ),
+        # 50 U.S.C. 1881a(i): a directive of the Attorney General and the DNI (Section 702).
+        RequestType(
+            "fisa_702",
+            "FISA Section 702 directive (50 U.S.C. 1881a)",
+            ("us_sca",),
+            ALL_PRODUCIBLE,
+            national_security=True,
+        ),
+        # 18 U.S.C. 3512: the Department of Justice obtains U.S. process for the requesting state;
+        # content still needs a search warrant (18 U.S.C. 2703(a)-(b)), see _check_mlat.
+        RequestType(
+            "mlat",
+            "Mutual legal assistance request",
+            ("mlat",),
+            ALL_PRODUCIBLE,
+            note="Reaches the platform as U.S. process obtained by the Department of Justice.",
+        ),
         # 18 U.S.C. 2523 agreements (e.g. UK-US Data Access Agreement): orders under the
         # requesting state's law, covered by the agreement.
         RequestType("cloud_act", "CLOUD Act agreement order", ("cloud_act",), ALL_PRODUCIBLE),
@@ -262,18 +316,51 @@ REQUEST_TYPES: dict[str, RequestType] = {
             hold=timedelta(days=60),
             hold_extension=timedelta(days=30),
         ),
-        # Reg. 2022/2065 Art. 10: order to provide specific information about individual recipients.
+        # Reg. 2023/1543 Art. 11(1) and Annex VI: extension of a preservation by 30 days, sent
+        # within the first 60 days; issued under the Art. 4(3) authority rule.
+        RequestType(
+            "epoc_pr_extension",
+            "Extension of a European Preservation Order (Annex VI)",
+            ("eu_eevidence",),
+            ALL_PRODUCIBLE,
+            preservation=True,
+            due=timedelta(days=2),
+            hold=timedelta(days=30),
+        ),
+        # Reg. 2023/1543 Art. 11(1) and Annex V: confirmation that a subsequent request for
+        # production was issued; the data are kept as long as needed to produce them (no fixed end).
+        RequestType(
+            "epoc_pr_confirmation",
+            "Confirmation of a subsequent production request (Annex V)",
+            ("eu_eevidence",),
+            ALL_PRODUCIBLE,
+            preservation=True,
+            due=timedelta(days=2),
+        ),
+        # Reg. 2022/2065 Art. 10: the order is issued under national or Union law (Art. 10(1));
+        # what it may compel comes from that basis, not from the DSA (recital 31).
         RequestType(
             "dsa_art10",
             "DSA order to provide information (Art. 10)",
             ("eu_dsa",),
-            frozenset({"subscriber_info"}),
+            ALL_PRODUCIBLE,
+            note="What the order may reach comes from the national or Union law it cites (DSA recital 31).",
         ),
     ]
 }
 
 PRESERVATION_TYPES = frozenset(code for code, t in REQUEST_TYPES.items() if t.preservation)
 NATIONAL_SECURITY_TYPES = frozenset(code for code, t in REQUEST_TYPES.items() if t.national_security)
+EU_EEVIDENCE_TYPES = frozenset({"epoc", "epoc_pr", "epoc_pr_extension", "epoc_pr_confirmation"})
+# Reg. 2023/1543 Art. 34(2): the Regulation applies from 18 August 2026.
+EU_EEVIDENCE_APPLIES_FROM = date(2026, 8, 18)
+# 18 U.S.C. 2518 (interception) and 3121-3127 (pen register, trap and trace): prospective only.
+PROSPECTIVE_TYPES = frozenset({"wiretap", "pen_register"})
+# Process a preservation hold starts from at submission (18 U.S.C. 2703(f); Reg. 2023/1543
+# Art. 10(1), 10(9), 11): preservation process and every production order.
+PRODUCTION_ORDER_TYPES = frozenset(
+    {"search_warrant", "court_order_2703d", "subpoena", "court_order_other", "epoc", "mlat", "cloud_act"}
+)
 
 # --------------------------------------------------------------------------------
 # Targets
@@ -393,6 +480,91 @@ def hold_extension(original_type: str) -> timedelta | None:
 # Reg. 2023/1543 Art. 4(5): an emergency EPOC issued without prior judicial validation
 # must be validated ex post within 48 hours.
 EPOC_EMERGENCY_VALIDATION = timedelta(hours=48)
+# Reg. 2023/1543 Art. 10(2): where the enforcing State is notified (Art. 8(1)), data are not
+# transferred before 10 days have passed, unless the enforcing authority confirms earlier.
+EPOC_NOTIFICATION_WAIT = timedelta(days=10)
+
+
+def epoc_needs_ex_post_validation(
+    request_type: str, authority_kind: str, *, emergency: bool, judicial_validation: bool
+) -> bool:
+    """Reg. 2023/1543 Art. 4(5): an emergency order of an Art. 4(1)(b)/(3)(b) authority (not a
+    judge, court or prosecutor) issued without prior validation must be validated within 48 hours."""
+    return (
+        request_type in {"epoc", "epoc_pr"}
+        and emergency
+        and not judicial_validation
+        and authority_kind not in JUDICIAL | {"prosecutor"}
+    )
+
+
+def epoc_needs_notification(request_type: str, categories: Iterable[str], *, identification_only: bool) -> bool:
+    """Reg. 2023/1543 Art. 8(1): an EPOC for traffic or content data is notified to the enforcing State
+    (the exception of Art. 8(2), offence and person both in the issuing State, is the issuer's to claim)."""
+    if request_type != "epoc":
+        return False
+    return any(
+        eu_data_class(c, identification_only=identification_only) in {"traffic", "content"}
+        for c in categories
+        if c in CATEGORIES
+    )
+
+
+# --------------------------------------------------------------------------------
+# User notice: per process, who decides whether the user is told
+# --------------------------------------------------------------------------------
+
+
+class NoticePolicy(StrEnum):
+    AUTOMATIC = "automatic"  # notified when the request closes, unless a nondisclosure order runs
+    NEVER_AUTOMATIC = "never_automatic"  # the process carries its own secrecy rule
+    AFTER_DANGER = "after_danger"  # emergencies: only once a reviewer records the danger is over
+    REVIEWER_DECISION = "reviewer_decision"  # MLAT, CLOUD Act: an explicit reviewer decision
+
+
+NOTICE_POLICY_REASONS = {
+    NoticePolicy.NEVER_AUTOMATIC: "This process carries its own secrecy rule; the user is never told automatically.",
+    NoticePolicy.AFTER_DANGER: "Emergency: the user is told only once a reviewer records that the danger is over.",
+    NoticePolicy.REVIEWER_DECISION: "A reviewer must decide whether the user is told (treaty or agreement process).",
+    NoticePolicy.AUTOMATIC: "The user is told when the request closes, unless a nondisclosure order runs.",
+}
+
+
+def notice_policy(request_type: str, *, emergency: bool) -> NoticePolicy:
+    rtype = REQUEST_TYPES[request_type]
+    # 18 U.S.C. 2709(c) (NSL), 50 U.S.C. 1805(c)(2)(B), 1861(d), 1881a(i)(1)(A) (FISA),
+    # 18 U.S.C. 2511(2)(a)(ii) (wiretap), 3123(d) (pen register): secrecy by statute.
+    if rtype.national_security or request_type in PROSPECTIVE_TYPES:
+        return NoticePolicy.NEVER_AUTOMATIC
+    # 18 U.S.C. 2702(b)(8): telling the user while the danger lasts could cause the harm.
+    if emergency or request_type == "emergency":
+        return NoticePolicy.AFTER_DANGER
+    # 18 U.S.C. 3512 and 2523: the requesting State's confidentiality terms are weighed by a person.
+    if request_type in {"mlat", "cloud_act"}:
+        return NoticePolicy.REVIEWER_DECISION
+    return NoticePolicy.AUTOMATIC
+
+
+# --------------------------------------------------------------------------------
+# Certificates of authenticity: which form follows the request's legal system
+# --------------------------------------------------------------------------------
+
+
+class CertificateForm(StrEnum):
+    US_FRE_902 = "us_fre_902"  # FRE 902(11) business records, 902(13) machine records, 902(14) hashes
+    EU_EEVIDENCE = "eu_eevidence"  # data category per Reg. 2023/1543 Art. 5(5)(d)
+    CUSTODIAN = "custodian"  # other legal systems: a custodian statement
+
+
+def certificate_form(legal_framework: str, country: str) -> CertificateForm:
+    # FRE 902(11), (13), (14) are U.S. rules of evidence: used for U.S. process, including
+    # MLAT requests, which reach the platform as U.S. process obtained by the DOJ (18 U.S.C. 3512).
+    if legal_framework in {"us_sca", "mlat"} or (country or "").upper() == "US":
+        return CertificateForm.US_FRE_902
+    if legal_framework == "eu_eevidence":
+        return CertificateForm.EU_EEVIDENCE
+    return CertificateForm.CUSTODIAN
+
 
 # --------------------------------------------------------------------------------
 # Validation of a draft request
@@ -422,6 +594,16 @@ class Draft:
     emergency_justification: str = ""
     emergency_attested: bool = False
     judicial_validation: bool = False  # EPOC validated by a judge (Art. 4(2))
+    legal_basis: str = ""
+    # Reg. 2023/1543 Art. 3(10): IP logs asked for only to identify the user at given times.
+    ip_identification_only: bool = False
+    ip_identification_times: str = ""
+    # 18 U.S.C. 3512: the MLAT request reached us as a U.S. search warrant obtained by the DOJ.
+    doj_warrant: bool = False
+    # 18 U.S.C. 2523(b)(4)(A)-(B), (D)(v): the officer's attestations for a CLOUD Act order.
+    cloud_act_non_us_person: bool = False
+    cloud_act_outside_us: bool = False
+    cloud_act_independent_review: bool = False
     has_document: bool = False
     ndo: bool = False
     ndo_until: date | None = None
@@ -469,6 +651,8 @@ def validate(draft: Draft) -> list[Finding]:
     findings.extend(_check_targets(draft))
     findings.extend(_check_dates(draft, rtype))
     findings.extend(_check_emergency(draft, emergency))
+    findings.extend(_check_eevidence(draft, rtype, emergency))
+    findings.extend(_check_us_process(draft, rtype))
 
     # A request needs its legal process attached; an emergency request may send it later
     # (18 U.S.C. 2702(b)(8) needs none; Reg. 2023/1543 Art. 4(5) validation follows).
@@ -572,47 +756,30 @@ def _stronger_process(category: str) -> str:
 def _check_authority(draft: Draft, rtype: RequestType, emergency: bool) -> list[Finding]:
     out: list[Finding] = []
     kind = draft.authority_kind
-    if rtype.code in {"epoc", "epoc_pr"} and kind:
-        if kind not in JUDICIAL | {"prosecutor"} and not draft.judicial_validation:
-            # Reg. 2023/1543 Art. 4(1)-(3): issued by a judge, court, investigating judge or
-            # prosecutor, or by another competent authority and then validated by one.
-            out.append(
-                _err(
-                    "authority_not_competent",
-                    "authority_kind",
-                    "A European order must be issued, or validated, by a judge, a court or a prosecutor.",
-                )
-            )
-        if rtype.code == "epoc":
-            wants_judge = any(
-                CATEGORIES[c].eu_class in {"traffic", "content"} for c in draft.data_categories if c in CATEGORIES
-            )
-            if wants_judge and kind not in JUDICIAL and not draft.judicial_validation:
-                if emergency:
-                    # Reg. 2023/1543 Art. 4(5): emergency orders may be validated ex post within 48 hours.
-                    out.append(
-                        _warn(
-                            "epoc_emergency_validation",
-                            "authority_kind",
-                            "Traffic or content data need a judge's validation; in an emergency, "
-                            "send it within 48 hours or the data will not be produced.",
-                        )
-                    )
-                else:
-                    # Reg. 2023/1543 Art. 4(2): traffic and content data only by a judge or court,
-                    # or validated by one.
-                    out.append(
-                        _err(
-                            "epoc_needs_judge",
-                            "authority_kind",
-                            "Traffic or content data need an order issued or validated by a judge or court "
-                            "(Regulation 2023/1543, Art. 4(2)).",
-                        )
-                    )
     if rtype.code == "nsl" and kind and kind != "national_security":
-        # 18 U.S.C. 2709(b): only the FBI, at a senior level, may issue an NSL.
-        out.append(_err("nsl_issuer", "authority_kind", "Only the FBI may issue a national security letter."))
-    if rtype.code in {"search_warrant", "wiretap", "court_order_2703d", "court_order_other", "pen_register"} and kind:
+        # 18 U.S.C. 2709(b): the Director of the FBI or a designee at Deputy Assistant Director
+        # level or above at Headquarters, or a Special Agent in Charge of a field office.
+        out.append(
+            _err(
+                "nsl_issuer",
+                "authority_kind",
+                "A national security letter is issued only by a designated FBI official (the Director, a Deputy "
+                "Assistant Director or above, or a Special Agent in Charge, 18 U.S.C. 2709(b)); "
+                "choose National-security agency and attach the signed letter.",
+            )
+        )
+    if rtype.code == "fisa_702" and kind and kind != "national_security":
+        # 50 U.S.C. 1881a(i)(1): directives are issued by the Attorney General and the DNI.
+        out.append(
+            _err(
+                "fisa_702_issuer",
+                "authority_kind",
+                "A Section 702 directive is issued by the Attorney General and the Director of National "
+                "Intelligence (50 U.S.C. 1881a(i)); choose National-security agency.",
+            )
+        )
+    court_made = {"search_warrant", "wiretap", "court_order_2703d", "court_order_other", "pen_register"}
+    if rtype.code in court_made | {"fisa_content", "fisa_non_content"} and kind:
         if kind not in JUDICIAL:
             out.append(
                 _err(
@@ -621,6 +788,173 @@ def _check_authority(draft: Draft, rtype: RequestType, emergency: bool) -> list[
                     f"A {rtype.label.lower()} must be issued by a judge or court, not by a {AUTHORITY_KINDS[kind].lower()}.",
                 )
             )
+    return out
+
+
+def _check_eevidence(draft: Draft, rtype: RequestType, emergency: bool) -> list[Finding]:
+    """Reg. 2023/1543: when it applies, and who may issue which order for which data."""
+    out: list[Finding] = []
+    if rtype.code not in EU_EEVIDENCE_TYPES:
+        return out
+    if draft.today < EU_EEVIDENCE_APPLIES_FROM:
+        # Art. 34(2): the Regulation applies from 18 August 2026.
+        out.append(
+            _err(
+                "eevidence_not_applicable",
+                "request_type",
+                "The e-Evidence Regulation applies from 18 August 2026 (Regulation 2023/1543, Art. 34(2)); "
+                "before then, send this request as mutual legal assistance or under national law.",
+            )
+        )
+    kind = draft.authority_kind
+    if not kind:
+        return out
+    judicial = kind in JUDICIAL or draft.judicial_validation
+    if kind == "national_security":
+        out.append(
+            _err(
+                "authority_not_competent",
+                "authority_kind",
+                "A European order is issued by a judge, court, investigating judge or prosecutor, or by another "
+                "competent investigating authority and validated by one (Regulation 2023/1543, Art. 4).",
+            )
+        )
+        return out
+    if rtype.code == "epoc":
+        classes = {
+            eu_data_class(c, identification_only=draft.ip_identification_only)
+            for c in draft.data_categories
+            if c in CATEGORIES
+        }
+        if classes & {"traffic", "content"} and not judicial:
+            # Art. 4(2): traffic and content data only by a judge, court or investigating judge, or
+            # validated by one; Art. 4(5) lifts prior validation only for subscriber/identification data.
+            out.append(
+                _err(
+                    "epoc_needs_judge",
+                    "authority_kind",
+                    "Traffic or content data need an order issued or validated by a judge, court or investigating "
+                    "judge (Regulation 2023/1543, Art. 4(2)), also in an emergency. Have it validated, or ask "
+                    "only for subscriber data or data to identify the user.",
+                )
+            )
+            return out
+    if kind in JUDICIAL | {"prosecutor"} or draft.judicial_validation:
+        return out  # Art. 4(1)(a), 4(3)(a): may issue (prosecutor: subscriber/identification, any EPOC-PR)
+    if emergency and rtype.code in {"epoc", "epoc_pr"}:
+        # Art. 4(5): validly established emergency; validation must follow within 48 hours.
+        out.append(
+            _info(
+                "epoc_ex_post_validation",
+                "judicial_validation",
+                "Send the validation by a judge, court or prosecutor within 48 hours (Regulation 2023/1543, "
+                "Art. 4(5)); nothing is produced until it arrives, and the order is withdrawn if it is refused.",
+            )
+        )
+        return out
+    # Art. 4(1)(b), 4(3)(b): other competent authorities need prior validation.
+    out.append(
+        _err(
+            "authority_not_competent",
+            "authority_kind",
+            "An order of the police or another investigating authority must first be validated by a judge, "
+            "court or prosecutor (Regulation 2023/1543, Art. 4(1)(b) and 4(3)(b)); tick the validation box "
+            "and attach the validated order.",
+        )
+    )
+    return out
+
+
+_DSA_ONLY = re.compile(
+    r"^\s*(dsa|digital services act|(reg(ulation)?\.?\s*\(?eu\)?\s*)?2022/2065)?[\s,.;:]*"
+    r"(art(icle)?\.?\s*10([.(]\w+\)?)?)?[\s,.;:]*(dsa|2022/2065)?\s*$",
+    re.I,
+)
+
+
+def _check_us_process(draft: Draft, rtype: RequestType) -> list[Finding]:
+    """U.S. process rules (and the DSA legal-basis rule) that depend on more than the categories."""
+    out: list[Finding] = []
+    code = rtype.code
+    if code in PROSPECTIVE_TYPES and draft.date_to and draft.date_to < draft.today:
+        # 18 U.S.C. 2518 and 3121-3127 authorise collection going forward only.
+        out.append(
+            _err(
+                "prospective_only",
+                "date_to",
+                f"A {rtype.label.lower()} covers data going forward; this period is wholly in the past. "
+                "Stored content needs a search warrant (18 U.S.C. 2703(a)-(b)) and past records a "
+                "subpoena or 2703(d) order (18 U.S.C. 2703(c)-(d)).",
+            )
+        )
+    if code == "mlat" and not draft.doj_warrant:
+        wanted = [c for c in draft.data_categories if c in CONTENT]
+        if wanted:
+            # 18 U.S.C. 3512 and 2703(a)-(b): content only on a U.S. warrant obtained by the DOJ.
+            out.append(
+                _err(
+                    "mlat_content_needs_warrant",
+                    "doj_warrant",
+                    "Content is produced under a mutual legal assistance request only on a U.S. search warrant "
+                    "obtained by the Department of Justice (18 U.S.C. 3512, 2703(a)-(b)); attach it and tick the box.",
+                )
+            )
+    if code == "cloud_act":
+        # 18 U.S.C. 2523(b)(4)(A)-(B): not targeting a U.S. person or a person in the U.S.;
+        # (b)(4)(D)(v): subject to review or oversight by a court, judge or independent authority.
+        for flag, field_name, sentence in (
+            (draft.cloud_act_non_us_person, "cloud_act_non_us_person", "the target is not a U.S. person"),
+            (draft.cloud_act_outside_us, "cloud_act_outside_us", "the target is located outside the United States"),
+            (
+                draft.cloud_act_independent_review,
+                "cloud_act_independent_review",
+                "the order was subject to review by a court, judge or other independent authority",
+            ),
+        ):
+            if not flag:
+                out.append(
+                    _err(
+                        "cloud_act_attestation_missing",
+                        field_name,
+                        f"Confirm that {sentence} (18 U.S.C. 2523(b)(4)); without it the agreement does not apply.",
+                    )
+                )
+    if code == "dsa_art10":
+        basis = draft.legal_basis.strip()
+        if not basis:
+            # Reg. 2022/2065 Art. 10(1), (2)(a): the order names the national or Union law it is issued under.
+            out.append(
+                _err(
+                    "dsa_basis_missing",
+                    "legal_basis",
+                    "Name the national or Union law the order is issued under (DSA Art. 10(2)(a)); "
+                    "what it may reach comes from that law.",
+                )
+            )
+        elif _DSA_ONLY.match(basis):
+            # Recital 31: the DSA does not itself give a legal basis to require information.
+            out.append(
+                _err(
+                    "dsa_not_a_basis",
+                    "legal_basis",
+                    "The Digital Services Act is not itself a legal basis to require information (recital 31); "
+                    "name the national or Union law the order is issued under.",
+                )
+            )
+    if (
+        "ip_logs" in draft.data_categories
+        and draft.ip_identification_only
+        and not draft.ip_identification_times.strip()
+    ):
+        # Reg. 2023/1543 Art. 3(10): identification data are tied to a specific time.
+        out.append(
+            _err(
+                "identification_times_missing",
+                "ip_identification_times",
+                "Give the dates and times for which the user is to be identified, or untick "
+                "'only to identify the user'.",
+            )
+        )
     return out
 
 
@@ -698,6 +1032,16 @@ def _check_emergency(draft: Draft, emergency: bool) -> list[Finding]:
     out: list[Finding] = []
     if not emergency:
         return out
+    if not (draft.date_from and draft.date_to):
+        # 18 U.S.C. 2702(b)(8), (c)(4): only information relating to the emergency may be disclosed.
+        out.append(
+            _err(
+                "emergency_range_missing",
+                "date_from",
+                "Give the period the emergency concerns (start and end dates): only information relating "
+                "to the emergency can be disclosed.",
+            )
+        )
     text = draft.emergency_justification.strip()
     # 18 U.S.C. 2702(b)(8): a good-faith belief that an emergency involving danger of
     # death or serious physical injury requires disclosure without delay.
@@ -715,7 +1059,7 @@ def _check_emergency(draft: Draft, emergency: bool) -> list[Finding]:
                 "emergency_justification_weak",
                 "emergency_justification",
                 "The justification does not say what danger of death or serious physical injury is imminent; "
-                "emergency requests without one are handled as ordinary requests.",
+                "without one, the request is handled as an ordinary request with the ordinary deadline.",
             )
         )
     if not draft.emergency_attested:

@@ -36,6 +36,259 @@ def codes(findings, severity=None):
     return {f.code for f in findings if severity is None or f.severity is severity}
 
 
+EU = dict(legal_framework="eu_eevidence", country="DE")
+EMERGENCY = dict(emergency=True, emergency_justification=JUSTIFICATION, emergency_attested=True)
+FUTURE = dict(date_to=TODAY + timedelta(days=30))
+CLOUD_ACT_OK = dict(
+    request_type="cloud_act",
+    legal_framework="cloud_act",
+    authority_kind="court",
+    cloud_act_non_us_person=True,
+    cloud_act_outside_us=True,
+    cloud_act_independent_review=True,
+)
+
+# Cases added for issue 10: each names the article it checks.
+NEW_CASES = [
+    # Reg. 2023/1543 Art. 4(2): traffic/content need a judge, even in an emergency.
+    (
+        "epoc-emergency-content-by-police",
+        dict(request_type="epoc", authority_kind="police", data_categories=["media"], **EU, **EMERGENCY),
+        {"epoc_needs_judge"},
+        set(),
+    ),
+    # Art. 4(5): police may issue an emergency EPOC for subscriber data; ex-post validation follows.
+    (
+        "epoc-emergency-subscriber-by-police",
+        dict(request_type="epoc", authority_kind="police", **EU, **EMERGENCY),
+        set(),
+        {"epoc_ex_post_validation"},
+    ),
+    # Art. 4(1)(a): a prosecutor may issue for subscriber data, no ex-post validation needed.
+    (
+        "epoc-emergency-subscriber-by-prosecutor",
+        dict(request_type="epoc", authority_kind="prosecutor", **EU, **EMERGENCY),
+        set(),
+        set(),
+    ),
+    # Art. 4(1)(b): not an emergency, police need prior validation.
+    (
+        "epoc-subscriber-by-police",
+        dict(request_type="epoc", authority_kind="police", **EU),
+        {"authority_not_competent"},
+        set(),
+    ),
+    (
+        "epoc-subscriber-by-police-validated",
+        dict(request_type="epoc", authority_kind="police", judicial_validation=True, **EU),
+        set(),
+        set(),
+    ),
+    # Art. 3(10)-(11): IP logs are traffic data unless asked for only to identify the user.
+    (
+        "epoc-ip-logs-by-prosecutor-traffic",
+        dict(request_type="epoc", authority_kind="prosecutor", data_categories=["ip_logs"], **EU),
+        {"epoc_needs_judge"},
+        set(),
+    ),
+    (
+        "epoc-ip-logs-identification-only",
+        dict(
+            request_type="epoc",
+            authority_kind="prosecutor",
+            data_categories=["ip_logs"],
+            ip_identification_only=True,
+            ip_identification_times="2026-11-02 14:03 UTC",
+            **EU,
+        ),
+        set(),
+        set(),
+    ),
+    (
+        "epoc-ip-logs-identification-no-times",
+        dict(
+            request_type="epoc",
+            authority_kind="prosecutor",
+            data_categories=["ip_logs"],
+            ip_identification_only=True,
+            **EU,
+        ),
+        {"identification_times_missing"},
+        set(),
+    ),
+    # Art. 3(12): uploaded contacts are content data.
+    (
+        "epoc-contacts-by-prosecutor",
+        dict(request_type="epoc", authority_kind="prosecutor", data_categories=["contacts"], **EU),
+        {"epoc_needs_judge"},
+        set(),
+    ),
+    # Art. 34(2): applies from 18 August 2026.
+    (
+        "epoc-before-application",
+        dict(request_type="epoc", authority_kind="judge", today=date(2026, 8, 17), date_to=date(2026, 6, 30), **EU),
+        {"eevidence_not_applicable"},
+        set(),
+    ),
+    (
+        "epoc-pr-before-application",
+        dict(
+            request_type="epoc_pr", authority_kind="judge", today=date(2026, 3, 1), date_to=None, date_from=None, **EU
+        ),
+        {"eevidence_not_applicable"},
+        set(),
+    ),
+    (
+        "epoc-on-application-day",
+        dict(request_type="epoc", authority_kind="judge", today=date(2026, 8, 18), **EU),
+        set(),
+        set(),
+    ),
+    # Art. 4(3) and 4(5) for EPOC-PR and its Annex V/VI companions.
+    (
+        "epoc-pr-by-police",
+        dict(request_type="epoc_pr", authority_kind="police", **EU),
+        {"authority_not_competent"},
+        set(),
+    ),
+    (
+        "epoc-pr-emergency-by-police",
+        dict(request_type="epoc_pr", authority_kind="police", data_categories=["media"], **EU, **EMERGENCY),
+        set(),
+        {"epoc_ex_post_validation"},
+    ),
+    (
+        "epoc-pr-extension-by-prosecutor",
+        dict(request_type="epoc_pr_extension", authority_kind="prosecutor", **EU),
+        set(),
+        set(),
+    ),
+    (
+        "epoc-pr-extension-by-police",
+        dict(request_type="epoc_pr_extension", authority_kind="police", **EU),
+        {"authority_not_competent"},
+        set(),
+    ),
+    (
+        "epoc-pr-confirmation-by-judge",
+        dict(request_type="epoc_pr_confirmation", authority_kind="judge", **EU),
+        set(),
+        set(),
+    ),
+    (
+        "epoc-by-national-security",
+        dict(request_type="epoc", authority_kind="national_security", **EU),
+        {"authority_not_competent"},
+        set(),
+    ),
+    # 18 U.S.C. 2518, 3121-3127: prospective only.
+    ("wiretap-past-range", dict(request_type="wiretap", data_categories=["media"]), {"prospective_only"}, set()),
+    (
+        "pen-register-past-range",
+        dict(request_type="pen_register", data_categories=["ip_logs"]),
+        {"prospective_only"},
+        set(),
+    ),
+    (
+        "pen-register-running",
+        dict(request_type="pen_register", data_categories=["ip_logs"], **FUTURE),
+        set(),
+        {"prospective"},
+    ),
+    # 50 U.S.C. 1805/1824, 1842/1861, 1881a: FISA process, national security, banded.
+    (
+        "fisa-content-by-fisc",
+        dict(request_type="fisa_content", authority_kind="court", data_categories=["media"]),
+        set(),
+        {"national_security_bands"},
+    ),
+    (
+        "fisa-content-by-police",
+        dict(request_type="fisa_content", authority_kind="police", data_categories=["media"]),
+        {"needs_court"},
+        set(),
+    ),
+    (
+        "fisa-non-content-content",
+        dict(request_type="fisa_non_content", authority_kind="court", data_categories=["media"]),
+        {"category_not_compellable"},
+        set(),
+    ),
+    (
+        "fisa-702-by-ns",
+        dict(request_type="fisa_702", authority_kind="national_security", data_categories=["cloud_chat_content"]),
+        set(),
+        {"national_security_bands"},
+    ),
+    ("fisa-702-by-court", dict(request_type="fisa_702", authority_kind="court"), {"fisa_702_issuer"}, set()),
+    # 18 U.S.C. 3512: MLAT content needs a DOJ-obtained U.S. warrant.
+    (
+        "mlat-content-no-warrant",
+        dict(request_type="mlat", legal_framework="mlat", authority_kind="court", data_categories=["media"]),
+        {"mlat_content_needs_warrant"},
+        set(),
+    ),
+    (
+        "mlat-subscriber-no-warrant",
+        dict(request_type="mlat", legal_framework="mlat", authority_kind="court"),
+        set(),
+        {"process_note"},
+    ),
+    # 18 U.S.C. 2523(b)(4): attestations.
+    ("cloud-act-attested", dict(**CLOUD_ACT_OK), set(), set()),
+    (
+        "cloud-act-us-person",
+        dict(CLOUD_ACT_OK, cloud_act_non_us_person=False),
+        {"cloud_act_attestation_missing"},
+        set(),
+    ),
+    (
+        "cloud-act-no-review",
+        dict(CLOUD_ACT_OK, cloud_act_independent_review=False, cloud_act_outside_us=False),
+        {"cloud_act_attestation_missing"},
+        set(),
+    ),
+    # 18 U.S.C. 2702(b)(8): only information relating to the emergency: a date range is required.
+    (
+        "emergency-no-range",
+        dict(request_type="emergency", authority_kind="police", date_from=None, date_to=None, **EMERGENCY),
+        {"emergency_range_missing"},
+        set(),
+    ),
+    # DSA Art. 10(2)(a), recital 31.
+    (
+        "dsa-no-basis",
+        dict(request_type="dsa_art10", legal_framework="eu_dsa", authority_kind="other", country="NL"),
+        {"dsa_basis_missing"},
+        set(),
+    ),
+    (
+        "dsa-only-dsa-basis",
+        dict(
+            request_type="dsa_art10",
+            legal_framework="eu_dsa",
+            authority_kind="other",
+            country="NL",
+            legal_basis="Art. 10 DSA",
+        ),
+        {"dsa_not_a_basis"},
+        set(),
+    ),
+    (
+        "dsa-national-basis-content",
+        dict(
+            request_type="dsa_art10",
+            legal_framework="eu_dsa",
+            authority_kind="court",
+            country="NL",
+            legal_basis="Art. 126nf Wetboek van Strafvordering",
+            data_categories=["media"],
+        ),
+        set(),
+        set(),
+    ),
+]
+
 # (id, draft overrides, expected error codes (exact), expected warning/info codes (subset))
 CASES = [
     # --- US Stored Communications Act: which process compels what (18 U.S.C. 2703) ---
@@ -106,11 +359,16 @@ CASES = [
     ),
     (
         "pen-register-content",
-        dict(request_type="pen_register", data_categories=["cloud_chat_content"]),
+        dict(request_type="pen_register", data_categories=["cloud_chat_content"], date_to=TODAY + timedelta(days=30)),
         {"category_not_compellable"},
         set(),
     ),
-    ("wiretap-content", dict(request_type="wiretap", data_categories=["cloud_chat_content"]), set(), set()),
+    (
+        "wiretap-content",
+        dict(request_type="wiretap", data_categories=["cloud_chat_content"], date_to=TODAY + timedelta(days=30)),
+        set(),
+        set(),
+    ),
     (
         "court-order-other-content",
         dict(request_type="court_order_other", legal_framework="national", data_categories=["media"]),
@@ -120,19 +378,18 @@ CASES = [
     (
         "mlat-content",
         dict(
-            request_type="mlat", legal_framework="mlat", authority_kind="court", data_categories=["cloud_chat_content"]
+            request_type="mlat",
+            legal_framework="mlat",
+            authority_kind="court",
+            data_categories=["cloud_chat_content"],
+            doj_warrant=True,
         ),
         set(),
         set(),
     ),
     (
         "cloud-act-order",
-        dict(
-            request_type="cloud_act",
-            legal_framework="cloud_act",
-            authority_kind="court",
-            data_categories=["cloud_chat_content"],
-        ),
+        dict(CLOUD_ACT_OK, data_categories=["cloud_chat_content"]),
         set(),
         set(),
     ),
@@ -145,7 +402,12 @@ CASES = [
     ("unknown-framework", dict(legal_framework="klingon"), {"unknown_framework"}, set()),
     # --- End-to-end encrypted categories: never, whatever the process ---
     ("e2ee-secret-chat-warrant", dict(data_categories=["secret_chat_content"]), {"e2ee_category"}, set()),
-    ("e2ee-calls-wiretap", dict(request_type="wiretap", data_categories=["call_content"]), {"e2ee_category"}, set()),
+    (
+        "e2ee-calls-wiretap",
+        dict(request_type="wiretap", data_categories=["call_content"], **FUTURE),
+        {"e2ee_category"},
+        set(),
+    ),
     (
         "e2ee-emergency",
         dict(
@@ -222,8 +484,8 @@ CASES = [
             data_categories=["cloud_chat_content"],
             country="DE",
         ),
+        {"epoc_needs_judge"},  # Art. 4(2) applies in emergencies too
         set(),
-        {"epoc_emergency_validation"},
     ),
     (
         "epoc-pr-by-prosecutor",
@@ -239,20 +501,14 @@ CASES = [
     ),
     (
         "dsa-art10-subscriber",
-        dict(request_type="dsa_art10", legal_framework="eu_dsa", authority_kind="other", country="NL"),
-        set(),
-        set(),
-    ),
-    (
-        "dsa-art10-content",
         dict(
             request_type="dsa_art10",
             legal_framework="eu_dsa",
             authority_kind="other",
-            data_categories=["media"],
             country="NL",
+            legal_basis="Art. 126nc Wetboek van Strafvordering",
         ),
-        {"category_not_compellable"},
+        set(),
         set(),
     ),
     # --- Emergencies (18 U.S.C. 2702(b)(8)) ---
@@ -341,6 +597,7 @@ CASES = [
         set(),
     ),
     ("unknown-type", dict(request_type="telepathy"), {"unknown_request_type"}, set()),
+    *NEW_CASES,
 ]
 
 
@@ -418,6 +675,7 @@ def test_request_type_codes_are_the_interface():
     assert set(rules.REQUEST_TYPES) == {
         "subpoena", "court_order_2703d", "search_warrant", "court_order_other", "pen_register", "wiretap",
         "emergency", "preservation", "preservation_extension", "nsl", "mlat", "cloud_act", "epoc", "epoc_pr", "dsa_art10",
+        "fisa_content", "fisa_non_content", "fisa_702", "epoc_pr_extension", "epoc_pr_confirmation",
     }  # fmt: skip
 
 
@@ -425,3 +683,91 @@ def test_rules_import_without_django():
     code = "import sys, requests_app.rules; assert 'django' not in sys.modules; print('ok')"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={"PATH": ""}, check=False)
     assert result.stdout.strip() == "ok", result.stderr
+
+
+@pytest.mark.parametrize(
+    ("rtype", "emergency", "policy"),
+    [
+        ("nsl", False, rules.NoticePolicy.NEVER_AUTOMATIC),  # 18 U.S.C. 2709(c)
+        ("fisa_content", False, rules.NoticePolicy.NEVER_AUTOMATIC),  # 50 U.S.C. 1805(c)(2)(B)
+        ("fisa_702", False, rules.NoticePolicy.NEVER_AUTOMATIC),  # 50 U.S.C. 1881a(i)(1)(A)
+        ("wiretap", False, rules.NoticePolicy.NEVER_AUTOMATIC),  # 18 U.S.C. 2511(2)(a)(ii)
+        ("pen_register", False, rules.NoticePolicy.NEVER_AUTOMATIC),  # 18 U.S.C. 3123(d)
+        ("emergency", False, rules.NoticePolicy.AFTER_DANGER),
+        ("search_warrant", True, rules.NoticePolicy.AFTER_DANGER),
+        ("mlat", False, rules.NoticePolicy.REVIEWER_DECISION),
+        ("cloud_act", False, rules.NoticePolicy.REVIEWER_DECISION),
+        ("search_warrant", False, rules.NoticePolicy.AUTOMATIC),
+        ("epoc", False, rules.NoticePolicy.AUTOMATIC),
+    ],
+)
+def test_notice_policy(rtype, emergency, policy):
+    assert rules.notice_policy(rtype, emergency=emergency) is policy
+
+
+@pytest.mark.parametrize(
+    ("framework", "country", "form"),
+    [
+        ("us_sca", "US", rules.CertificateForm.US_FRE_902),
+        ("mlat", "BR", rules.CertificateForm.US_FRE_902),  # U.S. process obtained by the DOJ
+        ("eu_eevidence", "DE", rules.CertificateForm.EU_EEVIDENCE),
+        ("national", "GB", rules.CertificateForm.CUSTODIAN),  # a UK request gets no FRE 902(11)
+        ("cloud_act", "GB", rules.CertificateForm.CUSTODIAN),
+        ("eu_dsa", "NL", rules.CertificateForm.CUSTODIAN),
+    ],
+)
+def test_certificate_form(framework, country, form):
+    assert rules.certificate_form(framework, country) is form
+
+
+@pytest.mark.parametrize(
+    ("category", "identification_only", "klass"),
+    [
+        ("subscriber_info", False, "subscriber"),
+        ("ip_logs", False, "traffic"),  # Art. 3(11)
+        ("ip_logs", True, "identification"),  # Art. 3(10)
+        ("contacts", False, "content"),  # Art. 3(12)
+        ("contacts", True, "content"),  # only IP logs can be identification data
+        ("media", False, "content"),
+    ],
+)
+def test_eu_data_class(category, identification_only, klass):
+    assert rules.eu_data_class(category, identification_only=identification_only) == klass
+
+
+@pytest.mark.parametrize(
+    ("rtype", "kind", "emergency", "validated", "expected"),
+    [
+        ("epoc", "police", True, False, True),  # Art. 4(5)
+        ("epoc_pr", "police", True, False, True),
+        ("epoc", "prosecutor", True, False, False),  # Art. 4(1)(a): may issue itself
+        ("epoc", "police", True, True, False),  # already validated
+        ("epoc", "police", False, False, False),
+        ("search_warrant", "police", True, False, False),
+    ],
+)
+def test_ex_post_validation(rtype, kind, emergency, validated, expected):
+    assert (
+        rules.epoc_needs_ex_post_validation(rtype, kind, emergency=emergency, judicial_validation=validated) is expected
+    )
+
+
+@pytest.mark.parametrize(
+    ("rtype", "categories", "identification_only", "expected"),
+    [
+        ("epoc", ["subscriber_info"], False, False),
+        ("epoc", ["ip_logs"], True, False),
+        ("epoc", ["ip_logs"], False, True),  # Art. 8(1): traffic data
+        ("epoc", ["media"], False, True),
+        ("epoc_pr", ["media"], False, False),  # preservation: no notification
+    ],
+)
+def test_enforcing_state_notification(rtype, categories, identification_only, expected):
+    assert rules.epoc_needs_notification(rtype, categories, identification_only=identification_only) is expected
+
+
+def test_every_rule_message_is_a_sentence():
+    """Refusals are for people: every finding the table produces ends as a sentence."""
+    for _, overrides, _, _ in CASES:
+        for finding in rules.validate(draft(**overrides)):
+            assert finding.message.rstrip().endswith((".", ")")), finding
