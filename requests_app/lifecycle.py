@@ -96,7 +96,9 @@ TRANSITIONS: dict[tuple[Status, Status], Transition] = {
         _t(S.PRODUCING, S.DELIVERED, _STAFF_OR_SYS),
         _t(S.PRODUCING, S.APPROVED, _STAFF_OR_SYS, needs_reason=True, public=False),  # build failed; retry later
         _t(S.DELIVERED, S.CLOSED, _STAFF_OR_SYS),
-        *[_t(s, S.WITHDRAWN, {Actor.AGENCY}, needs_reason=False) for s in sorted(OPEN_STATES)],
+        # By the agency; or by the system when a validating authority refuses ex-post validation
+        # (Reg. 2023/1543, Art. 4(5)).
+        *[_t(s, S.WITHDRAWN, {Actor.AGENCY, Actor.SYSTEM}, needs_reason=False) for s in sorted(OPEN_STATES)],
     ]
 }
 
@@ -111,6 +113,28 @@ class TransitionError(Exception):
 
 def allowed_targets(source: str, actor: Actor) -> list[Status]:
     return [t.target for (s, _), t in TRANSITIONS.items() if s == source and actor in t.actors]
+
+
+# The workspace's buttons, each named after the transitions it takes. Pages ask actions_for()
+# which to offer, so the rule "who may do what, when" lives only in TRANSITIONS.
+ACTIONS: dict[str, tuple[tuple[Status, Status], ...]] = {
+    "start_review": ((S.VALIDATED, S.IN_REVIEW),),
+    "verify_emergency": ((S.AWAITING_VERIFICATION, S.IN_REVIEW), (S.AWAITING_VERIFICATION, S.REJECTED)),
+    "resume_review": ((S.NEEDS_INFO, S.IN_REVIEW),),
+    "ask_info": ((S.IN_REVIEW, S.NEEDS_INFO),),
+    "decide": ((S.IN_REVIEW, S.APPROVED), (S.IN_REVIEW, S.PARTIALLY_APPROVED)),
+    "reject": ((S.VALIDATED, S.REJECTED), (S.IN_REVIEW, S.REJECTED)),
+}
+assert all(pair in TRANSITIONS for pairs in ACTIONS.values() for pair in pairs), "ACTIONS names a missing transition"
+
+
+def actions_for(source: str, actor: Actor) -> frozenset[str]:
+    """The names of the ACTIONS this actor may take on a request in `source`."""
+    return frozenset(
+        name
+        for name, pairs in ACTIONS.items()
+        if any(s == source and actor in TRANSITIONS[(s, t)].actors for s, t in pairs)
+    )
 
 
 def check(source: str, target: str, actor: Actor, reason: str = "") -> Transition:

@@ -184,6 +184,25 @@ class LegalRequest(models.Model):
     date_from = models.DateField(null=True, blank=True)
     date_to = models.DateField(null=True, blank=True)
     findings = models.JSONField(default=list, blank=True)  # rule findings at submission
+    # The officer's declarations the rules rely on (rules.Draft): judicial_validation,
+    # ip_identification_only (+ _times, Reg. 2023/1543 Art. 3(10)), doj_warrant (18 U.S.C. 3512),
+    # cloud_act_non_us_person / _outside_us / _independent_review (18 U.S.C. 2523(b)(4)).
+    declarations = models.JSONField(default=dict, blank=True)
+    # Reg. 2023/1543 Art. 4(5): an emergency order awaiting ex-post validation (48 hours).
+    validation_due_at = models.DateTimeField(null=True, blank=True)
+    validated_at = models.DateTimeField(null=True, blank=True)
+    validated_by_name = models.CharField("validating judge, court or prosecutor", max_length=200, blank=True)
+    validation_refused_at = models.DateTimeField(null=True, blank=True)
+    # Reg. 2023/1543 Art. 8(1), 10(2), 12: notification of the enforcing State and its answer.
+    enforcing_notification_required = models.BooleanField(default=False)
+    enforcing_notified_at = models.DateTimeField(null=True, blank=True)
+    enforcing_confirmed_at = models.DateTimeField(null=True, blank=True)
+    enforcing_refused_at = models.DateTimeField(null=True, blank=True)
+    # User notice per process (rules.notice_policy): emergencies wait for the danger to end,
+    # MLAT/CLOUD Act wait for an explicit reviewer decision ("notify" or "withhold").
+    danger_over_at = models.DateTimeField(null=True, blank=True)
+    notice_decision = models.CharField(max_length=10, blank=True)
+    ndo_extension_pending = models.BooleanField(default=False)  # 18 U.S.C. 2705(b): no notice meanwhile
 
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
     due_at = models.DateTimeField(null=True, blank=True)
@@ -269,6 +288,11 @@ class LegalRequest(models.Model):
             return True
         today = today or timezone.now().date()
         return self.ndo_until is not None and self.ndo_until >= today
+
+    @property
+    def deadline_running(self) -> bool:
+        """The answer clock runs: not delivered, closed or ended (lifecycle.DEADLINE_STATES)."""
+        return self.status in DEADLINE_STATES
 
     def is_overdue(self, now=None) -> bool:
         now = now or timezone.now()
@@ -431,6 +455,9 @@ class EventType(models.TextChoices):
     IMPORTED = "imported", "Imported"  # created by a bulk import of historical requests
     REPORT = "report", "Transparency report"  # a transparency report was built, published or corrected
     CYBERTIPLINE = "cybertipline", "CyberTipline report"  # a report to NCMEC changed, was viewed or sent
+    # A legal safeguard: emergency downgraded, ex-post validation recorded or refused, enforcing
+    # State notified / confirmed / refused, nondisclosure order recorded or extended, notice decided.
+    LEGAL = "legal", "Legal safeguard"
 
 
 class RequestEvent(models.Model):

@@ -447,9 +447,10 @@ def normalise_target(identifier_type: str, raw: str, default_region: str | None 
 
 
 def answer_within(request_type: str, *, emergency: bool, default: timedelta, emergency_default: timedelta) -> timedelta:
-    """How long the platform has to answer, from receipt."""
+    """How long the platform has to answer, from receipt. `emergency` is whether the request is
+    handled as one: an emergency-type request whose justification states no danger is not."""
     rtype = REQUEST_TYPES[request_type]
-    if emergency or request_type == "emergency":
+    if emergency:
         return rtype.emergency_due or emergency_default
     return rtype.due or default
 
@@ -471,6 +472,28 @@ def hold_until(request_type: str, start: date) -> date | None:
     """End of a preservation hold started on `start` (18 U.S.C. 2703(f); Reg. 2023/1543 Art. 11)."""
     period = REQUEST_TYPES[request_type].hold
     return start + period if period else None
+
+
+# 18 U.S.C. 2703(f)(2): 90 days; used for the provisional hold a production order starts at
+# receipt (Reg. 2023/1543 Art. 10(1), 10(9): the addressee preserves the data on receipt).
+PRODUCTION_ORDER_HOLD = timedelta(days=90)
+# 18 U.S.C. 2703(f)(2) second 90 days; Reg. 2023/1543 Art. 11(1) and Annex VI: 30 more days.
+HOLD_EXTENSION_TYPES = frozenset({"preservation_extension", "epoc_pr_extension"})
+# Reg. 2023/1543 Art. 11(1), Annex V: a confirmed subsequent production request keeps the hold.
+HOLD_CONFIRMATION_TYPES = frozenset({"epoc_pr_confirmation"})
+
+
+def provisional_hold_until(request_type: str, received: date) -> date | None:
+    """End of the hold a request starts at submission, counted from receipt (not approval);
+    None when the request starts none. An Annex V confirmation keeps the original hold instead."""
+    rtype = REQUEST_TYPES[request_type]
+    if request_type in HOLD_EXTENSION_TYPES:
+        return None  # extends the original hold when approved (hold_extend)
+    if rtype.preservation and rtype.hold:
+        return received + rtype.hold
+    if request_type in PRODUCTION_ORDER_TYPES:
+        return received + PRODUCTION_ORDER_HOLD
+    return None
 
 
 def hold_extension(original_type: str) -> timedelta | None:
@@ -508,6 +531,47 @@ def epoc_needs_notification(request_type: str, categories: Iterable[str], *, ide
         for c in categories
         if c in CATEGORIES
     )
+
+
+def transfer_blocked(
+    *,
+    now: datetime,
+    received_at: datetime,
+    validation_due_at: datetime | None,
+    validated_at: datetime | None,
+    validation_refused_at: datetime | None,
+    notification_required: bool,
+    notified_at: datetime | None,
+    enforcing_confirmed_at: datetime | None,
+    enforcing_refused_at: datetime | None,
+) -> str | None:
+    """Why the records of an order may not leave yet (a sentence for the reviewer), or None."""
+    if validation_refused_at is not None:
+        return "The validating authority refused to validate the order; it is withdrawn (Reg. 2023/1543, Art. 4(5))."
+    if validation_due_at is not None and validated_at is None:
+        # Art. 4(5): nothing leaves before the ex-post validation arrives.
+        return (
+            "Waiting for the ex-post validation of this emergency order (due within 48 hours, "
+            "Reg. 2023/1543, Art. 4(5)); record it when it arrives."
+        )
+    if enforcing_refused_at is not None:
+        # Art. 12: a ground for refusal raised by the enforcing authority stops the transfer.
+        return "The enforcing authority raised a ground for refusal; the data must not be transferred (Art. 12)."
+    if notification_required:
+        if notified_at is None:
+            return (
+                "The issuing authority must notify the enforcing State of this order for traffic or content data "
+                "(Reg. 2023/1543, Art. 8(1)); record the notification first."
+            )
+        if enforcing_confirmed_at is None and now < notified_at + EPOC_NOTIFICATION_WAIT:
+            # Art. 10(2): wait 10 days from receipt unless the enforcing authority confirms earlier.
+            start = max(received_at, notified_at)
+            if now < start + EPOC_NOTIFICATION_WAIT:
+                return (
+                    "The enforcing State has 10 days to raise a ground for refusal (Reg. 2023/1543, Art. 10(2)); "
+                    f"transfer after {start + EPOC_NOTIFICATION_WAIT:%Y-%m-%d %H:%M} UTC unless it confirms earlier."
+                )
+    return None
 
 
 # --------------------------------------------------------------------------------

@@ -81,6 +81,23 @@ def _require_active(user) -> Officer:
 # ---------------------------------------------------------------------------------
 
 
+DECLARATION_FIELDS = (
+    "judicial_validation",
+    "ip_identification_only",
+    "ip_identification_times",
+    "doj_warrant",
+    "cloud_act_non_us_person",
+    "cloud_act_outside_us",
+    "cloud_act_independent_review",
+)
+
+
+def emergency_downgraded(findings: Sequence[rules.Finding]) -> bool:
+    """An emergency whose justification states no danger is handled as an ordinary request
+    (18 U.S.C. 2702(b)(8) needs a danger of death or serious physical injury)."""
+    return any(f.code == "emergency_justification_weak" for f in findings)
+
+
 @dataclass
 class SubmissionData:
     request_type: str
@@ -103,7 +120,17 @@ class SubmissionData:
     ndo_indefinite: bool = False
     # EU DSA illegal-content category of the order (requests_app.dsa_categories), the officer's choice.
     dsa_category: str = ""
+    ip_identification_only: bool = False
+    ip_identification_times: str = ""
+    doj_warrant: bool = False
+    cloud_act_non_us_person: bool = False
+    cloud_act_outside_us: bool = False
+    cloud_act_independent_review: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def declarations(self) -> dict[str, Any]:
+        """The officer's declarations, stored on the request as given (LegalRequest.declarations)."""
+        return {name: getattr(self, name) for name in DECLARATION_FIELDS if getattr(self, name)}
 
     def draft(self, *, has_document: bool, today: date | None = None) -> rules.Draft:
         return rules.Draft(
@@ -118,6 +145,13 @@ class SubmissionData:
             emergency_justification=self.emergency_justification,
             emergency_attested=self.emergency_attested,
             judicial_validation=self.judicial_validation,
+            legal_basis=self.legal_basis,
+            ip_identification_only=self.ip_identification_only,
+            ip_identification_times=self.ip_identification_times,
+            doj_warrant=self.doj_warrant,
+            cloud_act_non_us_person=self.cloud_act_non_us_person,
+            cloud_act_outside_us=self.cloud_act_outside_us,
+            cloud_act_independent_review=self.cloud_act_independent_review,
             has_document=has_document,
             ndo=self.ndo or self.ndo_indefinite or self.ndo_until is not None,
             ndo_until=self.ndo_until,
@@ -218,6 +252,17 @@ def request_submit(
                 payload={"documents": [d.sha256 for d in stored], "targets": len(targets)},
                 ip=ip,
             )
+            if emergency_downgraded(findings) and (data.emergency or data.request_type == "emergency"):
+                event_record(
+                    event_type=EventType.LEGAL,
+                    actor=None,
+                    request=request,
+                    public=True,
+                    message="Handled as an ordinary request: the justification states no danger of death or "
+                    "serious physical injury (18 U.S.C. 2702(b)(8)); the ordinary deadline applies",
+                    payload={"emergency_downgraded": True, "due_at": request.due_at},
+                    ip=ip,
+                )
             # The row was inserted by this transaction, so nobody else can see or lock it yet:
             # validate it in place, and save its reference with the new status in one UPDATE.
             _validate_new(request=request, also_save=["reference"])
@@ -259,7 +304,10 @@ def _create_request(
     """Insert the request and its targets. The final reference is derived from the id, so it is
     set on the instance here and saved by the caller's next UPDATE (or here, with save_reference)."""
     received_at = received_at or timezone.now()
-    emergency = data.emergency or data.request_type == "emergency"
+    emergency = (data.emergency or data.request_type == "emergency") and not emergency_downgraded(findings)
+    ex_post = rules.epoc_needs_ex_post_validation(
+        data.request_type, data.authority_kind, emergency=emergency, judicial_validation=data.judicial_validation
+    )
     request = LegalRequest.objects.create(
         reference=f"TMP-{uuid.uuid4().hex[:16]}",
         agency=agency,
@@ -284,6 +332,11 @@ def _create_request(
         received_at=received_at,
         due_at=_due(data.request_type, received_at, emergency),
         status=Status.SUBMITTED,
+        declarations=data.declarations(),
+        validation_due_at=received_at + rules.EPOC_EMERGENCY_VALIDATION if ex_post else None,
+        enforcing_notification_required=rules.epoc_needs_notification(
+            data.request_type, data.data_categories, identification_only=data.ip_identification_only
+        ),
     )
     request.reference = f"LR-{received_at.year}-{request.pk:06d}"
     if save_reference:

@@ -31,4 +31,5 @@ def _on_transition(sender, request_id, source, target, actor_id=None, **kwargs) 
 def _on_submitted(sender, request_id, **kwargs) -> None:
     from requests_app.production import tasks
 
+    tasks.provisional_holds.delay(request_id)
     tasks.link_followups.delay(request_id)

@@ -136,6 +136,8 @@ class PreservationHold(models.Model):
     )
     reminded_at = models.DateTimeField(null=True, blank=True)
     released_at = models.DateTimeField(null=True, blank=True)
+    # A hold past its end kept because a confirmed follow-up is open; the supervisor was told.
+    kept_for_followup_at = models.DateTimeField(null=True, blank=True)
     # Later requests of the same agency naming the same account (e.g. the warrant that follows).
     followups = models.ManyToManyField(LegalRequest, blank=True, related_name="followed_holds")
     created_at = models.DateTimeField(default=timezone.now)
@@ -164,10 +166,14 @@ class UserNotice(models.Model):
         WAITING_LIFT = "waiting_lift", "Held: indefinite nondisclosure order"
         SENT = "sent", "Sent"
         AUTHORITY = "authority", "Left to the issuing authority"
+        BY_PROCESS = "by_process", "Not sent: the process carries its own secrecy rule"
+        WAITING_DANGER = "waiting_danger", "Held until a reviewer records that the danger is over"
+        WAITING_DECISION = "waiting_decision", "Held until a reviewer decides whether the user is told"
+        WITHHELD = "withheld", "Not sent: a reviewer decided the user is not told"
 
     request = models.ForeignKey(LegalRequest, on_delete=models.PROTECT, related_name="notices")
     target = models.OneToOneField(Target, on_delete=models.PROTECT, related_name="notice")
-    status = models.CharField(max_length=15, choices=Status.choices)
+    status = models.CharField(max_length=20, choices=Status.choices)
     send_after = models.DateField(null=True, blank=True)  # for HELD: the first day after the order
     sent_at = models.DateTimeField(null=True, blank=True)
     channel_ref = models.CharField(max_length=100, blank=True)  # the notifier's reference for the sent notice

@@ -125,6 +125,19 @@ def production_start(*, request: LegalRequest, actor, ip: str | None = None) -> 
             return existing
         if locked.is_preservation:
             raise ProductionError("A preservation request keeps data; it does not disclose any.")
+        blocked = rules.transfer_blocked(
+            now=timezone.now(),
+            received_at=locked.received_at,
+            validation_due_at=locked.validation_due_at,
+            validated_at=locked.validated_at,
+            validation_refused_at=locked.validation_refused_at,
+            notification_required=locked.enforcing_notification_required,
+            notified_at=locked.enforcing_notified_at,
+            enforcing_confirmed_at=locked.enforcing_confirmed_at,
+            enforcing_refused_at=locked.enforcing_refused_at,
+        )
+        if blocked:
+            raise ProductionError(blocked)
         if locked.status not in PRODUCIBLE_STATES:
             raise ProductionError(
                 f"Only an approved request can be produced; this one is {Status(locked.status).label.lower()}."
@@ -628,7 +641,16 @@ def holds_for_approved_request(*, request_id: int) -> list[PreservationHold]:
             return []
         found = targets_look_up(request=lr)
         holds: list[PreservationHold] = []
-        if lr.request_type == "preservation_extension":
+        if lr.request_type in rules.HOLD_CONFIRMATION_TYPES:
+            # Annex V: the original hold now lasts until the confirmed production request closes.
+            linked = holds_link_followups(request_id=lr.pk)
+            holds = list(PreservationHold.objects.filter(followups=lr))
+            reason = (
+                f"{linked or len(holds)} hold(s) kept until the confirmed production request is answered."
+                if holds
+                else "No hold of your agency on these accounts is active: there is nothing to keep."
+            )
+        elif lr.request_type in rules.HOLD_EXTENSION_TYPES:
             for target in found:
                 original = (
                     PreservationHold.objects.filter(
@@ -668,7 +690,7 @@ def holds_for_approved_request(*, request_id: int) -> list[PreservationHold]:
 def holds_link_followups(*, request_id: int) -> int:
     """Link a later request of the same agency naming the same accounts to their active holds."""
     lr = LegalRequest.objects.select_related("agency").get(pk=request_id)
-    if lr.is_preservation:
+    if lr.is_preservation and lr.request_type not in rules.HOLD_CONFIRMATION_TYPES:
         return 0
     keys = Q()
     for kind, value in Target.objects.filter(request=lr).values_list("kind", "value"):
@@ -677,8 +699,16 @@ def holds_link_followups(*, request_id: int) -> int:
         return 0
     linked = 0
     with transaction.atomic():
-        for hold in PreservationHold.objects.filter(keys, request__agency=lr.agency, released_at__isnull=True).exclude(
-            followups=lr
+        # Only holds of preservation process: a production order's own provisional hold is kept by that order.
+        for hold in (
+            PreservationHold.objects.filter(
+                keys,
+                request__agency=lr.agency,
+                request__request_type__in=rules.PRESERVATION_TYPES,
+                released_at__isnull=True,
+            )
+            .exclude(followups=lr)
+            .exclude(request=lr)
         ):
             hold.followups.add(lr)
             event_record(
@@ -692,12 +722,55 @@ def holds_link_followups(*, request_id: int) -> int:
     return linked
 
 
+def holds_provisional_create(*, request_id: int) -> list[PreservationHold]:
+    """At submission: a preservation request or order, or a production order, preserves the named
+    accounts at once (nothing is disclosed, so no review comes first). The period runs from receipt
+    (18 U.S.C. 2703(f); Reg. 2023/1543 Art. 10(1), 10(9), 11(1)). Idempotent."""
+    lr = LegalRequest.objects.get(pk=request_id)
+    if lr.status == Status.INVALID:
+        return []
+    received = timezone.localdate(lr.received_at)
+    until = rules.provisional_hold_until(lr.request_type, received)
+    if until is None:
+        return []
+    holds: list[PreservationHold] = []
+    with transaction.atomic():
+        for target in Target.objects.filter(request=lr):
+            hold, created = PreservationHold.objects.get_or_create(
+                request=lr,
+                target=target,
+                defaults={
+                    "categories": [c for c in lr.data_categories if c in rules.PRODUCIBLE_CATEGORIES],
+                    "starts_on": received,
+                    "until": until,
+                },
+            )
+            holds.append(hold)
+        if holds:
+            event_record(
+                event_type=EventType.HOLD,
+                request=lr,
+                public=True,
+                message=f"Provisional preservation from receipt until {until:%Y-%m-%d}",
+                payload={"holds": [h.pk for h in holds], "until": until, "provisional": True},
+            )
+    return holds
+
+
+def _kept_by_followup(hold: PreservationHold) -> LegalRequest | None:
+    """The open request that keeps a hold alive past its end: an open production order the hold
+    was started for, or an open confirmed follow-up (Annex V, a linked warrant)."""
+    if hold.request.request_type in rules.PRODUCTION_ORDER_TYPES and hold.request.is_open:
+        return hold.request
+    return hold.followups.filter(status__in=OPEN_STATES).order_by("pk").first()
+
+
 def holds_release_expired(*, now: datetime | None = None) -> dict[str, int]:
     """Remind the agency before a hold ends; release holds past their end. Idempotent."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     remind_days = int(getattr(settings, "HOLD_REMINDER_DAYS", 7))
-    reminded = released = 0
+    reminded = released = kept = 0
     due_reminders = PreservationHold.objects.filter(
         released_at__isnull=True,
         reminded_at__isnull=True,
@@ -733,6 +806,23 @@ def holds_release_expired(*, now: datetime | None = None) -> dict[str, int]:
             hold = PreservationHold.objects.select_for_update().select_related("request__agency").get(pk=pk)
             if hold.released_at or hold.until >= today or hold_has_open_followup(hold):
                 continue
+            followup = _kept_by_followup(hold)
+            if followup is not None:
+                # Never released by itself while the follow-up is open; a supervisor is told once.
+                if hold.kept_for_followup_at is None:
+                    hold.kept_for_followup_at = now
+                    hold.save(update_fields=["kept_for_followup_at"])
+                    event_record(
+                        event_type=EventType.HOLD,
+                        request=hold.request,
+                        public=False,
+                        message=f"Preservation kept past {hold.until:%Y-%m-%d}: follow-up {followup.reference} "
+                        "is still open; a supervisor may release it",
+                        payload={"hold": hold.pk, "followup": followup.reference},
+                        at=now,
+                    )
+                    kept += 1
+                continue
             hold.released_at = now
             hold.save(update_fields=["released_at"])
             event_record(
@@ -744,7 +834,7 @@ def holds_release_expired(*, now: datetime | None = None) -> dict[str, int]:
                 at=now,
             )
             released += 1
-    return {"reminded": reminded, "released": released}
+    return {"reminded": reminded, "released": released, "kept": kept}
 
 
 # ---------------------------------------------------------------------------------
@@ -756,6 +846,21 @@ def _notice_plan(lr: LegalRequest, today: date) -> tuple[str, date | None]:
     if lr.request_type == "epoc":
         # Reg. 2023/1543 Art. 13(1): the issuing authority informs the person whose data is sought.
         return UserNotice.Status.AUTHORITY, None
+    policy = rules.notice_policy(lr.request_type, emergency=lr.emergency)
+    if policy is rules.NoticePolicy.NEVER_AUTOMATIC:
+        return UserNotice.Status.BY_PROCESS, None
+    if policy is rules.NoticePolicy.AFTER_DANGER and lr.danger_over_at is None:
+        return UserNotice.Status.WAITING_DANGER, None
+    if policy is rules.NoticePolicy.REVIEWER_DECISION:
+        if lr.notice_decision == "withhold":
+            return UserNotice.Status.WITHHELD, None
+        if lr.notice_decision != "notify":
+            return UserNotice.Status.WAITING_DECISION, None
+    return _ndo_plan(lr, today)
+
+
+def _ndo_plan(lr: LegalRequest, today: date) -> tuple[str, date | None]:
+    """Held while a nondisclosure order runs (18 U.S.C. 2705(b)), else due today."""
     if lr.ndo_lifted_at is None and lr.ndo_indefinite:
         return UserNotice.Status.WAITING_LIFT, None
     if lr.ndo_active(today):
@@ -817,6 +922,8 @@ def notices_send_due(*, now: datetime | None = None, request_id: int | None = No
             if notice.status not in (UserNotice.Status.HELD, UserNotice.Status.WAITING_LIFT):
                 continue
             lr = notice.request
+            if lr.ndo_extension_pending:  # 18 U.S.C. 2705(b): an extension was applied for; wait
+                continue
             if lr.ndo_active(today):
                 if lr.ndo_until and not lr.ndo_indefinite:  # the order was extended: wait for its new end
                     notice.send_after = lr.ndo_until + timedelta(days=1)
@@ -877,3 +984,161 @@ def ndo_lift(
         _queue_notices(locked.pk)
     request.ndo_lifted_at = now
     return request
+
+
+def _notices_release(lr: LegalRequest, statuses: list[str], *, actor, message: str, now: datetime) -> int:
+    """Move notices waiting on a reviewer (danger over, decision to notify) onto the NDO plan."""
+    status, send_after = _ndo_plan(lr, timezone.localdate(now))
+    moved = UserNotice.objects.filter(request=lr, status__in=statuses).update(status=status, send_after=send_after)
+    event_record(
+        event_type=EventType.NOTICE, actor=actor, request=lr, public=False, message=message,
+        payload={"notices": moved, "status": status}, at=now,
+    )  # fmt: skip
+    if status == UserNotice.Status.HELD and send_after and send_after <= timezone.localdate(now):
+        _queue_notices(lr.pk)
+    return moved
+
+
+def notice_danger_over(*, request: LegalRequest, actor, note: str, now: datetime | None = None) -> LegalRequest:
+    """A reviewer records that an emergency's danger is over: only then may the user be told
+    (18 U.S.C. 2702(b)(8): telling the user earlier could bring about the harm)."""
+    if not is_staff_member(actor):
+        raise PermissionDenied("Only the legal team can record that the danger is over.")
+    if not note.strip():
+        raise ProductionError("Say how you know the danger is over (for example, the agency's message).")
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = LegalRequest.objects.select_for_update().get(pk=request.pk)
+        if rules.notice_policy(locked.request_type, emergency=locked.emergency) is not rules.NoticePolicy.AFTER_DANGER:
+            raise ProductionError("This request is not an emergency; its notice does not wait for the danger to end.")
+        if locked.danger_over_at is not None:
+            raise ProductionError("It is already recorded that the danger is over.")
+        LegalRequest.objects.filter(pk=locked.pk).update(danger_over_at=now)
+        locked.danger_over_at = now
+        _notices_release(
+            locked, [UserNotice.Status.WAITING_DANGER], actor=actor, now=now,
+            message=f"Danger recorded as over: {note.strip()}"[:400],
+        )  # fmt: skip
+    request.danger_over_at = now
+    return request
+
+
+def notice_decide(
+    *, request: LegalRequest, actor, notify: bool, reason: str, now: datetime | None = None
+) -> LegalRequest:
+    """MLAT and CLOUD Act process: a reviewer decides explicitly whether the user is told
+    (the requesting State's confidentiality terms, 18 U.S.C. 3512 and 2523, are weighed by a person)."""
+    if not is_staff_member(actor):
+        raise PermissionDenied("Only the legal team can decide on user notice.")
+    if not reason.strip():
+        raise ProductionError("Give the reason for the decision on user notice.")
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = LegalRequest.objects.select_for_update().get(pk=request.pk)
+        policy = rules.notice_policy(locked.request_type, emergency=locked.emergency)
+        if policy is not rules.NoticePolicy.REVIEWER_DECISION:
+            raise ProductionError("User notice on this request follows its process; no decision is needed.")
+        if locked.notice_decision:
+            raise ProductionError("The decision on user notice is already recorded.")
+        decision = "notify" if notify else "withhold"
+        LegalRequest.objects.filter(pk=locked.pk).update(notice_decision=decision)
+        locked.notice_decision = decision
+        if notify:
+            _notices_release(
+                locked, [UserNotice.Status.WAITING_DECISION], actor=actor, now=now,
+                message=f"Decided to notify the user: {reason.strip()}"[:400],
+            )  # fmt: skip
+        else:
+            moved = UserNotice.objects.filter(request=locked, status=UserNotice.Status.WAITING_DECISION).update(
+                status=UserNotice.Status.WITHHELD
+            )
+            event_record(
+                event_type=EventType.NOTICE, actor=actor, request=locked, public=False,
+                message=f"Decided not to notify the user: {reason.strip()}"[:400],
+                payload={"notices": moved, "decision": decision}, at=now,
+            )  # fmt: skip
+    request.notice_decision = decision
+    return request
+
+
+def ndo_record(
+    *,
+    request: LegalRequest,
+    actor,
+    until: date | None = None,
+    indefinite: bool = False,
+    extension_pending: bool = False,
+    document: Any = None,
+    ip: str | None = None,
+    now: datetime | None = None,
+) -> LegalRequest:
+    """Record, extend (18 U.S.C. 2705(b)) or replace a nondisclosure order after submission.
+
+    By the agency (an officer of the requesting agency, uploading the order as `document`, a
+    DocumentInput) or by a supervisor. `extension_pending` records that an extension was applied
+    for: no notice leaves until the new order (or its refusal) is recorded."""
+    from requests_app.documents import check_pdf
+
+    agency_side = is_agency_officer(actor) and getattr(actor.officer, "agency_id", None) == request.agency_id
+    if not agency_side and not is_supervisor(actor):
+        raise PermissionDenied("Only the requesting agency or a legal supervisor can record a nondisclosure order.")
+    if agency_side and document is None:
+        raise ProductionError("Upload the signed nondisclosure order (PDF) with the new dates.")
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    if not extension_pending:
+        if indefinite and until:
+            raise ProductionError("A nondisclosure order is either indefinite or has an end date, not both.")
+        if not indefinite and until is None:
+            raise ProductionError("Give the date the nondisclosure order ends, or mark it indefinite.")
+        if until is not None and until <= today:
+            raise ProductionError("The end date must be in the future.")
+    if document is not None:
+        check_pdf(document.filename, document.content)  # a refused file: DocumentError, nothing saved
+    stored = None
+    try:
+        stored = _ndo_save(locked_pk=request.pk, actor=actor, document=document, until=until, indefinite=indefinite,
+                           extension_pending=extension_pending, ip=ip, now=now)  # fmt: skip
+    except BaseException:
+        if stored is not None and stored.file:
+            stored.file.delete(save=False)
+        raise
+    request.refresh_from_db()
+    return request
+
+
+def _ndo_save(*, locked_pk, actor, document, until, indefinite, extension_pending, ip, now):
+    from requests_app.services import _store_document
+
+    with transaction.atomic():
+        locked = LegalRequest.objects.select_for_update().get(pk=locked_pk)
+        stored = _store_document(request=locked, doc=document, actor=actor) if document is not None else None
+        previous = {"ndo_until": locked.ndo_until, "indefinite": locked.ndo_indefinite}
+        if extension_pending:
+            locked.ndo_extension_pending = True
+            message = "Extension of the nondisclosure order applied for: no user notice until it is decided"
+        else:
+            kind = "extended" if locked.has_ndo and not locked.ndo_lifted_at else "recorded"
+            locked.ndo_until, locked.ndo_indefinite = (None if indefinite else until), indefinite
+            locked.ndo_lifted_at = None
+            locked.ndo_extension_pending = False
+            message = f"Nondisclosure order {kind}: " + ("indefinite" if indefinite else f"until {until:%Y-%m-%d}")
+        locked.save(
+            update_fields=["ndo_until", "ndo_indefinite", "ndo_lifted_at", "ndo_extension_pending", "updated_at"]
+        )
+        # Notices already held follow the new order on their next sweep (notices_send_due re-reads it).
+        UserNotice.objects.filter(request=locked, status=UserNotice.Status.HELD).exclude(
+            send_after__isnull=True
+        ).update(send_after=(locked.ndo_until + timedelta(days=1)) if locked.ndo_until else None)
+        if locked.ndo_indefinite:
+            UserNotice.objects.filter(request=locked, status=UserNotice.Status.HELD).update(
+                status=UserNotice.Status.WAITING_LIFT, send_after=None
+            )
+        event_record(
+            event_type=EventType.LEGAL, actor=actor, request=locked, public=True, message=message,
+            payload={"previous": previous, "ndo_until": locked.ndo_until, "indefinite": locked.ndo_indefinite,
+                     "extension_pending": locked.ndo_extension_pending,
+                     "document": getattr(stored, "sha256", None)},
+            ip=ip, at=now,
+        )  # fmt: skip
+    return stored

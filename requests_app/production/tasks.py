@@ -62,3 +62,9 @@ def preserve_approved_request(request_id: int) -> int:
 def link_followups(request_id: int) -> int:
     """A new request: link it to active holds on the same accounts of the same agency."""
     return services.holds_link_followups(request_id=request_id)
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def provisional_holds(request_id: int) -> int:
+    """After submission: preserve the named accounts from receipt."""
+    return len(services.holds_provisional_create(request_id=request_id))

@@ -25,6 +25,11 @@ class VerificationForm(forms.Form):
         initial=timezone.now,
     )
     result = forms.ChoiceField(choices=EmergencyVerification.Result.choices, widget=forms.RadioSelect)
+    good_faith_belief = forms.BooleanField(
+        label="I believe in good faith that the emergency involves danger of death or serious physical injury",
+        required=False,
+        help_text="18 U.S.C. 2702(b)(8), (c)(4): needed to confirm the emergency.",
+    )
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 

@@ -28,6 +28,8 @@ class EmergencyVerification(models.Model):
     called_at = models.DateTimeField()
     result = models.CharField(max_length=10, choices=Result.choices)
     note = models.TextField(blank=True)
+    # 18 U.S.C. 2702(b)(8), (c)(4): the reviewer's good-faith belief that the emergency is real.
+    good_faith_belief = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

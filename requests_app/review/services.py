@@ -293,6 +293,17 @@ def decision_record(
         else:
             reason_code = ""
         four_eyes = needs_four_eyes(locked, category, verdict)
+        earlier = Decision.objects.filter(request=locked, category=category).first()
+        if earlier is not None and (earlier.verdict, earlier.reason_code, earlier.note) == (
+            verdict,
+            reason_code,
+            note.strip(),
+        ):
+            # Saving the same decision twice would only add a second timeline entry.
+            raise TransitionError(
+                f"{info.label} is already {earlier.get_verdict_display().lower()}; nothing was changed.",
+                code="already_decided",
+            )
         decision, _ = Decision.objects.update_or_create(
             request=locked,
             category=category,
@@ -449,6 +460,7 @@ class VerificationInput:
     called_at: datetime
     result: str
     note: str = ""
+    good_faith_belief: bool = False
 
 
 def emergency_verify(
@@ -473,6 +485,13 @@ def emergency_verify(
     if check.called_at > timezone.now() + timedelta(minutes=5):
         raise TransitionError("The time of the call cannot be in the future.", code="invalid")
     confirmed = check.result == EmergencyVerification.Result.CONFIRMED
+    if confirmed and not check.good_faith_belief:
+        # 18 U.S.C. 2702(b)(8), (c)(4): disclosure rests on the provider's good-faith belief.
+        raise TransitionError(
+            "Confirm that you believe in good faith that the emergency involves danger of death or serious "
+            "physical injury (18 U.S.C. 2702(b)(8)); without that belief, treat it as an ordinary request.",
+            code="good_faith_required",
+        )
     with transaction.atomic():
         locked = _locked(request)
         if locked.status != Status.AWAITING_VERIFICATION:
@@ -486,6 +505,7 @@ def emergency_verify(
             called_at=check.called_at,
             result=check.result,
             note=check.note.strip(),
+            good_faith_belief=check.good_faith_belief,
         )
         event_record(
             event_type=EventType.VERIFICATION,
@@ -495,6 +515,7 @@ def emergency_verify(
             payload={
                 "verification": verification.pk,
                 "result": check.result,
+                "good_faith_belief": check.good_faith_belief,
                 "called_at": check.called_at,
                 "directory_source": verification.directory_source,
             },
@@ -705,3 +726,98 @@ __all__ = [
     "review_start",
     "targets_lookup",
 ]
+
+
+# ---------------------------------------------------------------------------------
+# Legal safeguards recorded after submission (issue 10)
+# ---------------------------------------------------------------------------------
+
+
+def epoc_validation_record(
+    *,
+    request: LegalRequest,
+    actor,
+    validated: bool,
+    validator: str,
+    at: datetime | None = None,
+    ip: str | None = None,
+) -> LegalRequest:
+    """Reg. 2023/1543 Art. 4(5): record the ex-post validation of an emergency order (who, when).
+    Validated: production may go ahead. Refused: the order is withdrawn and nothing is produced."""
+    _require_staff(actor)
+    if not validator.strip():
+        raise TransitionError("Name the judge, court or prosecutor who decided on the validation.", code="invalid")
+    now = timezone.now()
+    at = at or now
+    if at > now + timedelta(minutes=5):
+        raise TransitionError("The time of the validation cannot be in the future.", code="invalid")
+    with transaction.atomic():
+        locked = _locked(request)
+        if locked.validation_due_at is None:
+            raise TransitionError("This order does not wait for an ex-post validation.", code="not_needed")
+        if locked.validated_at or locked.validation_refused_at:
+            raise TransitionError("The validation of this order is already recorded.", code="already_recorded")
+        if validated:
+            locked.validated_at = at
+        else:
+            locked.validation_refused_at = at
+        locked.validated_by_name = validator.strip()[:200]
+        locked.save(update_fields=["validated_at", "validation_refused_at", "validated_by_name", "updated_at"])
+        late = validated and at > locked.validation_due_at
+        event_record(
+            event_type=EventType.LEGAL,
+            actor=actor,
+            request=locked,
+            public=True,
+            message=(
+                f"Ex-post validation by {locked.validated_by_name} recorded" + (" (after the 48 hours)" if late else "")
+                if validated
+                else f"Validation refused by {locked.validated_by_name}: the order is withdrawn"
+            ),
+            payload={"validated": validated, "at": at, "validator": locked.validated_by_name, "late": late},
+            ip=ip,
+        )
+        if not validated and locked.is_open:
+            request_transition(
+                request=locked,
+                to=Status.WITHDRAWN,
+                actor=None,
+                reason="The validating authority refused to validate the emergency order (Reg. 2023/1543, Art. 4(5)).",
+            )
+    return _refresh(request)
+
+
+ENFORCING_EVENTS = {
+    # Art. 8(1): the issuing authority notified the enforcing State (the day counts, Art. 10(2)).
+    "notified": ("enforcing_notified_at", "The enforcing State was notified of the order (Art. 8(1))"),
+    # Art. 10(2): the enforcing authority confirms before the 10 days: transfer may go ahead.
+    "confirmed": ("enforcing_confirmed_at", "The enforcing authority confirmed it raises no ground for refusal"),
+    # Art. 12: the enforcing authority raised a ground for refusal: the data must not be transferred.
+    "refused": ("enforcing_refused_at", "The enforcing authority raised a ground for refusal (Art. 12)"),
+}
+
+
+def enforcing_state_record(
+    *, request: LegalRequest, actor, event: str, at: datetime | None = None, ip: str | None = None
+) -> LegalRequest:
+    """Reg. 2023/1543 Art. 8, 10(2), 12: record the enforcing State's notification and its answer."""
+    _require_staff(actor)
+    if event not in ENFORCING_EVENTS:
+        raise TransitionError("Record a notification, a confirmation or a refusal.", code="invalid")
+    field_name, message = ENFORCING_EVENTS[event]
+    at = at or timezone.now()
+    with transaction.atomic():
+        locked = _locked(request)
+        if not locked.enforcing_notification_required:
+            raise TransitionError("This order does not need a notification of the enforcing State.", code="not_needed")
+        if event != "notified" and locked.enforcing_notified_at is None:
+            raise TransitionError("Record the notification of the enforcing State first.", code="wrong_order")
+        if getattr(locked, field_name) is not None:
+            raise TransitionError("This is already recorded.", code="already_recorded")
+        setattr(locked, field_name, at)
+        locked.save(update_fields=[field_name, "updated_at"])
+        event_record(
+            event_type=EventType.LEGAL, actor=actor, request=locked, public=True, message=message,
+            payload={"enforcing": event, "at": at}, ip=ip,
+        )  # fmt: skip
+    return _refresh(request)

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from requests_app import dsa_categories, rules
+from requests_app import dsa_categories, lifecycle, rules
 from requests_app.audit import compute_hash
 from requests_app.cybertipline import selectors as cybertip_selectors
 from requests_app.lifecycle import Status, TransitionError
@@ -37,7 +37,7 @@ from requests_app.review import forms
 from requests_app.review import services as svc
 from requests_app.review.filters import QueueFilter, staff_users
 from requests_app.review.models import EmergencyVerification, Letter
-from requests_app.services import PermissionDenied
+from requests_app.services import PermissionDenied, actor_role
 
 PAGE_SIZE = 50
 
@@ -160,6 +160,8 @@ def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "Status": Status,
         # Only staff holding the CyberTipline role see the reports a request follows up.
         "cybertip_reports": cybertip_selectors.for_request(me, lr),
+        # What this person may do here comes from the lifecycle's transition table.
+        "actions": lifecycle.actions_for(lr.status, actor_role(me)),
     }
     return render(request, "review/request.html", context)
 

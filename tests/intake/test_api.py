@@ -118,8 +118,6 @@ def test_create_json_emergency_documents_later(api_a, lr):
         emergency=True,
         emergency_justification="A 12-year-old was abducted an hour ago; the suspect threatened to kill her.",
         emergency_attested=True,
-        date_from=None,
-        date_to=None,
         acknowledge_warnings=True,
     )
     response = api_a.post("/api/v1/requests/", body)

@@ -122,11 +122,15 @@ def test_reminder_then_release_on_a_frozen_clock(submit, reviewer, time_machine,
     hold = PreservationHold.objects.get()
     mail.outbox.clear()
     before = datetime(2026, 5, 23, 3, 0, tzinfo=UTC)  # 8 days before the end
-    assert services.holds_release_expired(now=before) == {"reminded": 0, "released": 0}
+    assert services.holds_release_expired(now=before) == {"reminded": 0, "released": 0, "kept": 0}
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.holds_release_expired(now=before + timedelta(days=1)) == {"reminded": 1, "released": 0}
+        assert services.holds_release_expired(now=before + timedelta(days=1)) == {
+            "reminded": 1,
+            "released": 0,
+            "kept": 0,
+        }
     assert len(mail.outbox) == 1 and "2026-05-31" in mail.outbox[0].subject
-    assert services.holds_release_expired(now=before + timedelta(days=2)) == {"reminded": 0, "released": 0}
+    assert services.holds_release_expired(now=before + timedelta(days=2)) == {"reminded": 0, "released": 0, "kept": 0}
     last_day = datetime(2026, 5, 31, 23, 0, tzinfo=UTC)
     assert services.holds_release_expired(now=last_day)["released"] == 0  # held through its last day
     assert services.holds_release_expired(now=last_day + timedelta(hours=2))["released"] == 1
@@ -144,7 +148,7 @@ def test_a_following_request_links_to_its_hold(
     with django_capture_on_commit_callbacks(execute=True):
         warrant = submit(case_number="CR-2026-0050", targets=[("username", "some_user")])
         other = submit(officer=officer_b, case_number="X-1", targets=[("username", "some_user")])
-    hold = PreservationHold.objects.get()
+    hold = PreservationHold.objects.get(request=pres)
     assert list(hold.followups.all()) == [warrant]
     assert not other.followed_holds.exists()
     assert hold.request == pres

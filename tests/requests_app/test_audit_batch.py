@@ -75,8 +75,12 @@ def test_nested_batches_join_the_outer_one():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_submission_writes_its_two_events_in_one_append(officer_a):
-    """A real transaction (no test transaction around it), as in a web request."""
+def test_submission_writes_its_two_events_in_one_append(officer_a, monkeypatch):
+    """A real transaction (no test transaction around it), as in a web request. The after-commit
+    follow-ups (provisional hold, follow-up links) write their own events and have their own tests."""
+    from requests_app.production import tasks as production_tasks
+
+    monkeypatch.setattr(production_tasks.provisional_holds, "delay", lambda *a, **k: None)
     request_submit(actor=officer_a.user, data=warrant_data(), documents=[_pdf()])  # warm: head exists, caches filled
     with CaptureQueriesContext(connection) as queries:
         request = request_submit(actor=officer_a.user, data=warrant_data(case_number="CR-2"), documents=[_pdf()])

@@ -25,9 +25,10 @@ def test_final_states_are_defined_once_and_partition_states():
     assert not any(source in FINAL_STATES for source, _ in TRANSITIONS)
 
 
-def test_withdrawal_from_every_open_state_by_the_agency_only():
+def test_withdrawal_from_every_open_state_by_the_agency_or_the_system_only():
+    # The system withdraws an emergency EPOC whose ex-post validation was refused (Reg. 2023/1543 Art. 4(5)).
     for state in OPEN_STATES:
-        assert TRANSITIONS[(state, Status.WITHDRAWN)].actors == {Actor.AGENCY}
+        assert TRANSITIONS[(state, Status.WITHDRAWN)].actors == {Actor.AGENCY, Actor.SYSTEM}
 
 
 @pytest.mark.parametrize(("source", "target"), ALL_PAIRS, ids=[f"{s}->{t}" for s, t in ALL_PAIRS])

@@ -643,7 +643,8 @@ def test_normalise_target(id_type, raw, region, kind, value):
     [
         ("epoc", False, timedelta(days=10)),  # Reg. 2023/1543 Art. 10(2)
         ("epoc", True, timedelta(hours=8)),  # Art. 10(4)
-        ("emergency", False, timedelta(hours=8)),
+        ("emergency", True, timedelta(hours=8)),
+        ("emergency", False, timedelta(days=14)),  # downgraded: no danger stated, ordinary deadline
         ("search_warrant", False, timedelta(days=14)),  # configurable default
         ("search_warrant", True, timedelta(hours=8)),
         ("preservation", False, timedelta(days=2)),

@@ -55,8 +55,6 @@ def test_emergency_goes_to_verification_with_hours_deadline(officer_a):
         emergency=True,
         emergency_justification="A 12-year-old was abducted an hour ago; the suspect threatened to kill her.",
         emergency_attested=True,
-        date_from=None,
-        date_to=None,
     )
     request = request_submit(actor=officer_a.user, data=data, documents=[], acknowledge_warnings=True)
     assert request.status == Status.AWAITING_VERIFICATION

@@ -25,8 +25,6 @@ def emergency_data(**overrides) -> SubmissionData:
         emergency_attested=True,
         case_number="EMG-1",
         data_categories=["subscriber_info", "ip_logs"],
-        date_from=None,
-        date_to=None,
     )
     base.update(overrides)
     return warrant_data(**base)

@@ -42,16 +42,28 @@ def test_emergency_from_queue_to_officer_portal(
     form.get_by_label("Official directory").fill("Home Office police directory 2026")
     form.get_by_label("When you called").fill((timezone.now() - timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M"))
     form.get_by_label("Confirmed").check()
+    form.get_by_label("I believe in good faith").check()
     form.get_by_role("button", name="Record the check").click()
     page.wait_for_load_state()
     assert page.locator("#lr-status").inner_text() == "In legal review"
 
+    # Safe default: no decision is preselected, so Save alone cannot approve anything.
+    for category in ("subscriber_info", "ip_logs"):
+        select = page.locator(f'tr[data-category="{category}"] select[name="verdict"]')
+        assert select.input_value() == ""
+        assert select.evaluate("s => s.selectedOptions[0].value") == ""
+    row = page.locator('tr[data-category="subscriber_info"]')
+    row.get_by_role("button", name="Save").click()  # the browser refuses: a decision is required
+    assert Decision.objects.filter(request=lr).count() == 0
     for category in ("subscriber_info", "ip_logs"):
         row = page.locator(f'tr[data-category="{category}"]')
         row.locator('select[name="verdict"]').select_option("approved")
         row.get_by_role("button", name="Save").click()
         page.wait_for_load_state()
-    assert page.locator("table.decisions").get_by_text("waiting for a second supervisor").count() == 2
+        # A decided category shows its decision, not a second form.
+        assert page.locator(f'tr[data-category="{category}"] form.decide').count() == 0
+    # Rita is a reviewer: her content/emergency approvals wait for a supervisor.
+    assert page.locator("table.decisions").get_by_text("waiting for a supervisor's approval").count() == 2
     assert page.locator("#conclude").count() == 0
 
     sam = chromium.new_context(base_url=live_server.url)

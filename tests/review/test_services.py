@@ -28,6 +28,7 @@ def check(result="confirmed", **kw):
         directory_source="Home Office police directory 2026",
         called_at=timezone.now() - timedelta(minutes=5),
         result=result,
+        good_faith_belief=result == "confirmed",
     )
     data.update(kw)
     return svc.VerificationInput(**data)

@@ -234,6 +234,7 @@ def test_verify_and_reject_and_info_pages(client_reviewer, emergency_lr, lr):
             "directory_source": "Police directory",
             "called_at": called,
             "result": "confirmed",
+            "good_faith_belief": "on",
         },
     )
     emergency_lr.refresh_from_db()
