@@ -1,32 +1,95 @@
 """The certificate of authenticity that travels inside every package.
 
-A custodian's declaration in the style of U.S. Federal Rule of Evidence 902(11)
-(certified domestic records of a regularly conducted activity, see FRE 803(6)),
-naming the request and the SHA-256 of the package's manifest so the records
-can be checked against it.
+Its form follows the request's legal system (rules.certificate_form): a U.S.
+declaration under FRE 902(11) (business records, FRE 803(6)), 902(13)
+(machine-generated records such as IP logs) and 902(14) (the SHA-256 manifest),
+with 28 U.S.C. 1746(1) wording when the declarant signs outside the U.S.; an EU
+statement giving each item's data category (Reg. 2023/1543 Art. 5(5)(d)); or a
+plain custodian statement for other systems. One builder per form, in BUILDERS:
+to add a form (or something every form carries, such as a receipt), add or
+extend a builder.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from requests_app import rules
+
+# FRE 902(13): what the platform's logging system is, for machine-generated records.
+LOGGING_SYSTEM = (
+    "the platform's connection servers record the IP address, port and time (UTC, synchronised by NTP) "
+    "of every connection automatically when it is made; no person enters or edits these entries."
+)
+MACHINE_GENERATED = frozenset({"ip_logs"})
+
+
+def _common(*, request, manifest: dict[str, Any], manifest_sha256: str, generated_at: datetime) -> dict[str, Any]:
+    return {
+        "lr": request,
+        "manifest": manifest,
+        "manifest_sha256": manifest_sha256,
+        "generated_at": generated_at,
+        "custodian": getattr(settings, "PRODUCTION_CUSTODIAN", "Custodian of Records, Legal Operations"),
+        "platform": getattr(settings, "PRODUCTION_PLATFORM_NAME", "the Platform"),
+        "signed_by": "",
+    }
+
+
+def us_fre_902(**kw: Any) -> tuple[str, dict[str, Any]]:
+    context = _common(**kw)
+    codes = [c["code"] for c in kw["manifest"]["categories"]]
+    context["machine_categories"] = [rules.CATEGORIES[c].label for c in codes if c in MACHINE_GENERATED]
+    context["logging_system"] = LOGGING_SYSTEM
+    # 28 U.S.C. 1746(1): a declaration executed outside the United States says "under the laws of the U.S.A.".
+    context["declarant_abroad"] = bool(getattr(settings, "PRODUCTION_CUSTODIAN_OUTSIDE_US", True))
+    return "certificates/us-fre-902.html", context
+
+
+def eu_eevidence(**kw: Any) -> tuple[str, dict[str, Any]]:
+    context = _common(**kw)
+    declarations = getattr(kw["request"], "declarations", None) or {}
+    identification_only = bool(declarations.get("ip_identification_only"))
+    context["eu_categories"] = [
+        {
+            "label": c["label"],
+            "eu_class": rules.EU_CLASS_LABELS[rules.eu_data_class(c["code"], identification_only=identification_only)],
+        }
+        for c in kw["manifest"]["categories"]
+    ]
+    context["identification_times"] = declarations.get("ip_identification_times", "") if identification_only else ""
+    return "certificates/eu-eevidence.html", context
+
+
+def custodian(**kw: Any) -> tuple[str, dict[str, Any]]:
+    return "certificates/custodian.html", _common(**kw)
+
+
+BUILDERS: dict[rules.CertificateForm, Callable[..., tuple[str, dict[str, Any]]]] = {
+    rules.CertificateForm.US_FRE_902: us_fre_902,
+    rules.CertificateForm.EU_EEVIDENCE: eu_eevidence,
+    rules.CertificateForm.CUSTODIAN: custodian,
+}
+
+
+def certificate_html(*, request, manifest: dict[str, Any], manifest_sha256: str, generated_at: datetime) -> str:
+    form = rules.certificate_form(request.legal_framework, request.country.code if request.country else "")
+    template, context = BUILDERS[form](
+        request=request, manifest=manifest, manifest_sha256=manifest_sha256, generated_at=generated_at
+    )
+    return render_to_string(template, context)
+
 
 def certificate_pdf(*, request, manifest: dict[str, Any], manifest_sha256: str, generated_at: datetime) -> bytes:
     from weasyprint import HTML  # heavy import, only where a certificate is made
 
-    html = render_to_string(
-        "certificates/production-certificate.html",
-        {
-            "lr": request,
-            "manifest": manifest,
-            "manifest_sha256": manifest_sha256,
-            "generated_at": generated_at,
-            "custodian": getattr(settings, "PRODUCTION_CUSTODIAN", "Custodian of Records, Legal Operations"),
-            "platform": getattr(settings, "PRODUCTION_PLATFORM_NAME", "the Platform"),
-        },
-    )
-    return HTML(string=html).write_pdf()
+    return HTML(
+        string=certificate_html(
+            request=request, manifest=manifest, manifest_sha256=manifest_sha256, generated_at=generated_at
+        )
+    ).write_pdf()
