@@ -219,6 +219,24 @@ class RequestForm(forms.Form):
     judicial_validation = forms.BooleanField(
         label="The order was validated by a judge or court (European orders)", required=False
     )
+    # Reg. 2023/1543 Art. 3(10): IP logs are identification data only when asked for to identify the user.
+    ip_identification_only = forms.BooleanField(
+        label="IP addresses are requested only to identify the user at given times (European orders)", required=False
+    )
+    ip_identification_times = forms.CharField(
+        label="Dates and times (UTC) to identify the user for", required=False, max_length=500
+    )
+    doj_warrant = forms.BooleanField(
+        label="Mutual legal assistance: the U.S. Department of Justice obtained a search warrant (attached)",
+        required=False,
+    )
+    cloud_act_non_us_person = forms.BooleanField(label="CLOUD Act: the target is not a U.S. person", required=False)
+    cloud_act_outside_us = forms.BooleanField(
+        label="CLOUD Act: the target is located outside the United States", required=False
+    )
+    cloud_act_independent_review = forms.BooleanField(
+        label="CLOUD Act: the order was reviewed by a court, judge or other independent authority", required=False
+    )
     ndo = forms.BooleanField(label="A nondisclosure order forbids telling the user", required=False)
     ndo_until = forms.DateField(label="Nondisclosure order ends on", required=False, widget=DateInput)
     ndo_indefinite = forms.BooleanField(label="The nondisclosure order has no end date", required=False)
@@ -281,6 +299,12 @@ class RequestForm(forms.Form):
             emergency_justification=c.get("emergency_justification") or "",
             emergency_attested=bool(c.get("emergency_attested")),
             judicial_validation=bool(c.get("judicial_validation")),
+            ip_identification_times=c.get("ip_identification_times") or "",
+            ip_identification_only=bool(c.get("ip_identification_only")),
+            doj_warrant=bool(c.get("doj_warrant")),
+            cloud_act_non_us_person=bool(c.get("cloud_act_non_us_person")),
+            cloud_act_outside_us=bool(c.get("cloud_act_outside_us")),
+            cloud_act_independent_review=bool(c.get("cloud_act_independent_review")),
             ndo=bool(c.get("ndo")),
             ndo_until=c.get("ndo_until"),
             ndo_indefinite=bool(c.get("ndo_indefinite")),
@@ -347,6 +371,13 @@ def draft_from_post(data, files_present: bool) -> tuple[SubmissionData, bool]:
             emergency_justification=data.get("emergency_justification", ""),
             emergency_attested=data.get("emergency_attested") in on,
             judicial_validation=data.get("judicial_validation") in on,
+            legal_basis=data.get("legal_basis", ""),
+            ip_identification_times=data.get("ip_identification_times", ""),
+            ip_identification_only=data.get("ip_identification_only") in on,
+            doj_warrant=data.get("doj_warrant") in on,
+            cloud_act_non_us_person=data.get("cloud_act_non_us_person") in on,
+            cloud_act_outside_us=data.get("cloud_act_outside_us") in on,
+            cloud_act_independent_review=data.get("cloud_act_independent_review") in on,
             ndo=data.get("ndo") in on,
             ndo_until=_date("ndo_until"),
             ndo_indefinite=data.get("ndo_indefinite") in on,

@@ -148,6 +148,12 @@ class DraftSerializer(StrictJSONTypes, serializers.Serializer):
     emergency_justification = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
     emergency_attested = serializers.BooleanField(required=False, default=False)
     judicial_validation = serializers.BooleanField(required=False, default=False)
+    ip_identification_times = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+    ip_identification_only = serializers.BooleanField(required=False, default=False)
+    doj_warrant = serializers.BooleanField(required=False, default=False)
+    cloud_act_non_us_person = serializers.BooleanField(required=False, default=False)
+    cloud_act_outside_us = serializers.BooleanField(required=False, default=False)
+    cloud_act_independent_review = serializers.BooleanField(required=False, default=False)
     ndo_until = serializers.DateField(required=False, allow_null=True, default=None)
     ndo_indefinite = serializers.BooleanField(required=False, default=False)
     dsa_category = serializers.ChoiceField(
@@ -185,6 +191,12 @@ class DraftSerializer(StrictJSONTypes, serializers.Serializer):
             emergency_justification=v["emergency_justification"],
             emergency_attested=v["emergency_attested"],
             judicial_validation=v["judicial_validation"],
+            ip_identification_times=v["ip_identification_times"],
+            ip_identification_only=v["ip_identification_only"],
+            doj_warrant=v["doj_warrant"],
+            cloud_act_non_us_person=v["cloud_act_non_us_person"],
+            cloud_act_outside_us=v["cloud_act_outside_us"],
+            cloud_act_independent_review=v["cloud_act_independent_review"],
             ndo=bool(v["ndo_until"] or v["ndo_indefinite"]),
             ndo_until=v["ndo_until"],
             ndo_indefinite=v["ndo_indefinite"],
