@@ -130,6 +130,7 @@ def seed(*, stdout=None, rng_seed: int = 2026) -> SeedResult:
         officers = _officers(agencies)
         staff = _staff()
         count = _requests(rng, officers, staff)
+        count += _legal_examples(officers, staff)
     for path in EXTENSIONS:
         import_module(path).seed(stdout=stdout)
     return SeedResult(created=True, requests=count, logins=logins)
@@ -220,6 +221,58 @@ def _requests(rng: random.Random, officers: list[Officer], staff: list[Officer])
                 )
                 count += 1
     return count
+
+
+def _legal_examples(officers: list[Officer], staff: list[Officer]) -> int:
+    """The legal safeguards, one example each, made through the real services (docs/legal-workflow.md)."""
+    from requests_app.models import Target
+    from requests_app.production import services as production
+
+    by_email = {o.user.email: o for o in officers}
+    pdf = DocumentInput("order.pdf", minimal_pdf("Signed order"))
+    berlin, nypd = by_email["bob@polizei.berlin.example"], by_email["nina@nypd.example"]
+    # 1. An emergency EPOC of the police for subscriber data, awaiting ex-post validation (Art. 4(5)).
+    services.request_submit(
+        actor=berlin.user,
+        data=services.SubmissionData(
+            request_type="epoc", legal_framework="eu_eevidence", country="DE", authority_kind="police",
+            issuing_authority="Polizei Berlin, LKA 1", case_number="DE-EMG-EPOC-1",
+            data_categories=["subscriber_info"], targets=[("username", "demo_epoc_emergency")],
+            date_from=timezone.localdate() - timedelta(days=2), date_to=timezone.localdate(),
+            emergency=True, emergency_attested=True,
+            emergency_justification="A hostage is held at an unknown address; the kidnapper threatened to kill him tonight.",
+        ),
+        documents=[pdf], acknowledge_warnings=True,
+    )  # fmt: skip
+    # 2. A preservation hold past its end, kept alive by an open follow-up warrant.
+    pres = services.request_submit(
+        actor=nypd.user,
+        data=services.SubmissionData(
+            request_type="preservation", legal_framework="us_sca", country="US", authority_kind="police",
+            case_number="NY-KEPT-1", data_categories=["cloud_chat_content"], targets=[("username", "demo_kept_alive")],
+        ),
+        documents=[pdf], acknowledge_warnings=True,
+    )  # fmt: skip
+    production.holds_provisional_create(request_id=pres.pk)
+    today = timezone.localdate()
+    pres.holds.update(starts_on=today - timedelta(days=95), until=today - timedelta(days=5))
+    warrant = services.request_submit(
+        actor=nypd.user,
+        data=services.SubmissionData(
+            request_type="search_warrant", legal_framework="us_sca", country="US", authority_kind="judge",
+            case_number="NY-KEPT-2", data_categories=["cloud_chat_content"], targets=[("username", "demo_kept_alive")],
+            date_from=today - timedelta(days=120), date_to=today - timedelta(days=1),
+        ),
+        documents=[pdf], acknowledge_warnings=True,
+    )  # fmt: skip
+    production.holds_link_followups(request_id=warrant.pk)
+    production.holds_release_expired()
+    # 3. A notice held by process type: closed national-security process (18 U.S.C. 2709(c), 50 U.S.C. 1861(d)).
+    nsl = LegalRequest.objects.filter(request_type__in=rules.NATIONAL_SECURITY_TYPES, status=Status.CLOSED).first()
+    if nsl is not None:
+        Target.objects.filter(pk=nsl.targets.values("pk")[:1]).update(lookup=Target.Lookup.FOUND)
+        production.notices_create_for_request(request_id=nsl.pk)
+    return 3
 
 
 def _one_request(
@@ -362,6 +415,7 @@ def _verify_emergency(request: LegalRequest, user, at: datetime) -> None:
         called_at=at,
         result="confirmed",
         note="Called the switchboard and was put through to the duty officer, who confirmed the request.",
+        good_faith_belief=True,
     )
     emergency_verify(request=request, actor=user, check=check)
 

@@ -734,6 +734,7 @@ def holds_provisional_create(*, request_id: int) -> list[PreservationHold]:
     if until is None:
         return []
     holds: list[PreservationHold] = []
+    fresh = False
     with transaction.atomic():
         for target in Target.objects.filter(request=lr):
             hold, created = PreservationHold.objects.get_or_create(
@@ -746,7 +747,8 @@ def holds_provisional_create(*, request_id: int) -> list[PreservationHold]:
                 },
             )
             holds.append(hold)
-        if holds:
+            fresh = fresh or created
+        if fresh:
             event_record(
                 event_type=EventType.HOLD,
                 request=lr,

@@ -7,7 +7,7 @@ from requests_app import rules
 from requests_app.audit import verify_chain
 from requests_app.lifecycle import Status
 from requests_app.models import LegalRequest
-from requests_app.production.models import Production
+from requests_app.production.models import PreservationHold, Production, UserNotice
 from transparency.models import Report
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +34,15 @@ def test_seed_demo_covers_types_and_states_and_is_idempotent(capsys, django_capt
     assert statuses == ["draft", "reviewed", "submitted"]
     sent = CyberTipReport.objects.get(status="submitted")
     assert sent.holds.count() == 1 and sent.followups.count() == 1
+    # The legal safeguards, one example each (issue 10).
+    epoc = LegalRequest.objects.get(case_number="DE-EMG-EPOC-1")
+    assert epoc.validation_due_at is not None and epoc.validated_at is None
+    assert LegalRequest.objects.filter(request_type__in=rules.NATIONAL_SECURITY_TYPES - {"nsl"}).exists()
+    kept = PreservationHold.objects.get(request__case_number="NY-KEPT-1")
+    assert kept.released_at is None and kept.kept_for_followup_at is not None
+    assert UserNotice.objects.filter(
+        status=UserNotice.Status.BY_PROCESS, request__request_type__in=rules.NATIONAL_SECURITY_TYPES
+    ).exists()
 
 
 def test_seed_demo_refuses_production(settings):
