@@ -546,7 +546,7 @@ def hold_extend(
         raise PermissionDenied("Only the legal team can extend a hold.")
     now = now or timezone.now()
     with transaction.atomic():
-        locked = PreservationHold.objects.select_for_update().select_related("request").get(pk=hold.pk)
+        locked = PreservationHold.objects.select_for_update(of=("self",)).select_related("request").get(pk=hold.pk)
         if locked.released_at is not None:
             raise HoldError("This hold has ended; it cannot be extended.")
         if locked.extended_at is not None:
@@ -781,7 +781,7 @@ def holds_release_expired(*, now: datetime | None = None) -> dict[str, int]:
     ).values_list("pk", flat=True)
     for pk in due_reminders:
         with transaction.atomic():
-            hold = PreservationHold.objects.select_for_update().select_related("request__agency").get(pk=pk)
+            hold = PreservationHold.objects.select_for_update(of=("self",)).select_related("request__agency").get(pk=pk)
             if hold.reminded_at or hold.released_at:
                 continue
             hold.reminded_at = now
@@ -805,7 +805,7 @@ def holds_release_expired(*, now: datetime | None = None) -> dict[str, int]:
     )
     for pk in expired:
         with transaction.atomic():
-            hold = PreservationHold.objects.select_for_update().select_related("request__agency").get(pk=pk)
+            hold = PreservationHold.objects.select_for_update(of=("self",)).select_related("request__agency").get(pk=pk)
             if hold.released_at or hold.until >= today or hold_has_open_followup(hold):
                 continue
             followup = _kept_by_followup(hold)
