@@ -321,6 +321,7 @@ def receipt_for(event: RequestEvent) -> dict[str, Any] | None:
     proof = inclusion_proof(event.seq - 1, checkpoint.size)
     return {
         "log": settings.LOG_ORIGIN,
+        "event_type": event.event_type,
         "index": event.seq - 1,
         "entry": canonical(event).decode(),
         "leaf_hash": event.leaf_hash,
@@ -329,6 +330,25 @@ def receipt_for(event: RequestEvent) -> dict[str, Any] | None:
         "inclusion_proof": [h.hex() for h in proof],
         "verifier_key": verifier_key(),
     }
+
+
+def request_receipts(request: Any) -> list[dict[str, Any]]:
+    """Receipts for the events of a request its agency sees (public ones), oldest first; pending events that
+    cannot be sequenced yet are left out."""
+    events = RequestEvent.objects.filter(request=request, public=True).order_by("id")
+    return [r for r in (receipt_for(e) for e in events) if r is not None]
+
+
+def latest_request_receipt(request: Any) -> dict[str, Any] | None:
+    """The receipt of the request's latest public event already in the log (for the production certificate)."""
+    event = RequestEvent.objects.filter(request=request, public=True, seq__isnull=False).order_by("-seq").first()
+    return receipt_for(event) if event else None
+
+
+def request_receipt(request: Any, *, index: int) -> dict[str, Any] | None:
+    """The receipt of the request's public event at leaf `index`, or None if it has none."""
+    event = RequestEvent.objects.filter(request=request, public=True, seq=index + 1).first()
+    return receipt_for(event) if event else None
 
 
 # ---------------------------------------------------------------- verification

@@ -461,7 +461,7 @@ class RequestEvent(models.Model):
     sequenced_at = models.DateTimeField(null=True, blank=True)  # when seq was given (delay = this - commit)
 
     class Meta:
-        ordering = ["seq"]
+        ordering = ["id"]  # insertion order; seq (the log position) follows it, and is None while pending
         indexes = [
             models.Index(fields=["request", "seq"], name="event_request_seq"),
             models.Index(fields=["id"], condition=models.Q(seq__isnull=True), name="event_pending"),

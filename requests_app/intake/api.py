@@ -15,6 +15,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, permissions, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -22,8 +23,8 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
+from requests_app import audit, rules
 from requests_app import permissions as portal_permissions
-from requests_app import rules
 from requests_app.documents import DocumentError
 from requests_app.intake import serializers as s
 from requests_app.intake import services
@@ -330,8 +331,17 @@ class RequestTimeline(OfficerAPIView):
     def get(self, request, reference: str):
         """The public part of the request's timeline, oldest first."""
         lr = self.get_request(reference)
-        events = lr.events.filter(public=True).order_by("seq")
+        events = lr.events.filter(public=True).order_by("id")
         return Response(s.EventSerializer(events, many=True).data)
+
+
+class RequestReceipts(OfficerAPIView):
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=["requests"])
+    def get(self, request, reference: str):
+        """Audit-log receipts of the request's timeline events: each event's leaf index, the signed checkpoint
+        and an inclusion proof, verifiable offline with tlog.py (docs/audit-log.md)."""
+        lr = self.get_request(reference)
+        return Response({"receipts": audit.request_receipts(lr)})
 
 
 class RequestWithdraw(OfficerAPIView):

@@ -15,7 +15,14 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 
-def certificate_pdf(*, request, manifest: dict[str, Any], manifest_sha256: str, generated_at: datetime) -> bytes:
+def certificate_pdf(
+    *,
+    request,
+    manifest: dict[str, Any],
+    manifest_sha256: str,
+    generated_at: datetime,
+    receipt: dict[str, Any] | None = None,
+) -> bytes:
     from weasyprint import HTML  # heavy import, only where a certificate is made
 
     html = render_to_string(
@@ -25,6 +32,7 @@ def certificate_pdf(*, request, manifest: dict[str, Any], manifest_sha256: str, 
             "manifest": manifest,
             "manifest_sha256": manifest_sha256,
             "generated_at": generated_at,
+            "receipt": receipt,  # audit-log receipt of the request's latest step (requests_app.audit)
             "custodian": getattr(settings, "PRODUCTION_CUSTODIAN", "Custodian of Records, Legal Operations"),
             "platform": getattr(settings, "PRODUCTION_PLATFORM_NAME", "the Platform"),
         },

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from requests_app import rules
+from requests_app import audit, rules
 from requests_app.audit import event_record
 from requests_app.crypto import decrypt_stream, encrypt_chunks
 from requests_app.lifecycle import OPEN_STATES, Status
@@ -234,7 +234,13 @@ def production_build(
         body = manifest_bytes(manifest)
         digest = hashlib.sha256(body).hexdigest()
         result.update(manifest=manifest, manifest_sha256=digest)
-        pdf = certificate_pdf(request=lr, manifest=manifest, manifest_sha256=digest, generated_at=generated_at)
+        pdf = certificate_pdf(
+            request=lr,
+            manifest=manifest,
+            manifest_sha256=digest,
+            generated_at=generated_at,
+            receipt=audit.latest_request_receipt(lr),
+        )
         return [
             ("manifest.json", body),
             ("manifest.sha256", f"{digest}  manifest.json\n".encode()),

@@ -130,7 +130,7 @@ def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
         if c in rules.CATEGORIES
     ]
     summary = svc.decisions_summary(lr, decisions)
-    events = list(RequestEvent.objects.filter(request=lr).select_related("actor__officer").order_by("seq"))
+    events = list(RequestEvent.objects.filter(request=lr).select_related("actor__officer").order_by("id"))
     thread = list(Message.objects.filter(request=lr).select_related("author__officer"))
     me = request.user
     context = {
