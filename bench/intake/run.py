@@ -11,6 +11,8 @@ What it does:
    (b) POST /api/v1/requests/ - a real multipart submission with a one-page PDF
        (rule checks, PDF parse, AES-GCM encryption, request + targets + documents + audit
        events in one transaction), each with a distinct case number and target;
+   (c) POST /api/bench/naive/ - the same multipart body saved by a plain DRF ModelSerializer
+       create (request, target, document file; no rules, audit, encryption or scanning);
    then (a) again, so drift during the run shows;
 5. prints req/s, p50/p95/p99 latency and the ratio, and writes bench/intake/results.json.
 """
@@ -246,6 +248,9 @@ def main() -> None:
             "submit": load(
                 "/api/v1/requests/", token, args.clients, args.seconds, lambda n: submission(n, pdf), server.pid
             ),
+            "naive": load(
+                "/api/bench/naive/", token, args.clients, args.seconds, lambda n: submission(n, pdf), server.pid
+            ),
             "bare_2": load("/api/bench/bare/", token, args.clients, args.seconds, lambda n: bare_body, server.pid),
         }
     finally:
@@ -260,6 +265,7 @@ def main() -> None:
         "broker": "Redis (tasks queued, not consumed)",
     }
     results["ratio_submit_to_bare"] = round(results["submit"]["rps"] / bare_rps, 3) if bare_rps else None
+    results["ratio_submit_to_naive"] = round(results["submit"]["rps"] / results["naive"]["rps"], 3)
     (Path(__file__).parent / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))
 

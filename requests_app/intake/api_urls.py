@@ -34,3 +34,4 @@ urlpatterns = [
 
 if getattr(settings, "BENCH_ENDPOINTS", False):
     urlpatterns.append(path("bench/bare/", api.BenchBare.as_view(), name="api_bench_bare"))
+    urlpatterns.append(path("bench/naive/", api.BenchNaive.as_view(), name="api_bench_naive"))
