@@ -203,7 +203,7 @@ def verifier_key(name: str, public_raw: bytes) -> str:
 
 def parse_verifier_key(text: str) -> tuple[str, bytes]:
     try:
-        name, kid, b64 = text.strip().split("+")
+        name, kid, b64 = text.strip().split("+", 2)  # the base64 part may itself contain "+"
         raw = base64.b64decode(b64, validate=True)
     except ValueError as exc:
         raise NoteError("the verifier key is not of the form name+keyid+base64") from exc

@@ -122,3 +122,11 @@ def test_key_id_follows_c2sp_signed_note():
 
     raw = bytes(range(32))
     assert tlog.key_id("example.com/log", raw) == hashlib.sha256(b"example.com/log\n\x01" + raw).digest()[:4]
+
+
+def test_verifier_keys_whose_base64_holds_a_plus_parse():
+    """Found by chance in the suite: base64 may contain '+', the separator of the key's parts."""
+    for seed in range(64):
+        raw = bytes([seed]) * 32
+        name, parsed = tlog.parse_verifier_key(tlog.verifier_key("log.example", raw))
+        assert (name, parsed) == ("log.example", raw)
