@@ -140,6 +140,11 @@ def request_sequencing() -> None:
 
 
 def _kick() -> None:
+    if connection.vendor == "sqlite":
+        # The embedded setup (make run, tests): sequence in the committing thread. Through a worker thread, the
+        # sequencer's writes would collide with the next writer's on SQLite's table locks.
+        sequence_pending()
+        return
     from requests_app.tasks import sequence_log
 
     sequence_log.delay()
