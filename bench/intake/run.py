@@ -35,10 +35,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 PY = str(ROOT / ".venv/bin/python")
-PORT = 8101
-DB = "bench_intake"
+# Overridable so engineers sharing a machine do not drop each other's database or flush each other's Redis db.
+PORT = int(os.environ.get("BENCH_PORT", "8101"))
+DB = os.environ.get("BENCH_DB", "bench_intake")
 DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{DB}"
-BROKER = "redis://127.0.0.1:6379/11"
+REDIS_DB = os.environ.get("BENCH_REDIS_DB", "11")
+BROKER = f"redis://127.0.0.1:6379/{REDIS_DB}"
 
 
 def sh(*args: str, env: dict | None = None) -> str:
@@ -256,7 +258,7 @@ def main() -> None:
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-        subprocess.run(["redis-cli", "-n", "11", "FLUSHDB"], check=False, capture_output=True)
+        subprocess.run(["redis-cli", "-n", REDIS_DB, "FLUSHDB"], check=False, capture_output=True)
     bare_rps = (results["bare_1"]["rps"] + results["bare_2"]["rps"]) / 2
     results["config"] = vars(args) | {
         "cpus": os.cpu_count(),
