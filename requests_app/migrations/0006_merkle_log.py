@@ -50,7 +50,7 @@ def chain_to_tree(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("requests_app", "0004_open_case_index")]
+    dependencies = [("requests_app", "0005_dsa_fields_account_ref")]
 
     operations = [
         migrations.AlterField(
