@@ -1,4 +1,4 @@
-"""Migration 0006_merkle_log: the chained events become the first leaves, in chain order, nothing lost."""
+"""Migration 0007_merkle_log: the chained events become the first leaves, in chain order, nothing lost."""
 
 import hashlib
 import json
@@ -9,7 +9,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from requests_app import audit
 
-BEFORE = [("requests_app", "0005_dsa_fields_account_ref")]
+BEFORE = [("requests_app", "0006_event_type_cybertipline")]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('requests_app', '0006_merkle_log'),
+        ('requests_app', '0007_merkle_log'),
     ]
 
     operations = [

@@ -50,7 +50,7 @@ def chain_to_tree(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("requests_app", "0005_dsa_fields_account_ref")]
+    dependencies = [("requests_app", "0006_event_type_cybertipline")]
 
     operations = [
         migrations.AlterField(
