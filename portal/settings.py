@@ -36,6 +36,8 @@ if PRODUCTION:
     FILE_ENCRYPTION_KEY = env_required("FILE_ENCRYPTION_KEY")
     # Base64 of a raw 32-byte Ed25519 private key; signs published reports.
     REPORT_SIGNING_KEY = env_required("REPORT_SIGNING_KEY")
+    # Base64 of a raw 32-byte Ed25519 private key of the audit log alone; signs its checkpoints.
+    LOG_SIGNING_KEY = env_required("LOG_SIGNING_KEY")
 else:
     SECRET_KEY = env_str("SECRET_KEY", "dev-insecure-key-never-use-in-production-0123456789abcdef")
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
@@ -43,6 +45,7 @@ else:
     # Fixed development keys so `make run` works out of the box; never used in production.
     FILE_ENCRYPTION_KEY = env_str("FILE_ENCRYPTION_KEY", "ZGV2LW9ubHktZmlsZS1rZXktMzItYnl0ZXMtbG9uZyE=")
     REPORT_SIGNING_KEY = env_str("REPORT_SIGNING_KEY", "ZGV2LW9ubHktcmVwb3J0LXNpZ25pbmcta2V5LTMyYiE=")
+    LOG_SIGNING_KEY = env_str("LOG_SIGNING_KEY", "ZGV2LW9ubHktYXVkaXQtbG9nLXNpZ25pbmcta2V5ISE=")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -259,9 +262,17 @@ CELERY_ENABLE_UTC = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "sweep-deadlines": {"task": "requests_app.tasks.sweep_deadlines", "schedule": crontab(minute="*/5")},
+    # Backstop for the after-commit trigger: sequences whatever is still pending (requests_app.audit).
+    "sequence-log": {"task": "requests_app.tasks.sequence_log", "schedule": timedelta(seconds=10)},
 }
 
 # --- domain settings ---------------------------------------------------------------
+# The audit log's name in its checkpoints (C2SP tlog-checkpoint origin line and signed-note key name).
+LOG_ORIGIN = env_str("LOG_ORIGIN", "le-portal.example/audit-log")
+# An event still without a log position after this many seconds is an alarm (verify_audit, /healthz).
+LOG_PENDING_ALARM_SECONDS = env_int("LOG_PENDING_ALARM_SECONDS", 60)
+# At most this many pending events get positions per sequencer transaction.
+LOG_SEQUENCE_BATCH = env_int("LOG_SEQUENCE_BATCH", 2000)
 DEFAULT_DUE_DAYS = env_int("DEFAULT_DUE_DAYS", 14)
 EMERGENCY_DUE_HOURS = env_int("EMERGENCY_DUE_HOURS", 8)
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)

@@ -461,14 +461,14 @@ class EventType(models.TextChoices):
 
 
 class RequestEvent(models.Model):
-    """Append-only, hash-chained log of everything that happened.
+    """Append-only log of everything that happened; each event is a leaf of the audit Merkle tree.
 
-    `hash` = SHA-256 over the previous event's hash and this event's canonical
-    content, so editing, deleting or reordering any row breaks the chain from
-    there on (see requests_app.audit).
+    An event is inserted with its change (same transaction) without a position; the sequencer
+    (requests_app.audit.sequence_pending) later gives it `seq` (leaf index + 1) and `leaf_hash`
+    = SHA-256(0x00 || canonical JSON with `salt`), and signs a checkpoint over the tree.
     """
 
-    seq = models.PositiveBigIntegerField(unique=True)
+    seq = models.PositiveBigIntegerField(unique=True, null=True, blank=True)  # None while pending
     request = models.ForeignKey(LegalRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
     agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
     event_type = models.CharField(max_length=20, choices=EventType.choices)
@@ -482,23 +482,49 @@ class RequestEvent(models.Model):
     message = models.CharField(max_length=500, blank=True)  # one line for humans
     payload = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
+    # Random per event, so a published leaf or proof hash reveals nothing about a private event.
+    salt = models.CharField(max_length=32)
+    leaf_hash = models.CharField(max_length=64, blank=True)  # hex; set with seq
+    sequenced_at = models.DateTimeField(null=True, blank=True)  # when seq was given (delay = this - commit)
 
     class Meta:
-        ordering = ["seq"]
-        indexes = [models.Index(fields=["request", "seq"], name="event_request_seq")]
+        ordering = ["id"]  # insertion order; seq (the log position) follows it, and is None while pending
+        indexes = [
+            models.Index(fields=["request", "seq"], name="event_request_seq"),
+            models.Index(fields=["id"], condition=models.Q(seq__isnull=True), name="event_pending"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.event_type}"
 
 
-class AuditChainHead(models.Model):
-    """One row; locked while an event is appended so writers cannot fork the chain."""
+class LogNode(models.Model):
+    """A complete subtree of the audit tree: leaves [index * 2**level, (index + 1) * 2**level).
 
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    last_seq = models.PositiveBigIntegerField(default=0)
-    last_hash = models.CharField(max_length=64, default="0" * 64)
+    Level 0 are the leaves. Stored once when complete and never changed, so a proof reads O(log n) rows.
+    """
+
+    level = models.PositiveSmallIntegerField()
+    index = models.PositiveBigIntegerField()
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["level", "index"], name="log_node_position")]
 
     def __str__(self) -> str:
-        return f"chain head #{self.last_seq}"
+        return f"node {self.level}/{self.index}"
+
+
+class LogCheckpoint(models.Model):
+    """A signed checkpoint (C2SP tlog-checkpoint in a signed note) of the tree at one size."""
+
+    size = models.PositiveBigIntegerField(unique=True)
+    root = models.CharField(max_length=64)  # hex
+    note = models.TextField()  # the signed note as published
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-size"]
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.size}"

@@ -21,3 +21,15 @@ def deliver_signals(batch: list) -> int:
     from requests_app import signals
 
     return signals.deliver(batch)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sequence_log() -> int:
+    """Give pending audit events their log positions and sign a checkpoint (requests_app.audit).
+
+    Kicked after each audited commit and every 10 s by beat; one runs at a time (advisory lock), so a
+    kick that finds the lock taken returns at once: the running one picks its events up.
+    """
+    from requests_app import audit
+
+    return audit.sequence_pending()

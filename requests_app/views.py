@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from requests_app import rules
+from requests_app import audit, rules
 
 
 @require_GET
@@ -17,7 +17,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Anyone: load balancers ask whether the database answers."""
+    """Anyone: load balancers ask whether the database answers; monitoring reads the audit log's backlog
+    (an event waiting longer than LOG_PENDING_ALARM_SECONDS for its log position is an alarm)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    pending, overdue = audit.pending_alarm()
+    return JsonResponse({"status": "ok", "audit_log": {"pending": pending, "overdue": overdue, "alarm": overdue > 0}})

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
+from requests_app import audit as audit_log
 from requests_app.audit import event_record
 from requests_app.models import EventType, LegalRequest
 from requests_app.permissions import is_supervisor
@@ -183,6 +184,9 @@ def report_publish(
             change_note=note,
             open_at_publication=open_now,
         )
+        # The audit log's checkpoint at publication, signed with the numbers (docs/audit-log.md).
+        checkpoint = audit_log.latest_checkpoint()
+        snapshot["audit_log_checkpoint"] = checkpoint.note if checkpoint else ""
         data = signing.canonical(snapshot)
         locked.snapshot = snapshot
         locked.canonical = data.decode("utf-8")

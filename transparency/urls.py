@@ -1,12 +1,16 @@
 from django.urls import path
 
-from transparency import views
+from transparency import log_views, views
 
 app_name = "transparency"
 urlpatterns = [
     path("", views.index, name="index"),
     path("methodology/", views.methodology, name="methodology"),
     path("key", views.public_key, name="key"),
+    path("log/checkpoint", log_views.checkpoint, name="log_checkpoint"),
+    path("log/key", log_views.key, name="log_key"),
+    path("log/consistency", log_views.consistency, name="log_consistency"),
+    path("log/inclusion", log_views.inclusion, name="log_inclusion"),
     path("country/<str:code>/", views.country_page, name="country"),
     path("manage/", views.manage, name="manage"),
     path("manage/<int:pk>/", views.draft, name="draft"),

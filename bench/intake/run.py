@@ -11,6 +11,8 @@ What it does:
    (b) POST /api/v1/requests/ - a real multipart submission with a one-page PDF
        (rule checks, PDF parse, AES-GCM encryption, request + targets + documents + audit
        events in one transaction), each with a distinct case number and target;
+   (c) POST /api/bench/naive/ - the same multipart body saved by a plain DRF ModelSerializer
+       create (request, target, document file; no rules, audit, encryption or scanning);
    then (a) again, so drift during the run shows;
 5. prints req/s, p50/p95/p99 latency and the ratio, and writes bench/intake/results.json.
 """
@@ -33,10 +35,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 PY = str(ROOT / ".venv/bin/python")
-PORT = 8101
-DB = "bench_intake"
+# Overridable so engineers sharing a machine do not drop each other's database or flush each other's Redis db.
+PORT = int(os.environ.get("BENCH_PORT", "8101"))
+DB = os.environ.get("BENCH_DB", "bench_intake")
 DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{DB}"
-BROKER = "redis://127.0.0.1:6379/11"
+REDIS_DB = os.environ.get("BENCH_REDIS_DB", "11")
+BROKER = f"redis://127.0.0.1:6379/{REDIS_DB}"
 
 
 def sh(*args: str, env: dict | None = None) -> str:
@@ -246,12 +250,15 @@ def main() -> None:
             "submit": load(
                 "/api/v1/requests/", token, args.clients, args.seconds, lambda n: submission(n, pdf), server.pid
             ),
+            "naive": load(
+                "/api/bench/naive/", token, args.clients, args.seconds, lambda n: submission(n, pdf), server.pid
+            ),
             "bare_2": load("/api/bench/bare/", token, args.clients, args.seconds, lambda n: bare_body, server.pid),
         }
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-        subprocess.run(["redis-cli", "-n", "11", "FLUSHDB"], check=False, capture_output=True)
+        subprocess.run(["redis-cli", "-n", REDIS_DB, "FLUSHDB"], check=False, capture_output=True)
     bare_rps = (results["bare_1"]["rps"] + results["bare_2"]["rps"]) / 2
     results["config"] = vars(args) | {
         "cpus": os.cpu_count(),
@@ -260,6 +267,7 @@ def main() -> None:
         "broker": "Redis (tasks queued, not consumed)",
     }
     results["ratio_submit_to_bare"] = round(results["submit"]["rps"] / bare_rps, 3) if bare_rps else None
+    results["ratio_submit_to_naive"] = round(results["submit"]["rps"] / results["naive"]["rps"], 3)
     (Path(__file__).parent / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))
 

@@ -10,26 +10,30 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, permissions, status
+from rest_framework import serializers as drf_serializers
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
+from requests_app import audit, rules
 from requests_app import permissions as portal_permissions
-from requests_app import rules
 from requests_app.documents import DocumentError
 from requests_app.intake import serializers as s
 from requests_app.intake import services
 from requests_app.intake.authentication import ApiTokenAuthentication, TokenRateThrottle
 from requests_app.intake.models import IdempotencyRecord
 from requests_app.lifecycle import Status, TransitionError
+from requests_app.models import Document, LegalRequest, Target
 from requests_app.services import (
     PermissionDenied,
     SubmissionRefused,
@@ -330,8 +334,17 @@ class RequestTimeline(OfficerAPIView):
     def get(self, request, reference: str):
         """The public part of the request's timeline, oldest first."""
         lr = self.get_request(reference)
-        events = lr.events.filter(public=True).order_by("seq")
+        events = lr.events.filter(public=True).order_by("id")
         return Response(s.EventSerializer(events, many=True).data)
+
+
+class RequestReceipts(OfficerAPIView):
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=["requests"])
+    def get(self, request, reference: str):
+        """Audit-log receipts of the request's timeline events: each event's leaf index, the signed checkpoint
+        and an inclusion proof, verifiable offline with tlog.py (docs/audit-log.md)."""
+        lr = self.get_request(reference)
+        return Response({"receipts": audit.request_receipts(lr)})
 
 
 class RequestWithdraw(OfficerAPIView):
@@ -444,3 +457,67 @@ class BenchBare(APIView):
     @extend_schema(exclude=True)
     def post(self, request):
         return Response({"ok": True, "keys": len(request.data)}, status=status.HTTP_201_CREATED)
+
+
+class _NaiveRequestSerializer(drf_serializers.ModelSerializer):
+    """What a generic ticketing system would do: the same columns, no rules, audit, encryption or scanning."""
+
+    data_categories = drf_serializers.ListField(child=drf_serializers.CharField())
+    targets = drf_serializers.JSONField(write_only=True)
+    documents = drf_serializers.FileField(write_only=True)
+
+    class Meta:
+        model = LegalRequest
+        fields = [
+            "request_type",
+            "legal_framework",
+            "country",
+            "issuing_authority",
+            "authority_kind",
+            "case_number",
+            "data_categories",
+            "date_from",
+            "date_to",
+            "targets",
+            "documents",
+        ]
+
+    def create(self, validated_data):
+        targets = validated_data.pop("targets")
+        upload = validated_data.pop("documents")
+        user = self.context["request"].user
+        with transaction.atomic():
+            lr = LegalRequest.objects.create(
+                reference=f"N-{uuid.uuid4().hex[:16]}",
+                agency_id=user.officer.agency_id,
+                submitted_by=user,
+                **validated_data,
+            )
+            Target.objects.bulk_create(
+                [
+                    Target(
+                        request=lr, identifier_type=t["type"], raw_value=t["value"], kind=t["type"], value=t["value"]
+                    )
+                    for t in targets
+                ]
+            )
+            Document.objects.create(
+                request=lr, filename=upload.name, size=upload.size, sha256="", file=upload, uploaded_by=user
+            )
+        return lr
+
+
+class BenchNaive(APIView):
+    """bench/intake's "naive write": the submission's rows saved by a plain ModelSerializer create."""
+
+    authentication_classes = [ApiTokenAuthentication]
+    permission_classes = [IsAgencyOfficer]
+    renderer_classes = [JSONRenderer]
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(exclude=True)
+    def post(self, request):
+        serializer = _NaiveRequestSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        lr = serializer.save()
+        return Response({"reference": lr.reference}, status=status.HTTP_201_CREATED)

@@ -21,6 +21,7 @@ urlpatterns = [
     path("v1/requests/<str:reference>/messages/", api.RequestMessages.as_view(), name="api_messages"),
     path("v1/requests/<str:reference>/documents/", api.RequestDocuments.as_view(), name="api_documents"),
     path("v1/requests/<str:reference>/answer/", api.RequestAnswer.as_view(), name="api_answer"),
+    path("v1/requests/<str:reference>/receipts/", api.RequestReceipts.as_view(), name="api_receipts"),
     path("v1/requests/<str:reference>/withdraw/", api.RequestWithdraw.as_view(), name="api_withdraw"),
     path("schema/", SpectacularAPIView.as_view(**_public), name="api_schema"),
     # The split view serves its start-up script from a URL instead of inline (strict CSP).
@@ -33,3 +34,4 @@ urlpatterns = [
 
 if getattr(settings, "BENCH_ENDPOINTS", False):
     urlpatterns.append(path("bench/bare/", api.BenchBare.as_view(), name="api_bench_bare"))
+    urlpatterns.append(path("bench/naive/", api.BenchNaive.as_view(), name="api_bench_naive"))

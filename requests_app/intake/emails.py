@@ -10,8 +10,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils import timezone
 
+from requests_app import audit
 from requests_app.emails import send_templated
-from requests_app.models import LegalRequest, Message, Officer
+from requests_app.models import EventType, LegalRequest, Message, Officer
 
 
 def _send(name: str, to: list[str], context: dict[str, object]) -> None:
@@ -23,7 +24,9 @@ def send_acknowledgement(*, request_id: int) -> None:
     lr = LegalRequest.objects.select_related("submitted_by").filter(pk=request_id).first()
     if lr is None or lr.submitted_by is None:
         return
-    _send("acknowledgement", [lr.submitted_by.email], {"lr": lr})
+    submitted = lr.events.filter(event_type=EventType.SUBMITTED).order_by("id").first()
+    receipt = audit.receipt_for(submitted) if submitted else None
+    _send("acknowledgement", [lr.submitted_by.email], {"lr": lr, "receipt": receipt})
     # The DSA's "time to inform the authority of receipt" runs to this moment (first send only).
     now = timezone.now()
     LegalRequest.objects.filter(pk=lr.pk, acknowledged_at__isnull=True).update(acknowledged_at=now, updated_at=now)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("requests/<str:reference>/messages/", views.message_create, name="message_create"),
     path("requests/<str:reference>/documents/", views.document_create, name="document_create"),
     path("requests/<str:reference>/documents/<int:pk>/", views.document_download, name="document_download"),
+    path("requests/<str:reference>/receipts/<int:index>.json", views.receipt_download, name="receipt_download"),
     path("requests/<str:reference>/answer/", views.request_answer, name="request_answer"),
     path("requests/<str:reference>/withdraw/", views.request_withdraw_view, name="request_withdraw"),
     path("tokens/", views.token_list, name="tokens"),

@@ -15,12 +15,12 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from requests_app import permissions, rules
+from requests_app import audit, permissions, rules
 from requests_app.documents import DocumentError, DocumentInput
 from requests_app.intake import forms, services
 from requests_app.intake.models import ApiToken, PendingUpload
@@ -298,7 +298,7 @@ def _detail_context(request: HttpRequest, lr, **forms_) -> dict:
         "lr": lr,
         "targets": list(lr.targets.all()),
         "documents": list(lr.documents.all()),
-        "timeline": list(lr.events.filter(public=True).select_related("actor").order_by("seq")),
+        "timeline": list(lr.events.filter(public=True).select_related("actor").order_by("id")),
         "thread": list(lr.messages.select_related("author__officer")),
         "findings": lr.findings,
         "message_form": forms_.get("message_form") or forms.MessageForm(),
@@ -306,7 +306,7 @@ def _detail_context(request: HttpRequest, lr, **forms_) -> dict:
         "answer_form": forms_.get("answer_form") or forms.AnswerForm(),
         "withdraw_form": forms.WithdrawForm(),
         "needs_info": lr.status == Status.NEEDS_INFO,
-        "question": lr.events.filter(to_status=Status.NEEDS_INFO, public=True).order_by("-seq").first()
+        "question": lr.events.filter(to_status=Status.NEEDS_INFO, public=True).order_by("-id").first()
         if lr.status == Status.NEEDS_INFO
         else None,
     }
@@ -318,6 +318,20 @@ def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
     """Active officers of the request's agency (404 for anyone else): status, timeline, documents, thread."""
     lr = permissions.get_visible_request(request.user, reference=reference)
     return render(request, "intake/request_detail.html", _detail_context(request, lr))
+
+
+@officer_required
+@require_GET
+def receipt_download(request: HttpRequest, reference: str, index: int) -> HttpResponse:
+    """Active officers of the request's agency (404 for anyone else): the audit-log receipt of one timeline
+    event, as JSON to keep and verify offline (docs/audit-log.md)."""
+    lr = permissions.get_visible_request(request.user, reference=reference)
+    receipt = audit.request_receipt(lr, index=index)
+    if receipt is None:
+        raise Http404("No receipt for that event yet.")
+    response = JsonResponse(receipt, json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="{lr.reference}-receipt-{index}.json"'
+    return response
 
 
 @officer_required

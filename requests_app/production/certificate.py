@@ -29,8 +29,16 @@ LOGGING_SYSTEM = (
 MACHINE_GENERATED = frozenset({"ip_logs"})
 
 
-def _common(*, request, manifest: dict[str, Any], manifest_sha256: str, generated_at: datetime) -> dict[str, Any]:
+def _common(
+    *,
+    request,
+    manifest: dict[str, Any],
+    manifest_sha256: str,
+    generated_at: datetime,
+    receipt: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     return {
+        "receipt": receipt,  # audit-log receipt of the request's latest step (requests_app.audit)
         "lr": request,
         "manifest": manifest,
         "manifest_sha256": manifest_sha256,
@@ -77,19 +85,37 @@ BUILDERS: dict[rules.CertificateForm, Callable[..., tuple[str, dict[str, Any]]]]
 }
 
 
-def certificate_html(*, request, manifest: dict[str, Any], manifest_sha256: str, generated_at: datetime) -> str:
+def certificate_html(
+    *,
+    request,
+    manifest: dict[str, Any],
+    manifest_sha256: str,
+    generated_at: datetime,
+    receipt: dict[str, Any] | None = None,
+) -> str:
     form = rules.certificate_form(request.legal_framework, request.country.code if request.country else "")
     template, context = BUILDERS[form](
-        request=request, manifest=manifest, manifest_sha256=manifest_sha256, generated_at=generated_at
+        request=request, manifest=manifest, manifest_sha256=manifest_sha256, generated_at=generated_at, receipt=receipt
     )
     return render_to_string(template, context)
 
 
-def certificate_pdf(*, request, manifest: dict[str, Any], manifest_sha256: str, generated_at: datetime) -> bytes:
+def certificate_pdf(
+    *,
+    request,
+    manifest: dict[str, Any],
+    manifest_sha256: str,
+    generated_at: datetime,
+    receipt: dict[str, Any] | None = None,
+) -> bytes:
     from weasyprint import HTML  # heavy import, only where a certificate is made
 
     return HTML(
         string=certificate_html(
-            request=request, manifest=manifest, manifest_sha256=manifest_sha256, generated_at=generated_at
+            request=request,
+            manifest=manifest,
+            manifest_sha256=manifest_sha256,
+            generated_at=generated_at,
+            receipt=receipt,
         )
     ).write_pdf()

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from requests_app import rules
+from requests_app import audit, rules
 from requests_app.audit import event_record
 from requests_app.crypto import decrypt_stream, encrypt_chunks
 from requests_app.lifecycle import OPEN_STATES, Status
@@ -247,7 +247,13 @@ def production_build(
         body = manifest_bytes(manifest)
         digest = hashlib.sha256(body).hexdigest()
         result.update(manifest=manifest, manifest_sha256=digest)
-        pdf = certificate_pdf(request=lr, manifest=manifest, manifest_sha256=digest, generated_at=generated_at)
+        pdf = certificate_pdf(
+            request=lr,
+            manifest=manifest,
+            manifest_sha256=digest,
+            generated_at=generated_at,
+            receipt=audit.latest_request_receipt(lr),
+        )
         return [
             ("manifest.json", body),
             ("manifest.sha256", f"{digest}  manifest.json\n".encode()),
@@ -762,7 +768,7 @@ def holds_provisional_create(*, request_id: int) -> list[PreservationHold]:
 def _kept_by_followup(hold: PreservationHold) -> LegalRequest | None:
     """The open request that keeps a hold alive past its end: an open production order the hold
     was started for, or an open confirmed follow-up (Annex V, a linked warrant)."""
-    if hold.request.request_type in rules.PRODUCTION_ORDER_TYPES and hold.request.is_open:
+    if hold.request is not None and hold.request.request_type in rules.PRODUCTION_ORDER_TYPES and hold.request.is_open:
         return hold.request
     return hold.followups.filter(status__in=OPEN_STATES).order_by("pk").first()
 
@@ -797,16 +803,13 @@ def holds_release_expired(*, now: datetime | None = None) -> dict[str, int]:
             if hold.request_id:  # a CyberTipline hold has no agency to remind, and no user is ever told
                 transaction.on_commit(lambda pk=pk: emails.hold_reminder(hold_id=pk))
             reminded += 1
-    expired = (
-        PreservationHold.objects.filter(released_at__isnull=True, until__lt=today)
-        # A hold with an open follow-up request is never released by itself (DESIGN.md, Preservation).
-        .exclude(followups__status__in=OPEN_STATES)
-        .values_list("pk", flat=True)
-    )
+    # A hold with an open follow-up request is never released by itself (DESIGN.md, Preservation):
+    # _kept_by_followup below keeps it and tells a supervisor once.
+    expired = PreservationHold.objects.filter(released_at__isnull=True, until__lt=today).values_list("pk", flat=True)
     for pk in expired:
         with transaction.atomic():
             hold = PreservationHold.objects.select_for_update(of=("self",)).select_related("request__agency").get(pk=pk)
-            if hold.released_at or hold.until >= today or hold_has_open_followup(hold):
+            if hold.released_at or hold.until >= today:
                 continue
             followup = _kept_by_followup(hold)
             if followup is not None:

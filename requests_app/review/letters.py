@@ -23,7 +23,7 @@ def letter_context(*, request: LegalRequest, kind: str) -> dict:
     decisions = list(Decision.objects.filter(request=request).order_by("pk"))
     question_event = (
         RequestEvent.objects.filter(request=request, event_type="transition", to_status="needs_info")
-        .order_by("-seq")
+        .order_by("-id")
         .first()
     )
     reason = request.rejection_reason
@@ -40,7 +40,7 @@ def letter_context(*, request: LegalRequest, kind: str) -> dict:
     rejection_note = ""
     reject_event = (
         RequestEvent.objects.filter(request=request, event_type="transition", to_status="rejected")
-        .order_by("-seq")
+        .order_by("-id")
         .first()
     )
     if reject_event:

@@ -13,7 +13,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models import Count, F, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from requests_app import dsa_categories, lifecycle, rules
-from requests_app.audit import compute_hash
+from requests_app.audit import event_intact
 from requests_app.cybertipline import selectors as cybertip_selectors
 from requests_app.lifecycle import Status, TransitionError
 from requests_app.models import Decision, Document, LegalRequest, Message, RequestEvent, Target
@@ -130,7 +130,7 @@ def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
         if c in rules.CATEGORIES
     ]
     summary = svc.decisions_summary(lr, decisions)
-    events = list(RequestEvent.objects.filter(request=lr).select_related("actor__officer").order_by("seq"))
+    events = list(RequestEvent.objects.filter(request=lr).select_related("actor__officer").order_by("id"))
     thread = list(Message.objects.filter(request=lr).select_related("author__officer"))
     me = request.user
     context = {
@@ -409,8 +409,13 @@ def document(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
 @require_GET
 @staff_only
 def audit(request: HttpRequest, reference: str) -> HttpResponse:
-    """Staff: the request's full audit trail, each event's own hash rechecked."""
+    """Staff: the request's full audit trail, each event's leaf hash rechecked (pending ones are not yet in the tree)."""
     lr = _request_for_staff(request, reference)
-    events = list(RequestEvent.objects.filter(request=lr).select_related("actor__officer").order_by("seq"))
-    rows = [{"event": e, "intact": compute_hash(e.prev_hash, e) == e.hash} for e in events]
-    return render(request, "review/audit.html", {"lr": lr, "rows": rows, "all_intact": all(r["intact"] for r in rows)})
+    events = list(
+        RequestEvent.objects.filter(request=lr)
+        .select_related("actor__officer")
+        .order_by(F("seq").asc(nulls_last=True), "id")
+    )
+    rows = [{"event": e, "intact": event_intact(e)} for e in events]
+    all_intact = all(r["intact"] is not False for r in rows)
+    return render(request, "review/audit.html", {"lr": lr, "rows": rows, "all_intact": all_intact})

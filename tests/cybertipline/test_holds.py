@@ -39,7 +39,7 @@ def test_hold_ends_after_a_year_without_followup_and_tells_nobody(sent):
     with time_machine.travel("2027-03-01 12:00Z", tick=False):
         assert holds_release_expired()["released"] == 0
     with time_machine.travel("2027-03-02 12:00Z", tick=False):
-        assert holds_release_expired() == {"reminded": 0, "released": 1}
+        assert holds_release_expired() == {"reminded": 0, "released": 1, "kept": 0}
     assert sent.holds.get().released_at is not None
     assert mail.outbox == []  # no agency to remind, and never the user
 

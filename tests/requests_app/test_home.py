@@ -16,7 +16,25 @@ def test_home_links_three_faces_and_explains_e2ee(anon):
 
 
 def test_healthz(anon):
-    assert anon.get("/healthz").json() == {"status": "ok"}
+    assert anon.get("/healthz").json() == {
+        "status": "ok",
+        "audit_log": {"pending": 0, "overdue": 0, "alarm": False},
+    }
+
+
+def test_healthz_raises_the_alarm_for_an_event_pending_too_long(anon, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from requests_app.audit import event_record, sequence_pending
+
+    settings.LOG_PENDING_ALARM_SECONDS = 30
+    event_record(event_type="sensitive_view", at=timezone.now() - timedelta(seconds=45))
+    event_record(event_type="sensitive_view")
+    assert anon.get("/healthz").json()["audit_log"] == {"pending": 2, "overdue": 1, "alarm": True}
+    sequence_pending()
+    assert anon.get("/healthz").json()["audit_log"]["alarm"] is False
 
 
 def test_logged_in_user_without_authenticator_is_sent_to_enrolment(client, officer_a):

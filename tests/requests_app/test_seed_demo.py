@@ -4,7 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from requests_app import rules
-from requests_app.audit import verify_chain
+from requests_app.audit import sequence_pending, verify_log
 from requests_app.lifecycle import Status
 from requests_app.models import LegalRequest
 from requests_app.production.models import PreservationHold, Production, UserNotice
@@ -24,7 +24,8 @@ def test_seed_demo_covers_types_and_states_and_is_idempotent(capsys, django_capt
     count = LegalRequest.objects.count()
     call_command("seed_demo")
     assert LegalRequest.objects.count() == count
-    assert verify_chain() is None
+    sequence_pending()
+    assert verify_log().ok
     assert Production.objects.filter(status=Production.Status.READY).exists()
     assert Report.objects.filter(status=Report.Status.PUBLISHED).count() == 2
     # The CyberTipline register: a sent report with its hold, one waiting, one overdue, a follow-up.

@@ -33,7 +33,15 @@ PLUGINS = {
 
 @pytest.mark.parametrize(
     "missing",
-    ["SECRET_KEY", "ALLOWED_HOSTS", "FILE_ENCRYPTION_KEY", "REPORT_SIGNING_KEY", "RECORD_SOURCE", "USER_NOTIFIER"],
+    [
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "FILE_ENCRYPTION_KEY",
+        "REPORT_SIGNING_KEY",
+        "LOG_SIGNING_KEY",
+        "RECORD_SOURCE",
+        "USER_NOTIFIER",
+    ],
 )
 def test_production_refuses_without_secret(missing):
     env = {
@@ -42,6 +50,7 @@ def test_production_refuses_without_secret(missing):
         "ALLOWED_HOSTS": "portal.example.org",
         "FILE_ENCRYPTION_KEY": _key(),
         "REPORT_SIGNING_KEY": _key(),
+        "LOG_SIGNING_KEY": _key(),
         **PLUGINS,
     }
     env.pop(missing)
@@ -54,7 +63,7 @@ def test_check_deploy_has_no_warnings():
     result = _manage(
         "check", "--deploy", "--fail-level", "WARNING",
         DJANGO_ENV="production", SECRET_KEY=base64.b64encode(os.urandom(48)).decode(),
-        ALLOWED_HOSTS="portal.example.org", FILE_ENCRYPTION_KEY=_key(), REPORT_SIGNING_KEY=_key(), **PLUGINS,
+        ALLOWED_HOSTS="portal.example.org", FILE_ENCRYPTION_KEY=_key(), REPORT_SIGNING_KEY=_key(), LOG_SIGNING_KEY=_key(), **PLUGINS,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout

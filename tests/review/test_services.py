@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 def events(lr, event_type):
-    return list(RequestEvent.objects.filter(request=lr, event_type=event_type).order_by("seq"))
+    return list(RequestEvent.objects.filter(request=lr, event_type=event_type).order_by("id"))
 
 
 def check(result="confirmed", **kw):
