@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -135,8 +135,24 @@ def methodology(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def public_key(request: HttpRequest) -> HttpResponse:
+    """Anyone: the public key, and how to verify a report with it step by step."""
+    return render(
+        request,
+        "transparency/key.html",
+        {"pem": signing.public_key_pem(), "raw": signing.public_key_raw_b64(), **selectors.publisher()},
+    )
+
+
+@require_GET
+def public_key_pem(request: HttpRequest) -> HttpResponse:
     """Anyone: the Ed25519 public key that verifies published reports (PEM)."""
     return HttpResponse(signing.public_key_pem(), content_type="text/plain; charset=utf-8")
+
+
+@require_GET
+def index_json(request: HttpRequest) -> JsonResponse:
+    """Anyone: every published period and version, with hashes and full download links. One query."""
+    return JsonResponse(selectors.index_document(), json_dumps_params={"indent": 1})
 
 
 def _download(report: Report, body: str | bytes, ext: str, content_type: str, name: str = "report") -> HttpResponse:

@@ -111,7 +111,7 @@ def test_csv_download(anon, report):
 def test_json_download_verifies(anon, report):
     doc = json.loads(anon.get(reverse("transparency:json", args=["2025-H1", 1])).content)
     assert doc["sha256"] == report.sha256
-    assert signing.verify_document(doc, signing.load_public_key(anon.get("/transparency/key").content.decode()))
+    assert signing.verify_document(doc, signing.load_public_key(anon.get("/transparency/key.pem").content.decode()))
     assert '"7"' not in json.dumps(doc["report"]["national_security"])
 
 
@@ -156,8 +156,52 @@ def test_pdf_download_has_text_and_charts(anon, report, tmp_path):
 
 
 def test_public_key_endpoint(anon):
-    body = anon.get("/transparency/key").content.decode()
+    body = anon.get("/transparency/key.pem").content.decode()
     assert body.startswith("-----BEGIN PUBLIC KEY-----")
+
+
+def test_key_page_explains_verification_and_its_steps_work(anon, report, tmp_path):
+    """The page's steps, run for real: canonical bytes, sha256, then OpenSSL's Ed25519 check."""
+    page = anon.get(reverse("transparency:key")).content.decode()
+    assert "-----BEGIN PUBLIC KEY-----" in page and "<ol" in page
+    assert "sha256sum report.canonical" in page and "openssl pkeyutl -verify -pubin -inkey key.pem" in page
+    (tmp_path / "report.json").write_bytes(anon.get(reverse("transparency:json", args=["2025-H1", 1])).content)
+    (tmp_path / "key.pem").write_bytes(anon.get(reverse("transparency:key_pem")).content)
+    steps = [
+        "import json,sys; d=json.load(open('report.json')); sys.stdout.buffer.write(json.dumps(d['report'], "
+        "sort_keys=True, separators=(',',':'), ensure_ascii=False).encode())",
+        "import json,base64; open('report.sig','wb').write(base64.b64decode(json.load(open('report.json'))"
+        "['signature']))",
+    ]
+    for step in steps:
+        assert step.replace("'", "&#x27;") in page or step in page
+    canonical = subprocess.run(["python3", "-c", steps[0]], cwd=tmp_path, capture_output=True, check=True).stdout
+    (tmp_path / "report.canonical").write_bytes(canonical)
+    subprocess.run(["python3", "-c", steps[1]], cwd=tmp_path, check=True)
+    digest = subprocess.run(["sha256sum", "report.canonical"], cwd=tmp_path, capture_output=True, text=True)
+    assert digest.stdout.split()[0] == report.sha256
+    cmd = "openssl pkeyutl -verify -pubin -inkey key.pem -rawin -in report.canonical -sigfile report.sig"
+    ok = subprocess.run(cmd.split(), cwd=tmp_path, capture_output=True, text=True)
+    assert "Signature Verified Successfully" in ok.stdout, ok.stderr
+    (tmp_path / "report.canonical").write_bytes(canonical.replace(b'"requests":', b'"requests": ', 1))
+    bad = subprocess.run(cmd.split(), cwd=tmp_path, capture_output=True, text=True)
+    assert "Signature Verified Successfully" not in bad.stdout
+
+
+def test_index_json_lists_every_version_with_hashes_and_links(anon, report, settings):
+    settings.SITE_URL = "https://portal.example.org"
+    v2 = services.report_correct(period="2025-H1", change_note="Fix.")
+    doc = anon.get(reverse("transparency:index_json")).json()
+    assert doc["schema"] == 1 and doc["public_key"] == "https://portal.example.org/transparency/key.pem"
+    assert [(r["period"], r["version"], r["latest"]) for r in doc["reports"]] == [
+        ("2025-H1", 1, False),
+        ("2025-H1", 2, True),
+    ]
+    first = doc["reports"][0]
+    assert first["sha256"] == report.sha256 and doc["reports"][1]["sha256"] == v2.sha256
+    assert first["downloads"]["json"] == "https://portal.example.org/transparency/2025-H1/v1/report.json"
+    assert set(first["downloads"]) == {"json", "csv", "pdf", "dsa"}
+    assert anon.get(first["downloads"]["json"].removeprefix("https://portal.example.org")).status_code == 200
 
 
 def test_methodology_page(anon):
