@@ -6,8 +6,12 @@ style element or attribute, so it passes a strict CSP and WeasyPrint draws it.
 
 from __future__ import annotations
 
+import functools
+import json
+import math
 from collections.abc import Sequence
 from html import escape
+from pathlib import Path
 
 from django.utils.safestring import SafeString, mark_safe
 
@@ -53,7 +57,7 @@ def _svg(width: int, height: int, title: str, desc: str, body: list[str], uid: s
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
         f'height="{height}" role="img" aria-labelledby="{uid}-t {uid}-d" class="chart">'
         f'<title id="{uid}-t">{t}</title><desc id="{uid}-d">{d}</desc>'
-        f'<text x="0" y="18" font-family="{FONT}" font-size="{TEXT + 1}" font-weight="bold" fill="#222">{t}</text>'
+        f'<text x="0" y="{20 if width > WIDTH else 18}" font-family="{FONT}" font-size="{TEXT + 1}" font-weight="bold" fill="#222">{t}</text>'
         + "".join(body)
         + "</svg>"
     )
@@ -171,12 +175,85 @@ def vertical_bars(
     return mark_safe(svg + data_table(items, title, column, value))  # noqa: S308 - every label and number is escaped
 
 
+MAP_BINS = ("#dbe9f6", "#9ecae1", "#4a90c2", "#1f5f8b", "#0b3556")  # light to dark: more requests
+MAP_NONE = "#eeeeee"
+
+
+@functools.cache
+def _world() -> dict:
+    """Country outlines, generated from npm world-atlas by transparency/maps/build_world.py."""
+    return json.loads((Path(__file__).parent / "maps" / "world-110m.json").read_text())
+
+
+def _bins(values: Sequence[float]) -> list[float]:
+    """Upper bounds of up to five classes, on a log scale so a few large countries do not wash out the rest."""
+    peak = max(values, default=0)
+    if peak <= 0:
+        return []
+    edges = sorted({max(1, round(math.exp(math.log(peak) * k / len(MAP_BINS)))) for k in range(1, len(MAP_BINS) + 1)})
+    edges[-1] = peak
+    return edges
+
+
+def world_map(values: dict[str, float], names: dict[str, str], title: str, *, value: str = "Requests") -> SafeString:
+    """Choropleth of `values` per ISO alpha-2 code: hover title per country, a legend, the data table."""
+    world = _world()
+    w, h = world["width"], world["height"]
+    # 800 units wide, shown up to 800 px: on a ~330 px phone screen it shrinks to 0.41, so its text is 27 units.
+    big = 27
+    top = 40
+    edges = _bins([v for v in values.values() if v])
+    colours = MAP_BINS[len(MAP_BINS) - len(edges) :] if edges else ()
+
+    def colour(v: float) -> str:
+        if not v:
+            return MAP_NONE
+        return next(c for c, e in zip(colours, edges, strict=True) if v <= e)
+
+    body = [f'<g transform="translate(0 {top})" stroke="#ffffff" stroke-width="0.4">']
+    for code, d in world["paths"].items():
+        v = values.get(code, 0)
+        name = names.get(code) or code
+        body.append(f'<path d="{d}" fill="{colour(v)}"><title>{escape(name)}: {_fmt(v)}</title></path>')
+    body.append("</g>")
+    y = top + h + 16
+    x = 0.0
+    legend = [(MAP_NONE, "none")]
+    for i, (c, e) in enumerate(zip(colours, edges, strict=True)):
+        low = 1 if i == 0 else edges[i - 1] + 1
+        legend.append((c, _fmt(e) if low >= e else f"{_fmt(low)}–{_fmt(e)}"))
+    for c, label in legend:
+        item_w = 52 + 16 * len(label)
+        if x and x + item_w > w:  # next row rather than past the edge
+            x, y = 0.0, y + 36
+        body.append(
+            f'<rect x="{x:.0f}" y="{y}" width="30" height="26" fill="{c}" stroke="#999" stroke-width="0.5"/>'
+            f'<text x="{x + 36:.0f}" y="{y + 22}" font-family="{FONT}" font-size="{big}" fill="#222">'
+            f"{escape(label)}</text>"
+        )
+        x += item_w
+    total_h = y + 40
+    items = sorted(((names.get(k) or k, v) for k, v in values.items() if v), key=lambda kv: (-kv[1], kv[0]))
+    desc = f"World map of {value.lower()} per country, darker = more; {len(items)} countries with any." + (
+        f" Most: {items[0][0]} ({_fmt(items[0][1])})." if items else ""
+    )
+    svg = _svg(w, total_h, title, desc, body, _uid(title)).replace(
+        f'font-size="{TEXT + 1}" font-weight', f'font-size="{big}" font-weight', 1
+    )
+    return mark_safe(svg + data_table(items, title, "Country", value))  # noqa: S308 - names and numbers are escaped
+
+
 def report_charts(snapshot: dict, history: Sequence[tuple[str, int]]) -> dict[str, SafeString]:
     """The four charts of a report, from its frozen snapshot (national security is never charted)."""
     from transparency.aggregation import OUTCOME_LABELS, OUTCOMES
 
     totals = snapshot["totals"]
     return {
+        "map": world_map(
+            {c["country"]: c["requests"] for c in snapshot["countries"]},
+            {c["country"]: c["name"] for c in snapshot["countries"]},
+            "Requests per country",
+        ),
         "history": vertical_bars(list(history), "Requests per period"),
         "countries": horizontal_bars(
             [(c["name"], c["requests"]) for c in snapshot["countries"][:10]],

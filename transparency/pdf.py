@@ -22,6 +22,7 @@ td.n { text-align: right; }
 .note { border-left: 2pt solid #d9a441; padding: 3pt 6pt; background: #fff6db; }
 figure.chart { margin: 6pt 0; break-inside: avoid; }
 figure.chart svg { width: 120mm; height: auto; }
+figure.chart.map svg { width: 180mm; }
 /* The charts' data tables are for screen readers on the web page; the PDF has the full tables. */
 .tr-chart-data { display: none; }
 thead { display: table-header-group; }

@@ -46,7 +46,7 @@ def test_report_page_renders_snapshot_with_charts(anon, report):
     r = anon.get(reverse("transparency:report", args=["2025-H1"]))
     body = r.content.decode()
     assert r.status_code == 200
-    assert body.count("<svg") == 4 and "<script" not in body and "style=" not in body
+    assert body.count("<svg") == 5 and "<script" not in body and "style=" not in body  # map + 4 charts
     assert "Germany" in body and report.sha256 in body
     assert "0-499" in body  # the NSL band
 
