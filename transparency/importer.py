@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -364,7 +364,93 @@ def _seconds(a: datetime | None, b: datetime | None) -> int | None:
     return None if a is None or b is None else max(0, int((b - a).total_seconds()))
 
 
+def request_values(p: ParsedRow, now: datetime) -> dict[str, Any]:
+    """The LegalRequest columns of one imported row (attname -> value), except agency_id.
+
+    Both write paths use it, so what an imported request looks like is said once.
+    """
+    rtype = rules.REQUEST_TYPES[p.request_type]
+    produced = bool(p.produced_categories)
+    return {
+        "reference": reference_for(p.external_id),
+        "external_id": p.external_id,
+        "request_type": p.request_type,
+        "legal_framework": rtype.frameworks[0],
+        "country": p.country,
+        "emergency": p.emergency,
+        "ndo_until": p.ndo_until,
+        "ndo_indefinite": p.ndo_indefinite,
+        "data_categories": p.data_categories,
+        "received_at": p.received_at,
+        "decided_at": p.decided_at,
+        "produced_at": p.closed_at if produced else None,
+        "closed_at": p.closed_at,
+        "status": p.status,
+        "outcome": _outcome(p),
+        "rejection_reason": p.rejection_reason,
+        "produced_categories": p.produced_categories,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def target_values(p: ParsedRow) -> list[dict[str, Any]]:
+    """The Target rows of one imported row (attname -> value), except request_id."""
+    out = []
+    for t, raw in zip(p.targets, p.raw_targets, strict=True):
+        is_found = t.key not in p.not_found
+        out.append(
+            {
+                "identifier_type": t.identifier_type,
+                "raw_value": raw[:300],
+                "kind": t.kind,
+                "value": t.value,
+                "lookup": Target.Lookup.FOUND if is_found else Target.Lookup.NOT_FOUND,
+                "looked_up_at": p.closed_at,
+                "notified_at": p.closed_at if (is_found and p.user_notified) else None,
+            }
+        )
+    return out
+
+
+def facts_values(p: ParsedRow, targets: list[dict[str, Any]], now: datetime) -> dict[str, Any]:
+    """The RequestFacts row of one imported row (attname -> value), except request_id.
+
+    Stamped `now`, the same instant as the request's `updated_at`, so the facts are current
+    and the first report build of the period rewrites none of them.
+    """
+    rtype = rules.REQUEST_TYPES[p.request_type]
+    any_, content, noncontent = produced_split(p.produced_categories)
+    found = sum(t["lookup"] == Target.Lookup.FOUND for t in targets)
+    return {
+        "received_at": p.received_at,
+        "country": p.country,
+        "request_type": p.request_type,
+        "emergency": p.emergency,
+        "preservation": rtype.preservation,
+        "national_security": rtype.national_security,
+        "final": True,
+        "outcome": _outcome(p),
+        "rejection_reason": p.rejection_reason,
+        "accounts": len(targets),
+        "accounts_found": found,
+        "accounts_with_data": found if any_ else 0,
+        "users_notified": sum(t["notified_at"] is not None for t in targets),
+        "produced_any": any_,
+        "produced_content": content,
+        "produced_noncontent": noncontent,
+        "ndo": p.ndo_indefinite or p.ndo_until is not None,
+        "seconds_to_ack": None,
+        "seconds_to_decision": _seconds(p.received_at, p.decided_at),
+        "seconds_to_produce": _seconds(p.received_at, p.closed_at) if any_ else None,
+        "dsa_order": p.request_type == "dsa_art10",
+        "seconds_to_final": _seconds(p.received_at, p.closed_at),
+        "updated_at": now,
+    }
+
+
 def _insert_batch(batch: list[ParsedRow], agencies: dict[tuple[str, str], Agency], result: ImportResult) -> None:
+    """The portable path (SQLite): bulk_create per batch."""
     existing = set(
         LegalRequest.objects.filter(external_id__in=[p.external_id for p in batch]).values_list(
             "external_id", flat=True
@@ -381,87 +467,15 @@ def _insert_batch(batch: list[ParsedRow], agencies: dict[tuple[str, str], Agency
         agencies[key] = agency
         result.agencies_created += int(created)
     now = timezone.now()
-    requests = []
-    for p in todo:
-        rtype = rules.REQUEST_TYPES[p.request_type]
-        produced = bool(p.produced_categories)
-        requests.append(
-            LegalRequest(
-                reference=reference_for(p.external_id),
-                external_id=p.external_id,
-                agency=agencies[(p.agency, p.country)],
-                request_type=p.request_type,
-                legal_framework=rtype.frameworks[0],
-                country=p.country,
-                emergency=p.emergency,
-                ndo_until=p.ndo_until,
-                ndo_indefinite=p.ndo_indefinite,
-                data_categories=p.data_categories,
-                received_at=p.received_at,
-                decided_at=p.decided_at,
-                produced_at=p.closed_at if produced else None,
-                closed_at=p.closed_at,
-                status=p.status,
-                outcome=_outcome(p),
-                rejection_reason=p.rejection_reason,
-                produced_categories=p.produced_categories,
-                created_at=now,
-            )
-        )
+    requests = [LegalRequest(agency=agencies[(p.agency, p.country)], **request_values(p, now)) for p in todo]
     created = LegalRequest.objects.bulk_create(requests)
+    # bulk_create runs auto_now again; put back the instant the facts are stamped with.
+    LegalRequest.objects.filter(pk__in=[r.pk for r in created]).update(updated_at=now)
     targets, facts = [], []
     for req, p in zip(created, todo, strict=True):
-        found = 0
-        notified = 0
-        for t, raw in zip(p.targets, p.raw_targets, strict=True):
-            is_found = t.key not in p.not_found
-            found += int(is_found)
-            notice = p.closed_at if (is_found and p.user_notified) else None
-            notified += int(notice is not None)
-            targets.append(
-                Target(
-                    request_id=req.pk,
-                    identifier_type=t.identifier_type,
-                    raw_value=raw[:300],
-                    kind=t.kind,
-                    value=t.value,
-                    lookup=Target.Lookup.FOUND if is_found else Target.Lookup.NOT_FOUND,
-                    looked_up_at=p.closed_at,
-                    notified_at=notice,
-                )
-            )
-        rtype = rules.REQUEST_TYPES[p.request_type]
-        any_, content, noncontent = produced_split(p.produced_categories)
-        facts.append(
-            RequestFacts(
-                request_id=req.pk,
-                received_at=p.received_at,
-                country=p.country,
-                request_type=p.request_type,
-                emergency=p.emergency,
-                preservation=rtype.preservation,
-                national_security=rtype.national_security,
-                final=True,
-                outcome=req.outcome,
-                rejection_reason=p.rejection_reason,
-                accounts=len(p.targets),
-                accounts_found=found,
-                accounts_with_data=found if any_ else 0,
-                users_notified=notified,
-                produced_any=any_,
-                produced_content=content,
-                produced_noncontent=noncontent,
-                ndo=p.ndo_indefinite or p.ndo_until is not None,
-                seconds_to_ack=None,
-                seconds_to_decision=_seconds(p.received_at, p.decided_at),
-                seconds_to_produce=_seconds(p.received_at, p.closed_at) if any_ else None,
-                dsa_order=p.request_type == "dsa_art10",
-                seconds_to_final=_seconds(p.received_at, p.closed_at),
-                # The request's own stamp (auto_now, set a moment after `now`): facts older than their
-                # request are stale, and the first build would recompute every imported row.
-                updated_at=req.updated_at,
-            )
-        )
+        tv = target_values(p)
+        targets.extend(Target(request_id=req.pk, **t) for t in tv)
+        facts.append(RequestFacts(request_id=req.pk, **facts_values(p, tv, now)))
     Target.objects.bulk_create(targets, batch_size=5000)
     RequestFacts.objects.bulk_create(facts, batch_size=5000)
     facts_by_request = {f.request_id: f for f in facts}
@@ -486,6 +500,23 @@ def _insert_batch(batch: list[ParsedRow], agencies: dict[tuple[str, str], Agency
     result.targets += len(targets)
 
 
+def _record_import(path: Path, rows: int, result: ImportResult, actor) -> None:
+    event_record(
+        event_type=EventType.IMPORTED,
+        actor=actor,
+        message=f"Bulk import of {result.created} historical requests from {path.name}"[:500],
+        payload={
+            "file": path.name,
+            "sha256": result.sha256,
+            "rows": rows,
+            "created": result.created,
+            "skipped": result.skipped,
+            "targets": result.targets,
+            "agencies_created": result.agencies_created,
+        },
+    )
+
+
 def import_file(
     path: Path | str,
     *,
@@ -493,8 +524,16 @@ def import_file(
     batch_size: int = 5000,
     progress: Callable[[str], None] | None = None,
 ) -> ImportResult:
-    """Validate the whole file, then import it in one transaction; raise ImportRefused on any bad row."""
+    """Validate the whole file, then import it in one transaction; raise ImportRefused on any bad row.
+
+    On PostgreSQL the rows go through COPY into staging tables and set-based inserts
+    (transparency/bulkcopy.py); elsewhere through batched bulk_create.
+    """
     path = Path(path)
+    if connection.vendor == "postgresql":
+        from transparency.bulkcopy import import_file_copy
+
+        return import_file_copy(path, actor=actor, progress=progress, progress_every=batch_size)
     say = progress or (lambda msg: None)
     result = ImportResult(sha256=file_sha256(path))
     say(f"Checking {path.name} ...")
@@ -520,20 +559,7 @@ def import_file(
             _insert_batch(batch, agencies, result)
             done += len(batch)
             say(f"{done}/{rows} rows (100%)")
-        event_record(
-            event_type=EventType.IMPORTED,
-            actor=actor,
-            message=f"Bulk import of {result.created} historical requests from {path.name}"[:500],
-            payload={
-                "file": path.name,
-                "sha256": result.sha256,
-                "rows": rows,
-                "created": result.created,
-                "skipped": result.skipped,
-                "targets": result.targets,
-                "agencies_created": result.agencies_created,
-            },
-        )
+        _record_import(path, rows, result, actor)
     return result
 
 

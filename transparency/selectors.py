@@ -50,3 +50,54 @@ def report_for(period: str, version: int | None = None, *, with_heavy: bool = Fa
     if report is None:
         raise Http404("No published report for this period")
     return report
+
+
+def publisher() -> dict[str, str]:
+    """Who publishes the reports, for pages, the PDF and index.json (settings, no query)."""
+    from django.conf import settings
+
+    return {
+        "platform_name": settings.PLATFORM_NAME,
+        "contact": settings.TRANSPARENCY_CONTACT,
+        "site_url": settings.SITE_URL.rstrip("/"),
+    }
+
+
+INDEX_SCHEMA = 1  # version of /transparency/index.json (docs/report-schema.md, "index.json")
+
+
+def index_document() -> dict:
+    """Every published period and version with its hashes and full download links. One query."""
+    from django.urls import reverse
+
+    who = publisher()
+    base = who["site_url"]
+    rows = list(
+        published().order_by("period", "version").values("period", "version", "sha256", "signature", "published_at")
+    )
+    rows.sort(key=lambda r: (periods.sort_key(r["period"]), r["version"]))
+    latest = {r["period"]: r["version"] for r in rows}
+    reports = []
+    for r in rows:
+        args = [r["period"], r["version"]]
+        reports.append(
+            {
+                "period": r["period"],
+                "version": r["version"],
+                "latest": latest[r["period"]] == r["version"],
+                "published_at": r["published_at"].isoformat() if r["published_at"] else None,
+                "sha256": r["sha256"],
+                "signature": r["signature"],
+                "page": base + reverse("transparency:report_version", args=args),
+                "downloads": {
+                    fmt: base + reverse(f"transparency:{fmt}", args=args) for fmt in ("json", "csv", "pdf", "dsa")
+                },
+            }
+        )
+    return {
+        "schema": INDEX_SCHEMA,
+        "publisher": {"name": who["platform_name"], "contact": who["contact"], "site": base},
+        "public_key": base + reverse("transparency:key_pem"),
+        "verification": base + reverse("transparency:key"),
+        "reports": reports,
+    }

@@ -1,7 +1,8 @@
 """Canonical JSON, SHA-256 and Ed25519 signatures for published reports.
 
 The private key is settings.REPORT_SIGNING_KEY: base64 of a raw 32-byte Ed25519
-private key. The public key is served at /transparency/key.
+private key. The public key is served at /transparency/key.pem (PEM) and /transparency/key
+(a page that explains verification step by step).
 """
 
 from __future__ import annotations

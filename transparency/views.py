@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_countries import countries
 
 from requests_app.permissions import is_supervisor, session_mfa_verified
-from transparency import charts, downloads, dsa, periods, selectors, services, signing
+from transparency import charts, downloads, dsa, periods, selectors, services, signing, trends
 from transparency.aggregation import OUTCOME_LABELS, OUTCOMES, country_name, is_country
 from transparency.models import Report
 
@@ -39,11 +40,45 @@ def index(request: HttpRequest) -> HttpResponse:
     )
     reports.sort(key=lambda r: periods.sort_key(r.period), reverse=True)
     hist = sorted(((r.period, r.snapshot["totals"]["requests"]) for r in reports), key=lambda x: periods.sort_key(x[0]))
+    oldest_first = sorted(reports, key=lambda r: periods.sort_key(r.period))
     return render(
         request,
         "transparency/index.html",
-        {"reports": reports, "history_chart": charts.vertical_bars(hist, "Requests per period") if hist else None},
+        {
+            "reports": reports,
+            "history_chart": charts.vertical_bars(hist, "Requests per period") if hist else None,
+            "trends": trends.overall(oldest_first),
+            "all_countries": list(countries),
+        },
     )
+
+
+@require_GET
+def country_pick(request: HttpRequest) -> HttpResponse:
+    """Anyone: the country picker's target (a plain GET form, no JavaScript needed)."""
+    code = request.GET.get("code", "").upper()
+    if not is_country(code):
+        raise Http404("No such country")
+    return redirect("transparency:country", code=code)
+
+
+def _latest_oldest_first() -> list[Report]:
+    reports = selectors.latest_per_period(
+        list(selectors.published().order_by("-period", "-version").defer(*selectors.HEAVY))
+    )
+    reports.sort(key=lambda r: periods.sort_key(r.period))
+    return reports
+
+
+@require_GET
+def country_csv(request: HttpRequest, code: str) -> HttpResponse:
+    """Anyone: one country's figures over every published period, as CSV."""
+    code = code.upper()
+    if not is_country(code):
+        raise Http404("No such country")
+    resp = HttpResponse(trends.country_csv(_latest_oldest_first(), code), content_type="text/csv; charset=utf-8")
+    resp["Content-Disposition"] = f'attachment; filename="transparency-{code}.csv"'
+    return resp
 
 
 @require_GET
@@ -107,10 +142,7 @@ def country_page(request: HttpRequest, code: str) -> HttpResponse:
     code = code.upper()
     if not is_country(code):
         raise Http404("No such country")
-    reports = selectors.latest_per_period(
-        list(selectors.published().order_by("-period", "-version").defer(*selectors.HEAVY))
-    )
-    reports.sort(key=lambda r: periods.sort_key(r.period))
+    reports = _latest_oldest_first()
     history = []
     for r in reports:
         entry = next((c for c in r.snapshot["countries"] if c["country"] == code), None)
@@ -123,7 +155,15 @@ def country_page(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "transparency/country.html",
-        {"code": code, "name": country_name(code), "history": list(reversed(history)), "chart": chart},
+        {
+            "code": code,
+            "name": country_name(code),
+            "history": list(reversed(history)),
+            "chart": chart,
+            "trends": trends.for_country(reports, code),
+            "all_countries": list(countries),
+            "selected": code,
+        },
     )
 
 
@@ -135,8 +175,24 @@ def methodology(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def public_key(request: HttpRequest) -> HttpResponse:
+    """Anyone: the public key, and how to verify a report with it step by step."""
+    return render(
+        request,
+        "transparency/key.html",
+        {"pem": signing.public_key_pem(), "raw": signing.public_key_raw_b64(), **selectors.publisher()},
+    )
+
+
+@require_GET
+def public_key_pem(request: HttpRequest) -> HttpResponse:
     """Anyone: the Ed25519 public key that verifies published reports (PEM)."""
     return HttpResponse(signing.public_key_pem(), content_type="text/plain; charset=utf-8")
+
+
+@require_GET
+def index_json(request: HttpRequest) -> JsonResponse:
+    """Anyone: every published period and version, with hashes and full download links. One query."""
+    return JsonResponse(selectors.index_document(), json_dumps_params={"indent": 1})
 
 
 def _download(report: Report, body: str | bytes, ext: str, content_type: str, name: str = "report") -> HttpResponse:

@@ -27,7 +27,13 @@ def test_public_report_country_and_csv(transactional_db, browser_context, live_s
     page.goto(f"{live_server.url}/transparency/")
     page.get_by_role("link", name="January – June 2025 (2025-H1)").click()
     page.wait_for_url("**/transparency/2025-H1/")
-    assert page.locator("svg.chart").count() == 4
+    assert page.locator("svg.chart").count() == 5  # the world map and four charts
+    # Rendered text size at phone width: font-size times the SVG's on-screen scale.
+    smallest = page.evaluate(
+        """() => Math.min(...[...document.querySelectorAll('svg.chart text')].map(
+             t => parseFloat(t.getAttribute('font-size')) * t.ownerSVGElement.getScreenCTM().a))"""
+    )
+    assert smallest >= 11, smallest
     # Nothing wider than the phone's screen except inside the scrollable table box.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1
 

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from requests_app import rules
 from tests.factories import AgencyFactory
 from tests.transparency.helpers import make_request
 from transparency import dsa, services, signing
@@ -46,7 +47,7 @@ def test_report_page_renders_snapshot_with_charts(anon, report):
     r = anon.get(reverse("transparency:report", args=["2025-H1"]))
     body = r.content.decode()
     assert r.status_code == 200
-    assert body.count("<svg") == 4 and "<script" not in body and "style=" not in body
+    assert body.count("<svg") == 5 and "<script" not in body and "style=" not in body  # map + 4 charts
     assert "Germany" in body and report.sha256 in body
     assert "0-499" in body  # the NSL band
 
@@ -102,8 +103,9 @@ def test_csv_download(anon, report):
     de = next(x for x in rows if (x["country"], x["request_type"]) == ("DE", "court_order_other"))
     assert (de["requests"], de["accounts"], de["with_data"], de["pct_with_data"]) == ("1", "1", "0", "0")
     ns = [x for x in rows if x["national_security"] == "true"]
+    # Every national-security type is published in bands, zero requests included (50 U.S.C. 1874(a)).
     assert [(x["request_type"], x["requests"], x["accounts"], x["country"], x["with_data"]) for x in ns] == [
-        ("nsl", "0-499", "0-499", "", "")
+        (code, "0-499", "0-499", "", "") for code in sorted(rules.NATIONAL_SECURITY_TYPES)
     ]
     assert not any(x["request_type"] == "nsl" and x["national_security"] == "false" for x in rows)
 
@@ -111,7 +113,7 @@ def test_csv_download(anon, report):
 def test_json_download_verifies(anon, report):
     doc = json.loads(anon.get(reverse("transparency:json", args=["2025-H1", 1])).content)
     assert doc["sha256"] == report.sha256
-    assert signing.verify_document(doc, signing.load_public_key(anon.get("/transparency/key").content.decode()))
+    assert signing.verify_document(doc, signing.load_public_key(anon.get("/transparency/key.pem").content.decode()))
     assert '"7"' not in json.dumps(doc["report"]["national_security"])
 
 
@@ -156,8 +158,52 @@ def test_pdf_download_has_text_and_charts(anon, report, tmp_path):
 
 
 def test_public_key_endpoint(anon):
-    body = anon.get("/transparency/key").content.decode()
+    body = anon.get("/transparency/key.pem").content.decode()
     assert body.startswith("-----BEGIN PUBLIC KEY-----")
+
+
+def test_key_page_explains_verification_and_its_steps_work(anon, report, tmp_path):
+    """The page's steps, run for real: canonical bytes, sha256, then OpenSSL's Ed25519 check."""
+    page = anon.get(reverse("transparency:key")).content.decode()
+    assert "-----BEGIN PUBLIC KEY-----" in page and "<ol" in page
+    assert "sha256sum report.canonical" in page and "openssl pkeyutl -verify -pubin -inkey key.pem" in page
+    (tmp_path / "report.json").write_bytes(anon.get(reverse("transparency:json", args=["2025-H1", 1])).content)
+    (tmp_path / "key.pem").write_bytes(anon.get(reverse("transparency:key_pem")).content)
+    steps = [
+        "import json,sys; d=json.load(open('report.json')); sys.stdout.buffer.write(json.dumps(d['report'], "
+        "sort_keys=True, separators=(',',':'), ensure_ascii=False).encode())",
+        "import json,base64; open('report.sig','wb').write(base64.b64decode(json.load(open('report.json'))"
+        "['signature']))",
+    ]
+    for step in steps:
+        assert step.replace("'", "&#x27;") in page or step in page
+    canonical = subprocess.run(["python3", "-c", steps[0]], cwd=tmp_path, capture_output=True, check=True).stdout
+    (tmp_path / "report.canonical").write_bytes(canonical)
+    subprocess.run(["python3", "-c", steps[1]], cwd=tmp_path, check=True)
+    digest = subprocess.run(["sha256sum", "report.canonical"], cwd=tmp_path, capture_output=True, text=True)
+    assert digest.stdout.split()[0] == report.sha256
+    cmd = "openssl pkeyutl -verify -pubin -inkey key.pem -rawin -in report.canonical -sigfile report.sig"
+    ok = subprocess.run(cmd.split(), cwd=tmp_path, capture_output=True, text=True)
+    assert "Signature Verified Successfully" in ok.stdout, ok.stderr
+    (tmp_path / "report.canonical").write_bytes(canonical.replace(b'"requests":', b'"requests": ', 1))
+    bad = subprocess.run(cmd.split(), cwd=tmp_path, capture_output=True, text=True)
+    assert "Signature Verified Successfully" not in bad.stdout
+
+
+def test_index_json_lists_every_version_with_hashes_and_links(anon, report, settings):
+    settings.SITE_URL = "https://portal.example.org"
+    v2 = services.report_publish(report=services.report_correct(period="2025-H1", change_note="Fix."))
+    doc = anon.get(reverse("transparency:index_json")).json()
+    assert doc["schema"] == 1 and doc["public_key"] == "https://portal.example.org/transparency/key.pem"
+    assert [(r["period"], r["version"], r["latest"]) for r in doc["reports"]] == [
+        ("2025-H1", 1, False),
+        ("2025-H1", 2, True),
+    ]
+    first = doc["reports"][0]
+    assert first["sha256"] == report.sha256 and doc["reports"][1]["sha256"] == v2.sha256
+    assert first["downloads"]["json"] == "https://portal.example.org/transparency/2025-H1/v1/report.json"
+    assert set(first["downloads"]) == {"json", "csv", "pdf", "dsa"}
+    assert anon.get(first["downloads"]["json"].removeprefix("https://portal.example.org")).status_code == 200
 
 
 def test_methodology_page(anon):
