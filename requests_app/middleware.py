@@ -14,6 +14,8 @@ from requests_app.permissions import session_mfa_verified
 # sign-in, enrolment and re-authentication (/accounts/), public pages, and the
 # API, which authenticates every call by token, never by session.
 _ENROLMENT_OPEN = ("/accounts/", "/static/", "/transparency/", "/api/", "/favicon.ico", "/healthz")
+# ... except the legal team's pages that live under a public prefix.
+_NEVER_OPEN = ("/transparency/manage/",)
 
 
 class AccountStateMiddleware:
@@ -55,7 +57,11 @@ class RequireTwoFactorMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or request.path.startswith(_ENROLMENT_OPEN):
+        if (
+            user is None
+            or not user.is_authenticated
+            or (request.path.startswith(_ENROLMENT_OPEN) and not request.path.startswith(_NEVER_OPEN))
+        ):
             return self.get_response(request)
         if session_mfa_verified(request):
             return self.get_response(request)
