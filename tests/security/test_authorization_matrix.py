@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.apps import apps
