@@ -68,7 +68,7 @@ beat: install
 
 check-deploy: install
 	DJANGO_ENV=production SECRET_KEY=$$(head -c 48 /dev/urandom | base64) ALLOWED_HOSTS=portal.example.org \
-	FILE_ENCRYPTION_KEY=$$(head -c 32 /dev/urandom | base64) REPORT_SIGNING_KEY=$$(head -c 32 /dev/urandom | base64) LOG_SIGNING_KEY=$$(head -c 32 /dev/urandom | base64) \
+	EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend FILE_ENCRYPTION_KEY=$$(head -c 32 /dev/urandom | base64) REPORT_SIGNING_KEY=$$(head -c 32 /dev/urandom | base64) LOG_SIGNING_KEY=$$(head -c 32 /dev/urandom | base64) \
 	RECORD_SOURCE=requests_app.production.records.DemoRecordSource USER_NOTIFIER=requests_app.production.notifier.DemoUserNotifier \
 	$(PY) manage.py check --deploy --fail-level WARNING
 

@@ -181,8 +181,13 @@ CSRF_COOKIE_HTTPONLY = True
 
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=30)
+# Per account and address: five failures lock that account from that address, never
+# other accounts behind the same address (a proxy, an agency's NAT), and a stranger
+# cannot lock a victim out from everywhere. Guessing one account from many addresses
+# is throttled by allauth's per-account rate limit ("5/5m/key", ACCOUNT_RATE_LIMITS).
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "login"
+AXES_USERNAME_CALLABLE = "requests_app.adapters.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0)
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
@@ -219,7 +224,20 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
 
 # --- e-mail ----------------------------------------------------------------------
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+if PRODUCTION:
+    # Reset links and verification codes must reach people, never the logs.
+    EMAIL_BACKEND = env_required("EMAIL_BACKEND")
+    if EMAIL_BACKEND in {
+        "django.core.mail.backends.console.EmailBackend",
+        "django.core.mail.backends.locmem.EmailBackend",
+        "django.core.mail.backends.dummy.EmailBackend",
+        "django.core.mail.backends.filebased.EmailBackend",
+    }:
+        raise ImproperlyConfigured(
+            f"EMAIL_BACKEND={EMAIL_BACKEND} does not deliver mail; set a real backend in production"
+        )
+else:
+    EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")

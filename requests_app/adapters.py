@@ -27,3 +27,18 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         if logins and time.time() - logins[-1]["at"] < app_settings.REAUTHENTICATION_TIMEOUT:
             return False
         return required
+
+
+def axes_username(request, credentials: dict | None) -> str | None:
+    """The account django-axes counts failures against (AXES_USERNAME_CALLABLE).
+
+    allauth calls authenticate(email=...) for e-mail logins, while its form field is
+    `login` and the admin's is `username`: read whichever is there, normalised, so
+    failures lock that account only, never every account behind the same address."""
+    credentials = credentials or {}
+    value = credentials.get("email") or credentials.get("username") or credentials.get("login")
+    if not value and request is not None:
+        data = getattr(request, "POST", {}) or {}
+        value = data.get("login") or data.get("email") or data.get("username")
+    value = (value or "").strip().lower()
+    return value or None

@@ -1,4 +1,6 @@
-"""Operator views in the Django admin: read-mostly; the event log is read-only."""
+"""Operator views in the Django admin. Evidence (requests, documents, decisions,
+messages, events) is read-only here: no change, no delete. Any operator action
+that must exist goes through a service and is audited."""
 
 from django.contrib import admin
 
@@ -40,8 +42,44 @@ class LegalRequestAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class EvidenceAdmin(admin.ModelAdmin):
+    """Read-only: evidence is never added, changed or deleted from the admin."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Document)
+class DocumentAdmin(EvidenceAdmin):
+    list_display = ("filename", "request", "kind", "scan_status", "uploaded_at")
+    list_filter = ("kind", "scan_status")
+    exclude = ("file",)
+
+
+@admin.register(Decision)
+class DecisionAdmin(EvidenceAdmin):
+    list_display = ("request", "category", "verdict", "decided_by", "decided_at")
+
+
+@admin.register(Message)
+class MessageAdmin(EvidenceAdmin):
+    list_display = ("request", "author", "from_agency", "created_at")
 
 
 @admin.register(RequestEvent)
@@ -58,7 +96,3 @@ class RequestEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-for model in (Document, Decision, Message):
-    admin.site.register(model)

@@ -1,7 +1,8 @@
 """Checking and storing uploaded legal documents.
 
 A document is accepted only if its content is a real, unencrypted PDF without
-active content, within the size limit. It is stored encrypted (crypto.py) and
+active content (checked on pypdf's parsed object tree, names decoded), within
+the size limit, and is then scanned for malware (requests_app/scanning.py). It is stored encrypted (crypto.py) and
 its SHA-256 is recorded over the plaintext.
 
 The pypdf parse runs in helper processes (at most DOCUMENT_PARSE_HELPERS per web
@@ -38,7 +39,9 @@ from requests_app import crypto
 
 logger = logging.getLogger(__name__)
 
-# Names in a PDF that run code or carry hidden files; refused outright.
+# Names in a PDF that run code or carry hidden files, spelled plainly: a cheap first
+# pass over the raw bytes. The decisive check is on the parsed tree (find_active_content),
+# which also sees hex-escaped names (/J#61vaScript) and names inside object streams.
 _ACTIVE_CONTENT = (
     b"/JavaScript",
     b"/JS",
@@ -71,6 +74,14 @@ class DocumentInput:
         return hashlib.sha256(self.content).hexdigest()
 
 
+def _active_content_error(name: str) -> DocumentError:
+    return DocumentError(
+        f"{name} contains scripts, actions or embedded files, which we do not accept. "
+        "Print it to a plain PDF and upload that.",
+        "active_content",
+    )
+
+
 def check_pdf(filename: str, content: bytes) -> None:
     """Raise DocumentError unless `content` is an acceptable PDF."""
     limit = settings.DOCUMENT_MAX_BYTES
@@ -91,11 +102,7 @@ def check_pdf(filename: str, content: bytes) -> None:
         while idx != -1:
             nxt = content[idx + len(marker) : idx + len(marker) + 1]
             if not nxt or not (nxt.isalnum()):
-                raise DocumentError(
-                    f"{name} contains scripts, actions or embedded files, which we do not accept. "
-                    "Print it to a plain PDF and upload that.",
-                    "active_content",
-                )
+                raise _active_content_error(name)
             idx = content.find(marker, idx + 1)
     outcome = _parse_in_helper(content)
     if "refused" in outcome:
@@ -113,6 +120,9 @@ def check_pdf(filename: str, content: bytes) -> None:
         )
     if outcome["encrypted"]:
         raise DocumentError(f"{name} is password-protected or encrypted. Upload an unprotected copy.", "encrypted")
+    if outcome["active"]:
+        logger.info("refused PDF upload with active content (%s)", ", ".join(outcome["active"]))
+        raise _active_content_error(name)
     pages = outcome["pages"]
     if pages == 0:
         raise DocumentError(f"{name} has no pages.", "broken")
@@ -120,18 +130,76 @@ def check_pdf(filename: str, content: bytes) -> None:
         raise DocumentError(f"{name} has more than {MAX_PAGES} pages.", "too_large")
 
 
-def parse_pdf(content: bytes) -> tuple[bool, int]:
-    """(encrypted, number of pages) by pypdf. Runs in the helper process."""
+# Dictionary keys that carry actions, scripts, forms or hidden files (ISO 32000-1:
+# 12.6.3 /OpenAction and /AA, 7.7.4 /Names /JavaScript and /EmbeddedFiles, 12.7.8 /XFA,
+# Adobe's RichMedia extension), and action types (/S, 12.6.4) that run code, start
+# programs, send data or open other files. Compared after pypdf decoded the names,
+# so /Open#41ction or /J#61vaScript are seen as what they are.
+ACTIVE_KEYS = frozenset(
+    {"/OpenAction", "/AA", "/JavaScript", "/JS", "/EmbeddedFiles", "/EmbeddedFile", "/XFA", "/RichMedia", "/Launch"}
+)
+ACTIVE_ACTIONS = frozenset(
+    {
+        "/JavaScript",
+        "/Launch",
+        "/SubmitForm",
+        "/ImportData",
+        "/GoToR",
+        "/GoToE",
+        "/RichMediaExecute",
+        "/Rendition",
+        "/Sound",
+        "/Movie",
+    }
+)
+_MAX_OBJECTS = 200_000  # a walk over more reachable objects than this is refused as too complex
+
+
+def find_active_content(reader) -> list[str]:
+    """Every active-content name reachable from the trailer (catalog, pages, annotations,
+    name trees, form fields, outlines), by walking pypdf's parsed object tree once."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+
+    found: set[str] = set()
+    seen: set[tuple[int, int]] = set()
+    stack: list = [reader.trailer]
+    visited = 0
+    while stack:
+        obj = stack.pop()
+        if isinstance(obj, IndirectObject):
+            key = (obj.idnum, obj.generation)
+            if key in seen:
+                continue
+            seen.add(key)
+            obj = obj.get_object()
+        visited += 1
+        if visited > _MAX_OBJECTS:
+            raise RecursionError("too many objects to check")
+        if isinstance(obj, DictionaryObject):  # also stream dictionaries
+            for name, value in obj.items():
+                if name in ACTIVE_KEYS:
+                    found.add(str(name))
+                if name == "/S" and isinstance(value, NameObject) and value in ACTIVE_ACTIONS:
+                    found.add(str(value))
+                if name not in ("/Parent", "/P"):  # back-links: reached from the other side
+                    stack.append(value)
+        elif isinstance(obj, ArrayObject):
+            stack.extend(obj)
+    return sorted(found)
+
+
+def parse_pdf(content: bytes) -> tuple[bool, int, list[str]]:
+    """(encrypted, number of pages, active-content names) by pypdf. Runs in the helper process."""
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(content), strict=False)
     if reader.is_encrypted:
-        return True, 0
-    return False, len(reader.pages)
+        return True, 0, []
+    return False, len(reader.pages), find_active_content(reader)
 
 
 # The helper's work: a module-level function the helper imports by name. Tests swap it.
-PARSE_FUNCTION: Callable[[bytes], tuple[bool, int]] = parse_pdf
+PARSE_FUNCTION: Callable[[bytes], tuple] = parse_pdf
 
 _HELPER_START_SECONDS = 60  # a cold start (imports) on a busy machine, not a parse
 # Idle helper processes of this process (a stack: the most recently used first), and how many
@@ -311,7 +379,11 @@ def _parse_in_helper(content: bytes) -> dict:
         raise RuntimeError(f"PDF parse failed in the helper process: {reply['failed']}")
     if reply.get("refused") == "broken":
         return {"refused": "broken", "error": str(reply["error"])}
-    return {"encrypted": bool(reply["encrypted"]), "pages": int(reply["pages"])}
+    return {
+        "encrypted": bool(reply["encrypted"]),
+        "pages": int(reply["pages"]),
+        "active": list(reply.get("active", [])),
+    }
 
 
 def _run_job(func_name: str, content: bytes) -> dict:
@@ -321,8 +393,9 @@ def _run_job(func_name: str, content: bytes) -> dict:
         func = importlib.import_module(module)
         for attr in qualname.split("."):
             func = getattr(func, attr)
-        encrypted, pages = func(content)
-        return {"encrypted": bool(encrypted), "pages": int(pages)}
+        encrypted, pages, *rest = func(content)
+        active = [str(n) for n in rest[0]] if rest else []
+        return {"encrypted": bool(encrypted), "pages": int(pages), "active": active}
     except MemoryError:
         return {"refused": "memory"}
     except _unreadable_errors() as exc:

@@ -8,8 +8,14 @@ from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
 
-# Paths a logged-in user may reach before enrolling a second factor.
-_ENROLMENT_OPEN = ("/accounts/", "/static/", "/transparency/", "/api/", "/favicon.ico")
+from requests_app.permissions import session_mfa_verified
+
+# Paths a logged-in user may reach before this session passed a second factor:
+# sign-in, enrolment and re-authentication (/accounts/), public pages, and the
+# API, which authenticates every call by token, never by session.
+_ENROLMENT_OPEN = ("/accounts/", "/static/", "/transparency/", "/api/", "/favicon.ico", "/healthz")
+# ... except the legal team's pages that live under a public prefix.
+_NEVER_OPEN = ("/transparency/manage/",)
 
 
 class AccountStateMiddleware:
@@ -38,7 +44,13 @@ def _inactive_message(officer) -> str:
 
 
 class RequireTwoFactorMiddleware:
-    """Send every logged-in user without an authenticator app to enrolment first."""
+    """Every page behind a login needs a second factor verified in THIS session.
+
+    Without an authenticator app: to enrolment. With one, but the session only
+    passed a password (e.g. it enrolled just now, or signed in before enrolling):
+    to allauth's re-authentication with the authenticator code, which records an
+    "mfa" authentication in the session. Enrolment alone never opens a page.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -46,10 +58,14 @@ class RequireTwoFactorMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if (
-            user is not None
-            and user.is_authenticated
-            and not request.path.startswith(_ENROLMENT_OPEN)
-            and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+            user is None
+            or not user.is_authenticated
+            or (request.path.startswith(_ENROLMENT_OPEN) and not request.path.startswith(_NEVER_OPEN))
         ):
-            return redirect(f"{reverse('mfa_activate_totp')}?next={request.get_full_path()}")
-        return self.get_response(request)
+            return self.get_response(request)
+        if session_mfa_verified(request):
+            return self.get_response(request)
+        nxt = request.get_full_path()
+        if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+            return redirect(f"{reverse('mfa_activate_totp')}?next={nxt}")
+        return redirect(f"{reverse('mfa_reauthenticate')}?next={nxt}")

@@ -66,3 +66,24 @@ def client_ip(request) -> str | None:
     from axes.helpers import get_client_ip_address
 
     return get_client_ip_address(request) or None
+
+
+def second_factor_required(view):
+    """Anonymous: to the login page. Logged in without a second factor in this session: 403.
+
+    RequireTwoFactorMiddleware already redirects such sessions to re-authentication;
+    views that need a login use this as well, so they never rely on the middleware alone."""
+    from functools import wraps
+
+    from django.contrib.auth.views import redirect_to_login
+    from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not session_mfa_verified(request):
+            raise DjangoPermissionDenied("Sign in again with your authenticator code to use this page.")
+        return view(request, *args, **kwargs)
+
+    return wrapper

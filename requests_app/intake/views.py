@@ -47,6 +47,10 @@ def _role_required(allowed, refusal: str):
                 return redirect_to_login(request.get_full_path())
             if not allowed(request.user):
                 raise DjangoPermissionDenied(refusal)
+            # RequireTwoFactorMiddleware already sends such sessions to re-authentication;
+            # checked again here so a view never depends on the middleware order alone.
+            if not permissions.session_mfa_verified(request):
+                raise DjangoPermissionDenied("Sign in again with your authenticator code to use this page.")
             return view(request, *args, **kwargs)
 
         return wrapper

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from requests_app import audit, rules
 from requests_app.audit import event_record
-from requests_app.crypto import decrypt_stream, encrypt_chunks
+from requests_app.crypto import DecryptionError, decrypt_stream, encrypt_chunks
 from requests_app.lifecycle import OPEN_STATES, Status
 from requests_app.models import Decision, EventType, LegalRequest, Target
 from requests_app.permissions import is_agency_officer, is_staff_member, is_supervisor
@@ -430,18 +430,53 @@ def production_fail(*, production_id: int, error: str) -> Production:
 def production_download(
     *, production: Production, user, ip: str | None = None, now: datetime | None = None
 ) -> Iterator[bytes]:
-    """Record a download by an officer of the requesting agency; return the decrypted zip, piece by piece.
+    """The decrypted zip of a package, piece by piece, for an officer of the requesting agency.
 
-    Raises NotVisible (not their agency's package) or PackageGone (not ready, expired, purged).
-    The caller must already have checked that the session passed 2FA.
+    The file is checked before anything is recorded (it exists and its key unwraps), and
+    the download is recorded (row, audit event, DELIVERED -> CLOSED) only once the last
+    piece was served and the zip's SHA-256 matched: a missing or altered file records
+    nothing. Raises NotVisible (not their agency's package) or PackageGone (not ready,
+    expired, purged, or the file is missing). The caller must have checked 2FA.
     """
     now = now or timezone.now()
     if not is_agency_officer(user) or user.officer.agency_id != production.request.agency_id:
         raise NotVisible
+    current = Production.objects.select_related("request__agency").get(pk=production.pk)
+    if not current.is_downloadable(now):
+        raise PackageGone
+    try:
+        handle = current.file.open("rb")
+    except (FileNotFoundError, ValueError):
+        logger.error("production %s: package file missing on storage", current.pk)
+        raise PackageGone from None
+    try:
+        pieces = decrypt_stream(handle)
+        first = next(pieces)  # the key unwraps and the first chunk authenticates
+    except BaseException:
+        handle.close()
+        raise
+    return _serve_then_record(current, handle, first, pieces, user=user, ip=ip, now=now)
+
+
+def _serve_then_record(production: Production, handle, first: bytes, pieces, *, user, ip, now) -> Iterator[bytes]:
+    digest = hashlib.sha256(first)
+    try:
+        yield first
+        for piece in pieces:
+            digest.update(piece)
+            yield piece
+    finally:
+        handle.close()
+    if digest.hexdigest() != production.sha256:
+        logger.error("production %s: served zip does not match its recorded SHA-256", production.pk)
+        raise DecryptionError("the package does not match its recorded SHA-256")
+    _download_record(production=production, user=user, ip=ip, now=now)
+
+
+def _download_record(*, production: Production, user, ip: str | None, now: datetime) -> None:
+    """Record one served download: row, audit event, and the request closes on the first one."""
     with transaction.atomic():
         locked = Production.objects.select_for_update().select_related("request__agency").get(pk=production.pk)
-        if not locked.is_downloadable(now):
-            raise PackageGone
         first = not ProductionDownload.objects.filter(production=locked).exists()
         ProductionDownload.objects.create(production=locked, user=user, at=now, ip_address=ip)
         event_record(
@@ -457,15 +492,6 @@ def production_download(
         if first and locked.request.status == Status.DELIVERED:
             # The records are in the agency's hands: the request is done.
             request_transition(request=locked.request, to=Status.CLOSED, actor=None, at=now)
-    return _decrypted(locked)
-
-
-def _decrypted(production: Production) -> Iterator[bytes]:
-    handle = production.file.open("rb")
-    try:
-        yield from decrypt_stream(handle)
-    finally:
-        handle.close()
 
 
 def production_purge_expired(*, now: datetime | None = None) -> int:

@@ -6,7 +6,6 @@ Every view says who may see it. Requests of another agency answer 404.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
@@ -21,6 +20,7 @@ from requests_app.permissions import (
     is_agency_officer,
     is_staff_member,
     is_supervisor,
+    second_factor_required,
     session_mfa_verified,
     visible_requests,
 )
@@ -41,7 +41,7 @@ def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
     return response
 
 
-@login_required
+@second_factor_required
 @require_GET
 def request_page(request: HttpRequest, reference: str) -> HttpResponse:
     """Staff (all requests) and officers of the requesting agency: the request's packages, holds and notices."""
@@ -49,7 +49,7 @@ def request_page(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "production/request_page.html", {"lr": lr, "staff": is_staff_member(request.user)})
 
 
-@login_required
+@second_factor_required
 @require_POST
 def production_start(request: HttpRequest, reference: str) -> HttpResponse:
     """Legal staff only: start (or re-queue) the production of an approved request."""
@@ -77,7 +77,7 @@ def _visible_production(request: HttpRequest, pk: int) -> Production:
     return production
 
 
-@login_required
+@second_factor_required
 @require_GET
 def production_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """Legal staff and officers of the requesting agency: the progress fragment (polled while building)."""
@@ -92,7 +92,7 @@ def production_progress(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@login_required
+@second_factor_required
 @require_GET
 def production_download(request: HttpRequest, pk: int) -> HttpResponse:
     """Officers of the requesting agency, in a session verified with a second factor, until the link expires."""
@@ -124,7 +124,7 @@ def production_download(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@login_required
+@second_factor_required
 @require_POST
 def hold_extend(request: HttpRequest, pk: int) -> HttpResponse:
     """Legal staff only: extend a preservation hold once."""
@@ -141,7 +141,7 @@ def hold_extend(request: HttpRequest, pk: int) -> HttpResponse:
     return _back(request, lr)
 
 
-@login_required
+@second_factor_required
 @require_POST
 def ndo_lift(request: HttpRequest, reference: str) -> HttpResponse:
     """Legal supervisors only: record that the request's nondisclosure order was lifted."""
@@ -159,7 +159,7 @@ def ndo_lift(request: HttpRequest, reference: str) -> HttpResponse:
     return _back(request, lr)
 
 
-@login_required
+@second_factor_required
 @require_GET
 def holds_list(request: HttpRequest) -> HttpResponse:
     """Legal staff: every active hold. Officers: their agency's holds. Others: nothing."""
@@ -171,7 +171,7 @@ def holds_list(request: HttpRequest) -> HttpResponse:
     return render(request, "production/holds.html", {"holds": holds})
 
 
-@login_required
+@second_factor_required
 @require_GET
 def notices_list(request: HttpRequest) -> HttpResponse:
     """Legal staff only: user notices still held back (by an order) and recently sent."""

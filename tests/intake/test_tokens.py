@@ -36,9 +36,11 @@ def test_create_needs_mfa_in_this_session(officer_a):
     enrol_totp(officer_a.user)
     client = Client()
     client.force_login(officer_a.user, backend="allauth.account.auth_backends.AuthenticationBackend")  # password only
+    # A password-only session is sent to re-authenticate with the authenticator code first.
     page = client.get("/le/tokens/")
-    assert page.status_code == 200 and "confirm with your authenticator app" in page.content.decode()
-    assert client.post("/le/tokens/", {"name": "x", "expires_in_days": "30"}).status_code == 403
+    assert page.status_code == 302 and "/accounts/2fa/reauthenticate/" in page["Location"]
+    refused = client.post("/le/tokens/", {"name": "x", "expires_in_days": "30"})
+    assert refused.status_code == 302 and "reauthenticate" in refused["Location"]
     assert not ApiToken.objects.exists()
 
 

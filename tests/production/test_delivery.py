@@ -87,8 +87,7 @@ def test_unverified_session_refused(ready, officer_a):
     session["account_authentication_methods"] = [{"method": "password", "at": timezone.now().timestamp()}]
     session.save()
     response = client.get(url(ready))
-    assert response.status_code == 403
-    assert b"authenticator" in response.content
+    assert response.status_code == 302 and "/accounts/2fa/reauthenticate/" in response["Location"]
     assert not ProductionDownload.objects.exists()
 
 
@@ -172,3 +171,24 @@ def test_lists_permissions(ready, client_a, client_b, client_reviewer, anon):
     assert client_a.get("/production/notices/").status_code == 403
     assert client_reviewer.get("/production/notices/").status_code == 200
     assert client_b.get("/production/holds/").status_code == 200
+
+
+def test_missing_package_file_records_no_download(ready, client_a):
+    default_storage.delete(ready.file.name)
+    response = client_a.get(url(ready))
+    assert response.status_code == 410
+    assert not ProductionDownload.objects.exists()
+    assert not RequestEvent.objects.filter(event_type=EventType.DOWNLOAD).exists()
+    ready.request.refresh_from_db()
+    assert ready.request.status == Status.DELIVERED
+
+
+def test_download_is_recorded_only_once_fully_served(ready, client_a):
+    response = client_a.get(url(ready))
+    stream = iter(response.streaming_content)
+    next(stream)  # the transfer has started ...
+    assert not ProductionDownload.objects.exists()  # ... but nothing is recorded until it ends
+    b"".join(stream)
+    assert ProductionDownload.objects.count() == 1
+    ready.request.refresh_from_db()
+    assert ready.request.status == Status.CLOSED

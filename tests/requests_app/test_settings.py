@@ -28,6 +28,7 @@ def _key():
 PLUGINS = {
     "RECORD_SOURCE": "requests_app.production.records.DemoRecordSource",
     "USER_NOTIFIER": "requests_app.production.notifier.DemoUserNotifier",
+    "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
 }
 
 
@@ -41,6 +42,7 @@ PLUGINS = {
         "LOG_SIGNING_KEY",
         "RECORD_SOURCE",
         "USER_NOTIFIER",
+        "EMAIL_BACKEND",
     ],
 )
 def test_production_refuses_without_secret(missing):
@@ -72,3 +74,18 @@ def test_check_deploy_has_no_warnings():
 def test_bad_boolean_is_an_error():
     result = _manage("check", DEBUG="maybe")
     assert result.returncode != 0 and "DEBUG must be true or false" in result.stderr
+
+
+def test_production_refuses_an_email_backend_that_delivers_nothing():
+    env = {
+        "DJANGO_ENV": "production",
+        "SECRET_KEY": "x" * 60,
+        "ALLOWED_HOSTS": "portal.example.org",
+        "FILE_ENCRYPTION_KEY": _key(),
+        "REPORT_SIGNING_KEY": _key(),
+        **PLUGINS,
+        "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
+    }
+    result = _manage("check", **env)
+    assert result.returncode != 0
+    assert "does not deliver mail" in result.stderr
