@@ -83,6 +83,7 @@ def test_production_refuses_an_email_backend_that_delivers_nothing():
         "ALLOWED_HOSTS": "portal.example.org",
         "FILE_ENCRYPTION_KEY": _key(),
         "REPORT_SIGNING_KEY": _key(),
+        "LOG_SIGNING_KEY": _key(),
         **PLUGINS,
         "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
     }

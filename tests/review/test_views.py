@@ -71,7 +71,9 @@ def test_staff_without_second_factor_in_session_is_refused(reviewer, lr):
     from tests.factories import enrol_totp
 
     enrol_totp(reviewer.user)
-    assert client.get(reverse("review:queue")).status_code == 403
+    response = client.get(reverse("review:queue"))
+    # Not served: sent to prove the second factor in this session first.
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/2fa/reauthenticate/")
 
 
 def test_staff_without_authenticator_is_sent_to_enrolment(lr):

@@ -229,8 +229,10 @@ def test_manage_pages_need_a_second_factor(supervisor):
     from django.test import Client
 
     client = Client()
-    client.force_login(supervisor.user)  # password only, no TOTP in this session
-    assert client.get(reverse("transparency:manage")).status_code == 404
+    client.force_login(supervisor.user)  # password only, no authenticator yet
+    response = client.get(reverse("transparency:manage"))
+    # Not served: sent to enrol a second factor first.
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/2fa/totp/activate/")
 
 
 def test_supervisor_builds_reviews_and_publishes(
