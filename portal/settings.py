@@ -278,10 +278,30 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# A task killed with its worker (kill -9, out of memory) goes back to the queue, not to the bin.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Longest a task may run before Redis hands its (unacknowledged) message to another worker:
+# above the longest production build, or a slow build would run twice at once.
+TASK_VISIBILITY_TIMEOUT_SECONDS = env_int("TASK_VISIBILITY_TIMEOUT_SECONDS", 2 * 3600)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": TASK_VISIBILITY_TIMEOUT_SECONDS,
+    # Fail fast when the broker is down: the outbox row stays pending and the sweep publishes it.
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+
+# --- outbox (requests_app.outbox) ---
+OUTBOX_SWEEP_SECONDS = env_int("OUTBOX_SWEEP_SECONDS", 15)  # how often beat runs the sweep
+OUTBOX_RELAY_GRACE_SECONDS = env_int("OUTBOX_RELAY_GRACE_SECONDS", 10)  # pending this long: the relay missed it
+# Sent but unfinished this long: the message was lost (broker restarted empty, task killed): send again.
+OUTBOX_REDELIVER_SECONDS = env_int("OUTBOX_REDELIVER_SECONDS", 900)
+
 CELERY_BEAT_SCHEDULE = {
     "sweep-deadlines": {"task": "requests_app.tasks.sweep_deadlines", "schedule": crontab(minute="*/5")},
     # Backstop for the after-commit trigger: sequences whatever is still pending (requests_app.audit).
     "sequence-log": {"task": "requests_app.tasks.sequence_log", "schedule": timedelta(seconds=10)},
+    "sweep-outbox": {"task": "requests_app.tasks.sweep_outbox", "schedule": timedelta(seconds=OUTBOX_SWEEP_SECONDS)},
 }
 
 # --- domain settings ---------------------------------------------------------------

@@ -4,7 +4,17 @@ that must exist goes through a service and is audited."""
 
 from django.contrib import admin
 
-from requests_app.models import Agency, Decision, Document, LegalRequest, Message, Officer, RequestEvent, Target
+from requests_app.models import (
+    Agency,
+    Decision,
+    Document,
+    FollowUp,
+    LegalRequest,
+    Message,
+    Officer,
+    RequestEvent,
+    Target,
+)
 
 
 @admin.register(Agency)
@@ -87,6 +97,24 @@ class RequestEventAdmin(admin.ModelAdmin):
     list_display = ("seq", "event_type", "request", "actor", "created_at")
     list_filter = ("event_type",)
     readonly_fields = [f.name for f in RequestEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(admin.ModelAdmin):
+    """The outbox: failed follow-ups need an operator (see `manage.py outbox_status`)."""
+
+    list_display = ("pk", "event", "task", "status", "attempts", "publishes", "created_at", "finished_at", "last_error")
+    list_filter = ("status", "task")
+    readonly_fields = [f.name for f in FollowUp._meta.fields]
 
     def has_add_permission(self, request):
         return False

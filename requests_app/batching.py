@@ -1,4 +1,4 @@
-"""One pattern shared by the audit chain and the after-commit signals: collect what a block
+"""The audit chain's batching pattern: collect what a block
 records in a context variable and hand it over, once, when the outermost such block ends."""
 
 from __future__ import annotations

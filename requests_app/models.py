@@ -528,3 +528,42 @@ class LogCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"checkpoint {self.size}"
+
+
+class FollowUp(models.Model):
+    """One follow-up task of a change, written in the change's transaction (the outbox).
+
+    requests_app.outbox publishes it after commit and marks it done once the task has
+    finished; a periodic sweep republishes rows that were never published or never finished.
+    requests_app.followups declares which tasks each event causes.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"  # committed, not yet handed to the broker
+        SENT = "sent", "Sent"  # handed to the broker, its task has not finished yet
+        DONE = "done", "Done"  # its task finished
+        FAILED = "failed", "Failed"  # its task gave up after its retries: needs an operator
+
+    event = models.CharField(max_length=60)
+    task = models.CharField(max_length=120)  # the registered Celery task name
+    kwargs = models.JSONField(default=dict)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)  # times the task started
+    publishes = models.PositiveIntegerField(default=0)  # times it was handed to the broker
+    created_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [
+            models.Index(
+                fields=["status", "created_at"],
+                name="followup_open",
+                condition=Q(status__in=["pending", "sent", "failed"]),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"follow-up #{self.pk} {self.task} ({self.status})"

@@ -2,7 +2,8 @@
 Celery tasks call these; none of them save a LegalRequest themselves.
 
 Every function is keyword-only, runs in one transaction, writes its audit
-event in that transaction, and queues side effects with on_commit.
+event in that transaction, and writes its follow-ups to the outbox in that
+transaction (requests_app.followups).
 """
 
 from __future__ import annotations
@@ -20,18 +21,13 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from requests_app import audit, dsa_categories, lifecycle, rules, signals
+from requests_app import audit, dsa_categories, followups, lifecycle, rules
 from requests_app.audit import event_record
 from requests_app.documents import DocumentError, DocumentInput, check_pdf, encrypted_file
 from requests_app.lifecycle import Actor, Status, TransitionError
 from requests_app.models import Document, EventType, LegalRequest, Officer, RequestEvent, Target
 
 logger = logging.getLogger(__name__)
-
-# Sent after the transaction that made the change has committed (requests_app.signals).
-request_submitted = signals.request_submitted  # kwargs: request_id
-request_transitioned = signals.request_transitioned  # kwargs: request_id, source, target, actor_id
-request_overdue = signals.request_overdue  # kwargs: request_id
 
 
 class PermissionDenied(Exception):
@@ -236,9 +232,9 @@ def request_submit(
 
     stored: list[Document] = []
     try:
-        # One task message for the after-commit signals; the audit events appended at the end,
-        # so the chain head is locked only for the last statements of the transaction.
-        with signals.batched(), transaction.atomic(), audit.batch():
+        # The audit events appended at the end, so the chain head is locked only for the
+        # last statements of the transaction.
+        with transaction.atomic(), audit.batch():
             request, targets = _create_request(agency=agency, actor=actor, data=data, findings=findings)
             for doc in documents:
                 stored.append(_store_document(request=request, doc=doc, actor=actor))
@@ -266,7 +262,7 @@ def request_submit(
             # The row was inserted by this transaction, so nobody else can see or lock it yet:
             # validate it in place, and save its reference with the new status in one UPDATE.
             _validate_new(request=request, also_save=["reference"])
-            signals.send_after_commit(request_submitted, request_id=request.pk)
+            followups.emit(followups.SUBMITTED, request_id=request.pk)
     except BaseException:
         for document in stored:
             document.file.delete(save=False)
@@ -445,7 +441,7 @@ def request_transition(
     """Move a request to `to`, or raise TransitionError / PermissionDenied.
 
     Locks the row, checks the source state and the actor, applies the clock
-    rules, writes the event in the same transaction, and signals on commit.
+    rules, writes the event and the follow-ups (requests_app.followups) in the same transaction.
     Extra keyword arguments are field values set in the same save
     (e.g. rejection_reason).
     """
@@ -529,13 +525,7 @@ def _apply_transition(
         ip=ip,
         at=now,
     )
-    signals.send_after_commit(
-        request_transitioned,
-        request_id=locked.pk,
-        source=str(source),
-        target=str(target),
-        actor_id=getattr(actor, "pk", None),
-    )
+    followups.emit_transition(request_id=locked.pk, target=str(target))
 
 
 def request_withdraw(*, request: LegalRequest, actor, reason: str = "", ip: str | None = None) -> LegalRequest:
@@ -577,7 +567,7 @@ def deadlines_sweep(*, now: datetime | None = None) -> list[int]:
                 at=now,
             )
             marked.append(pk)
-            signals.send_after_commit(request_overdue, request_id=pk)
+            followups.emit(followups.OVERDUE, request_id=pk)
     if marked:
         logger.info("deadline sweep marked %d requests overdue", len(marked))
     return marked

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from requests_app import services
+from requests_app import outbox, services
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
@@ -12,15 +12,9 @@ def sweep_deadlines() -> int:
 
 
 @shared_task(acks_late=True)
-def deliver_signals(batch: list) -> int:
-    """Run the receivers of the core's after-commit signals (requests_app.signals).
-
-    Not retried: receivers that already ran would run twice; each receiver queues its own
-    retried task for work that must not be lost.
-    """
-    from requests_app import signals
-
-    return signals.deliver(batch)
+def sweep_outbox() -> int:
+    """Republish follow-ups left pending or unfinished (beat, every OUTBOX_SWEEP_SECONDS; idempotent)."""
+    return outbox.sweep()
 
 
 @shared_task(acks_late=True, ignore_result=True)

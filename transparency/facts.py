@@ -182,19 +182,3 @@ def facts_backfill(*, start=None, end=None) -> int:
     if end is not None:
         qs = qs.filter(received_at__lt=end)
     return facts_refresh(request_ids=qs.values_list("pk", flat=True))
-
-
-def on_request_transitioned(sender, *, request_id: int, **kwargs) -> None:
-    """Receiver of requests_app's `request_transitioned` (runs in the core's deliver_signals task,
-    after the transition committed).
-
-    A failure here must not turn a committed transition into an error page: the facts are
-    re-checked before every report build anyway (services.facts_sync).
-    """
-    from transparency.tasks import refresh_facts_task
-
-    try:
-        # Its own task, so a failed refresh is retried alone (eager without a broker).
-        refresh_facts_task.delay(request_id)
-    except Exception:
-        logger.exception("Could not refresh report facts of request id %s; the next build will.", request_id)

@@ -19,8 +19,8 @@ from django.utils import timezone
 class RequestFacts(models.Model):
     """What the report needs to know about one request, kept in step with it.
 
-    Filled by the importer for historical requests and by a receiver of
-    `request_transitioned` (plus a back-fill before every build) for live ones.
+    Filled by the importer for historical requests and by the `transitioned` follow-up
+    (requests_app.followups; plus a back-fill before every build) for live ones.
     """
 
     request = models.OneToOneField(

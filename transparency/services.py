@@ -13,6 +13,7 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from requests_app import audit as audit_log
+from requests_app import followups
 from requests_app.audit import event_record
 from requests_app.models import EventType, LegalRequest
 from requests_app.permissions import is_supervisor
@@ -65,9 +66,7 @@ def report_build(*, period: str, actor=None, change_note: str = "", background: 
             payload={"report": report.pk, "period": p.code},
         )
         if background:
-            from transparency.tasks import build_report_task
-
-            transaction.on_commit(lambda: build_report_task.delay(report.pk))
+            followups.emit(followups.REPORT_DRAFTED, report_id=report.pk)
     if not background:
         report_compute(report_id=report.pk)
         report.refresh_from_db()

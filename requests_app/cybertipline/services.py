@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from requests_app import followups
 from requests_app import rules as core_rules
 from requests_app.audit import event_record
 from requests_app.crypto import decrypt_bytes, encrypt_bytes
@@ -261,11 +262,9 @@ def report_submit(*, report: CyberTipReport, actor, now: datetime | None = None)
 
 
 def queue_submission(report_id: int) -> None:
-    """The one place a submission is queued (on commit). When the follow-up outbox lands, this
-    becomes its `cybertip_submit` row; the task is idempotent either way."""
-    from requests_app.cybertipline import tasks
-
-    transaction.on_commit(lambda: tasks.submit_report.delay(report_id))
+    """The one place a submission is queued: its `cybertip_submit` outbox row, in the caller's
+    transaction (requests_app.followups); the task is idempotent."""
+    followups.emit(followups.CYBERTIP_SUBMIT, report_id=report_id)
 
 
 def _claim(report_id: int, now: datetime) -> bool:

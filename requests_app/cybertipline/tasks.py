@@ -6,9 +6,11 @@ from celery import shared_task
 
 from requests_app.cybertipline import services
 from requests_app.cybertipline.client import NcmecUnavailable
+from requests_app.outbox import FollowUpTask
 
 
 @shared_task(
+    base=FollowUpTask,
     acks_late=True,
     autoretry_for=(NcmecUnavailable,),
     retry_backoff=60,
@@ -27,7 +29,7 @@ def sweep_deadlines() -> dict[str, int]:
     return services.deadlines_sweep()
 
 
-@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+@shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
 def link_cited_reports(request_id: int) -> int:
     """A new law-enforcement request: link it to the reports whose NCMEC id it cites."""
     return services.followups_link_cited(request_id=request_id)

@@ -7,22 +7,11 @@ class IntakeConfig(AppConfig):
     verbose_name = "Law-enforcement portal and API"
 
     def ready(self) -> None:
-        from requests_app.services import request_submitted
-
-        request_submitted.connect(_acknowledge, dispatch_uid="intake-acknowledge")
-
         from django.db.models.signals import post_delete
 
         from requests_app.intake.models import PendingUpload
 
         post_delete.connect(_delete_kept_file, sender=PendingUpload, dispatch_uid="intake-kept-file")
-
-
-def _acknowledge(sender, request_id: int, **kwargs) -> None:
-    # Runs in the core's deliver_signals task, after commit; the e-mail is its own task so it is retried alone.
-    from requests_app.intake.tasks import send_acknowledgement
-
-    send_acknowledgement.delay(request_id)
 
 
 def _delete_kept_file(sender, instance, **kwargs) -> None:

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from requests_app import audit, rules
+from requests_app import audit, followups, rules
 from requests_app.audit import event_record
 from requests_app.crypto import DecryptionError, decrypt_stream, encrypt_chunks
 from requests_app.lifecycle import OPEN_STATES, Status
@@ -179,9 +179,7 @@ def production_start(*, request: LegalRequest, actor, ip: str | None = None) -> 
 
 
 def _queue_build(production_id: int) -> None:
-    from requests_app.production import tasks
-
-    transaction.on_commit(lambda: tasks.build_production.delay(production_id))
+    followups.emit(followups.PRODUCTION_STARTED, production_id=production_id)
 
 
 def _safe(value: str) -> str:
@@ -930,9 +928,7 @@ def notices_create_for_request(*, request_id: int, now: datetime | None = None) 
 
 
 def _queue_notices(request_id: int | None = None) -> None:
-    from requests_app.production import tasks
-
-    transaction.on_commit(lambda: tasks.send_due_notices.delay(request_id))
+    followups.emit(followups.NOTICES_DUE, request_id=request_id)
 
 
 def notices_send_due(*, now: datetime | None = None, request_id: int | None = None) -> int:

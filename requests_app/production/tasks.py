@@ -7,6 +7,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
+from requests_app.outbox import FollowUpTask
 from requests_app.production import services
 
 logger = logging.getLogger(__name__)
@@ -14,7 +15,7 @@ logger = logging.getLogger(__name__)
 BUILD_RETRIES = 3
 
 
-@shared_task(bind=True, acks_late=True, max_retries=BUILD_RETRIES)
+@shared_task(base=FollowUpTask, bind=True, acks_late=True, max_retries=BUILD_RETRIES)
 def build_production(self, production_id: int) -> str:
     """Build one package; retried with backoff; after the last try the production fails (request back to approved)."""
     try:
@@ -40,31 +41,31 @@ def release_expired_holds() -> dict:
     return services.holds_release_expired()
 
 
-@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+@shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 def send_due_notices(request_id: int | None = None) -> int:
     """Beat (and after a request closes or an order is lifted): send user notices that are due."""
     return services.notices_send_due(request_id=request_id)
 
 
-@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+@shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
 def create_notices(request_id: int) -> int:
     """A request closed: create its user notices."""
     return len(services.notices_create_for_request(request_id=request_id))
 
 
-@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+@shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
 def preserve_approved_request(request_id: int) -> int:
     """A preservation request was approved: create (or extend) its holds and close it."""
     return len(services.holds_for_approved_request(request_id=request_id))
 
 
-@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+@shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
 def link_followups(request_id: int) -> int:
     """A new request: link it to active holds on the same accounts of the same agency."""
     return services.holds_link_followups(request_id=request_id)
 
 
-@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+@shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
 def provisional_holds(request_id: int) -> int:
     """After submission: preserve the named accounts from receipt."""
     return len(services.holds_provisional_create(request_id=request_id))

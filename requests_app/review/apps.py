@@ -2,12 +2,8 @@ from django.apps import AppConfig
 
 
 class ReviewConfig(AppConfig):
+    """Its follow-ups (letters, escalations) are declared in requests_app.followups."""
+
     name = "requests_app.review"
     label = "review"
     verbose_name = "Legal review"
-
-    def ready(self) -> None:
-        from requests_app.review.tasks import on_request_overdue
-        from requests_app.services import request_overdue
-
-        request_overdue.connect(on_request_overdue, dispatch_uid="review-escalate-overdue")

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from requests_app import dsa_categories, rules
+from requests_app import dsa_categories, followups, rules
 from requests_app.audit import event_record
 from requests_app.documents import encrypted_file, open_plaintext
 from requests_app.lifecycle import Status, TransitionError
@@ -69,12 +69,8 @@ def _refresh(request: LegalRequest) -> LegalRequest:
 
 
 def _queue_letter(request: LegalRequest, kind: str, actor) -> None:
-    from requests_app.review.tasks import send_letter
-
-    request_id, actor_id = request.pk, getattr(actor, "pk", None)
-    # robust: a letter that fails to render must not turn the committed step into an error page;
-    # the task retries, and the failure is logged.
-    transaction.on_commit(lambda: send_letter.delay(request_id, kind, actor_id), robust=True)
+    # An outbox row in the step's transaction; the task renders and sends it (and retries).
+    followups.emit(followups.LETTER_REQUESTED, request_id=request.pk, kind=kind, actor_id=getattr(actor, "pk", None))
 
 
 # ---------------------------------------------------------------------------------
@@ -683,7 +679,7 @@ def _due_key(due_at: datetime) -> str:
 def request_escalate(*, request_id: int, now: datetime | None = None) -> bool:
     """Tell the supervisors that a request is overdue: one ESCALATED event per due time, plus e-mail.
 
-    Called from the request_overdue signal (sent by the core deadline sweep).
+    The `overdue` follow-up (requests_app.followups), written by the core deadline sweep.
     """
     from requests_app.review import emails
 

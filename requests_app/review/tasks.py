@@ -6,10 +6,11 @@ from celery import shared_task
 from django.contrib.auth import get_user_model
 
 from requests_app.models import LegalRequest
+from requests_app.outbox import FollowUpTask
 from requests_app.review import services
 
 
-@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
+@shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
 def send_letter(request_id: int, kind: str, actor_id: int | None = None) -> int:
     """Render and send one letter (queued on commit by the review services)."""
     request = LegalRequest.objects.get(pk=request_id)
@@ -23,12 +24,7 @@ def remind_due_soon() -> int:
     return len(services.deadline_reminders())
 
 
-@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+@shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
 def escalate_overdue(request_id: int) -> bool:
-    """Tell supervisors about one overdue request (queued by the request_overdue signal)."""
+    """Tell supervisors about one overdue request (a follow-up of the overdue event)."""
     return services.request_escalate(request_id=request_id)
-
-
-def on_request_overdue(sender, request_id: int, **kwargs) -> None:
-    """Receiver for requests_app.services.request_overdue (sent after the sweep commits)."""
-    escalate_overdue.delay(request_id)

@@ -22,7 +22,9 @@ def test_reviewer_produces_and_officer_downloads(chromium, live_server, submit, 
     request = approve(submit(), reviewer, {"subscriber_info": "approved", "cloud_chat_content": "approved"})
     # Hold the build back so the page shows it building; the test plays the worker below.
     queued: list[int] = []
-    monkeypatch.setattr(tasks.build_production, "delay", lambda pk: queued.append(pk))
+    monkeypatch.setattr(
+        tasks.build_production, "apply_async", lambda kwargs, **options: queued.append(kwargs["production_id"])
+    )
     # The production panels as they appear inside the legal workspace and the officer's request page.
     staff_url = f"/legal/requests/{request.reference}/"
     officer_url = f"/le/requests/{request.reference}/"

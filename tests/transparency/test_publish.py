@@ -150,15 +150,27 @@ def test_build_refreshes_stale_facts():
     assert (snap["totals"]["pending"], snap["totals"]["non_content"]) == (0, 1)
 
 
-def test_facts_receiver_never_breaks_a_committed_transition(monkeypatch, caplog):
+def test_a_failing_facts_refresh_never_breaks_a_committed_transition(
+    supervisor, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    """The refresh is a follow-up: its failure is recorded on its outbox row, the transition stands."""
+    from requests_app.models import FollowUp, LegalRequest
+    from requests_app.services import request_transition
     from transparency import facts
 
     def boom(**kwargs):
         raise RuntimeError("database hiccup")
 
     monkeypatch.setattr(facts, "facts_refresh", boom)
-    facts.on_request_transitioned(None, request_id=12345)
-    assert "Could not refresh report facts of request id 12345" in caplog.text
+    req = make_request(status="in_review")
+    with django_capture_on_commit_callbacks(execute=True):
+        request_transition(
+            request=req, to="rejected", actor=supervisor.user, reason="Overbroad", rejection_reason="overbroad"
+        )
+    assert LegalRequest.objects.get(pk=req.pk).status == "rejected"
+    row = FollowUp.objects.get(task="transparency.tasks.refresh_facts_task", kwargs={"request_id": req.pk})
+    # In-process (no broker) a retry cannot wait: the row stays pending for the sweep, with its error.
+    assert row.status == FollowUp.Status.PENDING and row.last_error == "RuntimeError: database hiccup"
 
 
 def test_drafter_cannot_approve_own_publication(supervisor, supervisor2):

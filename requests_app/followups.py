@@ -1,0 +1,83 @@
+"""What happens after a change: one table from event to the tasks that must follow it.
+
+A service that makes a change calls `emit(EVENT, **kwargs)` inside its transaction. That
+writes one outbox row per task listed below (requests_app.outbox), in the same transaction:
+the follow-ups exist if and only if the change committed. The outbox publishes them after
+commit, a periodic sweep republishes whatever a broker outage or a killed process left
+behind, and each row is marked done once its task has finished.
+
+The core imports no sub-app: tasks are named by their registered Celery name, and
+tests/requests_app/test_followups.py checks that each name is a registered task built on
+`requests_app.outbox.FollowUpTask`. Each task gets the event's keyword arguments.
+
+How another app adds a follow-up
+--------------------------------
+1. Write the task in the app's `tasks.py`: thin (re-fetch by primary key, call one service),
+   idempotent (running it twice has the effect of running it once), built on the outbox base::
+
+       from celery import shared_task
+       from requests_app.outbox import FollowUpTask
+
+       @shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+       def hold_provisional(request_id: int) -> int:
+           return services.hold_provisional(request_id=request_id)
+
+2. Add its name to the event's row in `FOLLOW_UPS` below (or add an event, with a comment
+   saying when it happens and what it carries, and call `emit` for it in the service that
+   makes that change). Nothing else: no receiver, no `on_commit`, no import of the app here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from requests_app import outbox
+
+# --- events (each: when it happens; the keyword arguments its tasks get) ---------------
+SUBMITTED = "submitted"  # a request was submitted (request_id)
+TRANSITIONED = "transitioned"  # a request changed status, any status (request_id)
+OVERDUE = "overdue"  # the deadline sweep marked a request overdue (request_id)
+LETTER_REQUESTED = "letter_requested"  # review asked for a letter to the agency (request_id, kind, actor_id)
+PRODUCTION_STARTED = "production_started"  # a production package must be built (production_id)
+NOTICES_DUE = "notices_due"  # user notices of a request may have become due (request_id)
+REPORT_DRAFTED = "report_drafted"  # a draft transparency report needs its numbers (report_id)
+CYBERTIP_SUBMIT = "cybertip_submit"  # a CyberTipline report must be sent (or resent) to NCMEC (report_id)
+
+
+def entered(status: str) -> str:
+    """The event of a request entering `status` (sent together with TRANSITIONED; request_id)."""
+    return f"entered:{status}"
+
+
+# --- the table: event → tasks, run in any order, each on its own ------------------------
+FOLLOW_UPS: dict[str, tuple[str, ...]] = {
+    SUBMITTED: (
+        "requests_app.intake.tasks.send_acknowledgement",  # e-mail the officer the reference
+        "requests_app.production.tasks.provisional_holds",  # preserve the named accounts from receipt
+        "requests_app.production.tasks.link_followups",  # link to active holds on the same accounts
+        "requests_app.cybertipline.tasks.link_cited_reports",  # link to the CyberTipline reports it cites
+    ),
+    TRANSITIONED: ("transparency.tasks.refresh_facts_task",),  # the request's report facts
+    entered("approved"): ("requests_app.production.tasks.preserve_approved_request",),  # holds, then closed
+    entered("partially_approved"): ("requests_app.production.tasks.preserve_approved_request",),
+    entered("closed"): ("requests_app.production.tasks.create_notices",),  # user notices
+    OVERDUE: ("requests_app.review.tasks.escalate_overdue",),  # tell the supervisors
+    LETTER_REQUESTED: ("requests_app.review.tasks.send_letter",),
+    PRODUCTION_STARTED: ("requests_app.production.tasks.build_production",),
+    NOTICES_DUE: ("requests_app.production.tasks.send_due_notices",),
+    REPORT_DRAFTED: ("transparency.tasks.build_report_task",),
+    CYBERTIP_SUBMIT: ("requests_app.cybertipline.tasks.submit_report",),
+}
+
+
+def emit(event: str, **kwargs: Any) -> list[int]:
+    """Write the follow-ups of `event` in the current transaction (kwargs must be JSON-serialisable).
+
+    Returns the outbox row ids (none for an event without follow-ups).
+    """
+    return outbox.write(event=event, tasks=FOLLOW_UPS.get(event, ()), kwargs=kwargs)
+
+
+def emit_transition(*, request_id: int, target: str) -> list[int]:
+    """A request entered `target`: the follow-ups of any transition, then those of entering `target`."""
+    return emit(TRANSITIONED, request_id=request_id) + emit(entered(target), request_id=request_id)

@@ -1,0 +1,161 @@
+"""The transactional outbox: follow-up tasks written as rows in the change's own transaction.
+
+- `write()` inserts one `FollowUp` row per task, inside the caller's transaction, and asks
+  for a relay once that transaction commits (nothing is written for one that rolls back).
+- The relay (fast path) hands the rows to Celery right after commit. If the broker is down
+  or the process dies before it publishes, the rows stay `pending`.
+- `sweep()` (beat, every OUTBOX_SWEEP_SECONDS) republishes rows still pending after
+  OUTBOX_RELAY_GRACE_SECONDS, and rows sent but unfinished after OUTBOX_REDELIVER_SECONDS
+  (a message lost by a broker that restarted empty, or a task killed with its worker).
+- A follow-up task uses `FollowUpTask` as its base: a row already done is not run again,
+  and the row is marked done only once the task has returned (failed after its retries).
+
+Delivery is at least once; tasks are written to be idempotent, and the done check makes a
+second delivery of a finished follow-up a no-op.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from celery import Task, current_app
+from celery.exceptions import Retry
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, F, Min, Q
+from django.utils import timezone
+
+from requests_app.models import FollowUp
+
+logger = logging.getLogger(__name__)
+
+TASK_ID_PREFIX = "followup-"
+
+
+def write(*, event: str, tasks: Iterable[str], kwargs: dict[str, Any]) -> list[int]:
+    """Insert one pending row per task in the current transaction; publish them after commit."""
+    now = timezone.now()
+    rows = FollowUp.objects.bulk_create(
+        [FollowUp(event=event, task=name, kwargs=kwargs, created_at=now) for name in tasks]
+    )
+    ids = [row.pk for row in rows]
+    if ids:
+        transaction.on_commit(functools.partial(relay, ids), robust=True)
+    return ids
+
+
+def relay(ids: list[int]) -> int:
+    """Publish the given rows if they are still pending (the fast path, run after commit)."""
+    published = 0
+    for row in FollowUp.objects.filter(pk__in=ids, status=FollowUp.Status.PENDING):
+        published += _publish(row)
+    return published
+
+
+def registered_task(name: str) -> Task:
+    """The Celery task registered under `name` (importing every app's tasks module if needed)."""
+    if name not in current_app.tasks:
+        # Outside a worker the apps' tasks modules are imported lazily (Celery's autodiscovery).
+        current_app.loader.import_default_modules()
+    return current_app.tasks[name]
+
+
+def _publish(row: FollowUp) -> int:
+    try:
+        task = registered_task(row.task)
+        task.apply_async(kwargs=row.kwargs, task_id=f"{TASK_ID_PREFIX}{row.pk}")
+    except Exception:
+        # The change is committed; the row stays pending and the sweep publishes it later.
+        logger.exception("Could not publish follow-up #%s (%s); the sweep will retry it", row.pk, row.task)
+        return 0
+    # Only a row nobody finished meanwhile (an eager task, or a fast worker, marks it done first).
+    FollowUp.objects.filter(pk=row.pk, status__in=[FollowUp.Status.PENDING, FollowUp.Status.SENT]).update(
+        status=FollowUp.Status.SENT, published_at=timezone.now(), publishes=F("publishes") + 1
+    )
+    return 1
+
+
+def sweep(*, now=None, limit: int = 500) -> int:
+    """Republish follow-ups the relay never published, or whose task never finished (idempotent)."""
+    now = now or timezone.now()
+    grace = timedelta(seconds=settings.OUTBOX_RELAY_GRACE_SECONDS)
+    redeliver = timedelta(seconds=settings.OUTBOX_REDELIVER_SECONDS)
+    due = Q(status=FollowUp.Status.PENDING, created_at__lte=now - grace) | Q(
+        status=FollowUp.Status.SENT, published_at__lte=now - redeliver
+    )
+    published = 0
+    with transaction.atomic():
+        # Two sweeps at once each take different rows.
+        rows = list(FollowUp.objects.select_for_update(skip_locked=True).filter(due).order_by("pk")[:limit])
+        for row in rows:
+            published += _publish(row)
+    if rows:
+        logger.info("outbox sweep republished %d of %d follow-ups", published, len(rows))
+    return published
+
+
+def status_summary(*, now=None) -> dict[str, Any]:
+    """Counts per status and the age in seconds of the oldest unfinished row (for operators)."""
+    now = now or timezone.now()
+    counts = {s.value: 0 for s in FollowUp.Status}
+    for row in FollowUp.objects.values("status").annotate(n=Count("pk")):
+        counts[row["status"]] = row["n"]
+    oldest = FollowUp.objects.filter(status__in=[FollowUp.Status.PENDING, FollowUp.Status.SENT]).aggregate(
+        at=Min("created_at")
+    )["at"]
+    return {"counts": counts, "oldest_open_seconds": (now - oldest).total_seconds() if oldest else None}
+
+
+def _followup_pk(task_id: str | None) -> int | None:
+    if task_id and task_id.startswith(TASK_ID_PREFIX):
+        try:
+            return int(task_id[len(TASK_ID_PREFIX) :])
+        except ValueError:
+            return None
+    return None
+
+
+def _error_line(exc: BaseException) -> str:
+    # The type and the first line only: no traceback (and so no local values) in the table.
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:500]
+
+
+class FollowUpTask(Task):
+    """Base of every task in requests_app.followups: skip a finished row, mark the row done after.
+
+    A task called directly (a test, beat, a shell) has no follow-up row and just runs.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        pk = _followup_pk(self.request.id)
+        if pk is None:
+            return super().__call__(*args, **kwargs)
+        if FollowUp.objects.filter(pk=pk, status=FollowUp.Status.DONE).exists():
+            logger.info("follow-up #%s already done; this delivery is skipped", pk)
+            return None
+        FollowUp.objects.filter(pk=pk).update(attempts=F("attempts") + 1)
+        try:
+            result = super().__call__(*args, **kwargs)
+        except Retry as exc:
+            FollowUp.objects.filter(pk=pk).update(last_error=_error_line(exc.exc or exc))
+            raise
+        except Exception as exc:
+            FollowUp.objects.filter(pk=pk).exclude(status=FollowUp.Status.DONE).update(
+                status=FollowUp.Status.FAILED, finished_at=timezone.now(), last_error=_error_line(exc)
+            )
+            logger.error("follow-up #%s (%s) failed for good: %s", pk, self.name, type(exc).__name__)
+            raise
+        FollowUp.objects.filter(pk=pk).update(status=FollowUp.Status.DONE, finished_at=timezone.now())
+        return result
+
+
+def retry_failed() -> int:
+    """Put failed follow-ups back to pending (an operator fixed the cause) and publish them."""
+    ids = list(FollowUp.objects.filter(status=FollowUp.Status.FAILED).values_list("pk", flat=True))
+    FollowUp.objects.filter(pk__in=ids).update(status=FollowUp.Status.PENDING, finished_at=None)
+    relay(ids)
+    return len(ids)

@@ -1,0 +1,172 @@
+"""requests_app.followups and requests_app.outbox: follow-ups as rows in the change's transaction."""
+
+from datetime import timedelta
+
+import pytest
+from celery import current_app
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+
+from requests_app import followups, outbox
+from requests_app.documents import DocumentInput
+from requests_app.lifecycle import Status
+from requests_app.models import FollowUp, LegalRequest
+from requests_app.services import request_submit, request_transition
+from tests.factories import LegalRequestFactory, minimal_pdf, warrant_data
+
+pytestmark = pytest.mark.django_db
+
+
+def _pdf() -> DocumentInput:
+    return DocumentInput("warrant.pdf", minimal_pdf())
+
+
+@pytest.fixture
+def published(monkeypatch):
+    """Every task message the relay hands to the broker (not run), as (task name, kwargs, task id)."""
+    sent: list[tuple[str, dict, str]] = []
+    current_app.loader.import_default_modules()
+    for names in followups.FOLLOW_UPS.values():
+        for name in names:
+            task = current_app.tasks[name]
+            monkeypatch.setattr(
+                task,
+                "apply_async",
+                lambda kwargs, task_id, _name=name, **options: sent.append((_name, kwargs, task_id)),
+            )
+    return sent
+
+
+def test_every_task_in_the_table_is_a_registered_follow_up_task():
+    current_app.loader.import_default_modules()
+    for event, names in followups.FOLLOW_UPS.items():
+        assert names, event
+        for name in names:
+            assert name in current_app.tasks, f"{event}: {name} is not a registered task"
+            assert isinstance(current_app.tasks[name], outbox.FollowUpTask), name
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_submission_writes_its_follow_ups_in_its_transaction_and_publishes_them(officer_a, published):
+    request = request_submit(actor=officer_a.user, data=warrant_data(), documents=[_pdf()])
+    rows = list(FollowUp.objects.values_list("event", "task", "kwargs", "status"))
+    expected = {
+        ("submitted", "requests_app.intake.tasks.send_acknowledgement"),
+        ("submitted", "requests_app.production.tasks.link_followups"),
+        ("transitioned", "transparency.tasks.refresh_facts_task"),
+    }
+    assert {(event, task) for event, task, _, _ in rows} == expected
+    assert all(kwargs == {"request_id": request.pk} and status == "sent" for _, _, kwargs, status in rows)
+    assert sorted(name for name, _, _ in published) == sorted(task for _, task in expected)
+    assert {task_id for _, _, task_id in published} == {
+        f"followup-{pk}" for pk in FollowUp.objects.values_list("pk", flat=True)
+    }
+
+
+def test_nothing_is_written_for_a_rolled_back_transaction(reviewer, published, django_capture_on_commit_callbacks):
+    request = LegalRequestFactory(status=Status.VALIDATED)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        with transaction.atomic():
+            request_transition(request=request, to=Status.IN_REVIEW, actor=reviewer.user)
+            raise RuntimeError("later step failed")
+    assert not FollowUp.objects.exists() and published == []
+    assert LegalRequest.objects.get(pk=request.pk).status == Status.VALIDATED
+
+
+def test_entering_a_status_adds_its_own_follow_ups(reviewer, published, django_capture_on_commit_callbacks):
+    request = LegalRequestFactory(status=Status.DELIVERED)
+    with django_capture_on_commit_callbacks(execute=True):
+        request_transition(request=request, to=Status.CLOSED, actor=reviewer.user)
+    assert sorted(FollowUp.objects.values_list("event", "task")) == [
+        ("entered:closed", "requests_app.production.tasks.create_notices"),
+        ("transitioned", "transparency.tasks.refresh_facts_task"),
+    ]
+
+
+def test_a_broker_outage_leaves_the_rows_pending_and_the_sweep_publishes_them(
+    officer_a, monkeypatch, caplog, django_capture_on_commit_callbacks, published
+):
+    task = current_app.tasks["requests_app.intake.tasks.send_acknowledgement"]
+    working = task.apply_async
+
+    def down(*args, **kwargs):
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(task, "apply_async", down)
+    with django_capture_on_commit_callbacks(execute=True):
+        request = request_submit(actor=officer_a.user, data=warrant_data(), documents=[_pdf()])
+    assert LegalRequest.objects.get(pk=request.pk).status == Status.VALIDATED  # the change stands
+    ack = FollowUp.objects.get(task=task.name)
+    assert ack.status == "pending" and "Could not publish follow-up" in caplog.text
+
+    assert outbox.sweep() == 0  # within the grace period the relay may still be at work
+    monkeypatch.setattr(task, "apply_async", working)  # the broker is back
+    assert outbox.sweep(now=timezone.now() + timedelta(minutes=1)) == 1
+    ack.refresh_from_db()
+    assert ack.status == "sent" and ack.publishes == 1
+    assert (task.name, {"request_id": request.pk}, f"followup-{ack.pk}") in published
+
+
+def test_the_sweep_resends_a_follow_up_sent_long_ago_and_never_finished(settings, published):
+    row = FollowUp.objects.create(
+        event="submitted",
+        task="requests_app.intake.tasks.send_acknowledgement",
+        kwargs={"request_id": 1},
+        status="sent",
+        published_at=timezone.now() - timedelta(seconds=settings.OUTBOX_REDELIVER_SECONDS + 1),
+    )
+    fresh = FollowUp.objects.create(
+        event="submitted", task=row.task, kwargs={"request_id": 2}, status="sent", published_at=timezone.now()
+    )
+    assert outbox.sweep() == 1
+    assert [task_id for _, _, task_id in published] == [f"followup-{row.pk}"]
+    fresh.refresh_from_db()
+    assert fresh.publishes == 0
+
+
+def test_a_follow_up_runs_once_and_is_marked_done_only_after_its_task(officer_a, mailoutbox):
+    request = LegalRequestFactory(submitted_by=officer_a.user, agency=officer_a.agency)
+    (pk,) = followups.emit(followups.SUBMITTED, request_id=request.pk)[:1]
+    row = FollowUp.objects.get(pk=pk)
+    task = outbox.registered_task(row.task)
+    task.apply(kwargs=row.kwargs, task_id=f"followup-{pk}")
+    row.refresh_from_db()
+    assert row.status == "done" and row.attempts == 1 and row.finished_at is not None
+    assert len(mailoutbox) == 1
+    # A second delivery of the same follow-up (a redelivered message, a sweep) does nothing.
+    task.apply(kwargs=row.kwargs, task_id=f"followup-{pk}")
+    row.refresh_from_db()
+    assert len(mailoutbox) == 1 and row.attempts == 1
+
+
+def test_a_follow_up_that_gives_up_is_failed_and_shown_by_outbox_status(monkeypatch, capsys):
+    from requests_app.review import tasks as review_tasks
+
+    def broken(**kwargs):
+        raise ValueError("bad letter template")
+
+    monkeypatch.setattr(review_tasks.services, "request_escalate", broken)
+    request = LegalRequestFactory()
+    (pk,) = followups.emit(followups.OVERDUE, request_id=request.pk)
+    task = outbox.registered_task("requests_app.review.tasks.escalate_overdue")
+    # The worker's last try (no retries left): the error reaches the row.
+    task.apply(kwargs={"request_id": request.pk}, task_id=f"followup-{pk}", retries=task.max_retries, throw=False)
+    row = FollowUp.objects.get(pk=pk)
+    assert row.status == "failed" and row.last_error == "ValueError: bad letter template"
+
+    with pytest.raises(SystemExit) as exit_:
+        call_command("outbox_status")
+    out = capsys.readouterr().out
+    assert exit_.value.code == 1
+    assert "failed=1" in out and f"FAILED #{pk} overdue requests_app.review.tasks.escalate_overdue" in out
+
+
+def test_outbox_status_counts_and_oldest_age(capsys):
+    FollowUp.objects.create(event="x", task="t", status="pending", created_at=timezone.now() - timedelta(seconds=90))
+    FollowUp.objects.create(event="x", task="t", status="done")
+    call_command("outbox_status")
+    out = capsys.readouterr().out
+    assert "pending=1 sent=0 done=1 failed=0" in out
+    age = int(out.split("oldest unfinished: ")[1].split(" s")[0])
+    assert 90 <= age < 3600
