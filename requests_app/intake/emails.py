@@ -22,8 +22,8 @@ def _send(name: str, to: list[str], context: dict[str, object]) -> None:
 def send_acknowledgement(*, request_id: int) -> None:
     """To the submitting officer: we received the request, here is its reference."""
     lr = LegalRequest.objects.select_related("submitted_by").filter(pk=request_id).first()
-    if lr is None or lr.submitted_by is None:
-        return
+    if lr is None or lr.submitted_by is None or lr.acknowledged_at is not None:
+        return  # idempotent: a second delivery of the follow-up sends nothing
     submitted = lr.events.filter(event_type=EventType.SUBMITTED).order_by("id").first()
     receipt = audit.receipt_for(submitted) if submitted else None
     _send("acknowledgement", [lr.submitted_by.email], {"lr": lr, "receipt": receipt})

@@ -170,3 +170,14 @@ def test_outbox_status_counts_and_oldest_age(capsys):
     assert "pending=1 sent=0 done=1 failed=0" in out
     age = int(out.split("oldest unfinished: ")[1].split(" s")[0])
     assert 90 <= age < 3600
+
+
+def test_the_acknowledgement_task_itself_sends_once(officer_a, mailoutbox):
+    """Even without its outbox row (a crash between sending and marking done), a rerun sends nothing."""
+    from requests_app.intake.tasks import send_acknowledgement
+
+    request = LegalRequestFactory(submitted_by=officer_a.user, agency=officer_a.agency)
+    send_acknowledgement(request.pk)
+    send_acknowledgement(request.pk)
+    assert len(mailoutbox) == 1
+    assert LegalRequest.objects.get(pk=request.pk).acknowledged_at is not None
