@@ -10,6 +10,10 @@ The core imports no sub-app: tasks are named by their registered Celery name, an
 tests/requests_app/test_followups.py checks that each name is a registered task built on
 `requests_app.outbox.FollowUpTask`. Each task gets the event's keyword arguments.
 
+Not in the table: the audit log's sequencer (requests_app.audit). Its pending events are
+themselves rows committed with the change, and beat's `sequence_log` sequences whatever is
+pending every 10 s, so its after-commit kick only shortens the wait and losing it loses nothing.
+
 How another app adds a follow-up
 --------------------------------
 1. Write the task in the app's `tasks.py`: thin (re-fetch by primary key, call one service),

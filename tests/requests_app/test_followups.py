@@ -53,7 +53,9 @@ def test_a_submission_writes_its_follow_ups_in_its_transaction_and_publishes_the
     rows = list(FollowUp.objects.values_list("event", "task", "kwargs", "status"))
     expected = {
         ("submitted", "requests_app.intake.tasks.send_acknowledgement"),
+        ("submitted", "requests_app.production.tasks.provisional_holds"),
         ("submitted", "requests_app.production.tasks.link_followups"),
+        ("submitted", "requests_app.cybertipline.tasks.link_cited_reports"),
         ("transitioned", "transparency.tasks.refresh_facts_task"),
     }
     assert {(event, task) for event, task, _, _ in rows} == expected
