@@ -201,6 +201,53 @@ def browser_context(chromium, live_server):
     context.close()
 
 
+class _InFlight:
+    """Requests the live server has started and not finished (Django's request_started/request_finished)."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.count = 0
+        self.changed = threading.Condition()
+
+    def started(self, **kwargs) -> None:
+        with self.changed:
+            self.count += 1
+
+    def finished(self, **kwargs) -> None:
+        with self.changed:
+            self.count -= 1
+            self.changed.notify_all()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    """Let the live server finish what the browser left in flight before teardown flushes the database.
+
+    On SQLite the live server's request threads share the test's connection. A late request (a download is
+    recorded once it has been served, after the browser already holds the file) still writing while teardown
+    flushes the tables fails with "database table is locked".
+    """
+    if "live_server" not in getattr(item, "fixturenames", ()):
+        yield
+        return
+    from django.core.signals import request_finished, request_started
+
+    flight = _InFlight()
+    request_started.connect(flight.started)
+    request_finished.connect(flight.finished)
+    try:
+        yield
+        browser = item.funcargs.get("chromium")
+        for context in list(browser.contexts) if browser else ():
+            context.close()  # the test is over: no page may start another request (an htmx poll)
+        with flight.changed:
+            flight.changed.wait_for(lambda: flight.count <= 0, timeout=15)
+    finally:
+        request_started.disconnect(flight.started)
+        request_finished.disconnect(flight.finished)
+
+
 def browser_login(context, live_server, user) -> None:
     """Give the browser a session that passed password + TOTP, without typing them."""
     from urllib.parse import urlparse
