@@ -416,10 +416,5 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "requests_app.cybertipline.tasks.sweep_deadlines",
             "schedule": crontab(minute="*/5"),
         },
-        # A submission whose task message was lost is queued again (the task resumes, never resends).
-        "cybertipline-resend-stuck": {
-            "task": "requests_app.cybertipline.tasks.resend_stuck",
-            "schedule": crontab(minute="*/10"),
-        },
     }
 )

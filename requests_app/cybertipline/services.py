@@ -35,6 +35,15 @@ Status = CyberTipReport.Status
 CLAIM = timedelta(minutes=10)
 
 
+class SubmissionBusy(NcmecUnavailable):
+    """Another attempt holds the report's claim (a live worker, or one killed less than CLAIM ago).
+
+    Raised, not returned, so that the follow-up stays open and is retried: the attempt holding the
+    claim may have died with its worker, and a follow-up marked done here would leave the report
+    in "submitting" for good.
+    """
+
+
 class CyberTipError(Exception):
     """The change cannot be made as asked; the message says why, in words a reviewer can act on."""
 
@@ -288,7 +297,7 @@ def report_send(*, report_id: int, client: NcmecClient | None = None, now: datet
     if report.status != Status.SUBMITTING:
         return report  # already sent, retracted, or never queued: nothing to do
     if not _claim(report_id, now):
-        return report  # another worker holds it
+        raise SubmissionBusy(f"report {report.reference} is being sent by another attempt; retried later")
     client = client or NcmecClient()
     try:
         CyberTipReport.objects.filter(pk=report_id).update(submit_attempts=report.submit_attempts + 1)

@@ -33,19 +33,3 @@ def sweep_deadlines() -> dict[str, int]:
 def link_cited_reports(request_id: int) -> int:
     """A new law-enforcement request: link it to the reports whose NCMEC id it cites."""
     return services.followups_link_cited(request_id=request_id)
-
-
-@shared_task(acks_late=True)
-def resend_stuck() -> int:
-    """Beat: queue again every report left in "submitting" (a lost task message); idempotent."""
-    from django.utils import timezone
-
-    from requests_app.cybertipline.models import CyberTipReport
-
-    stuck = CyberTipReport.objects.filter(status=CyberTipReport.Status.SUBMITTING).exclude(
-        claimed_until__gt=timezone.now()
-    )
-    ids = list(stuck.values_list("pk", flat=True))
-    for pk in ids:
-        submit_report.delay(pk)
-    return len(ids)

@@ -3,12 +3,17 @@ validates what it receives against the schema."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from lxml import etree
 
+from requests_app import outbox
 from requests_app.cybertipline import services
 from requests_app.cybertipline.client import NcmecClient, NcmecUnavailable
 from requests_app.cybertipline.models import CyberTipReport
+from requests_app.models import FollowUp
 from requests_app.production.models import PreservationHold
 
 Status = CyberTipReport.Status
@@ -119,6 +124,44 @@ def test_task_runs_the_submission_on_commit(ncmec, reviewed, ct_reviewer, django
     with django_capture_on_commit_callbacks(execute=True):
         services.report_submit(report=reviewed, actor=ct_reviewer.user)
     assert CyberTipReport.objects.get(pk=reviewed.pk).status == Status.SUBMITTED
+    assert len(ncmec.finished_reports) == 1
+
+
+def test_a_lost_submission_is_completed_once_by_the_outbox_sweep(
+    ncmec, reviewed, ct_reviewer, settings, django_capture_on_commit_callbacks
+):
+    # The submission is a follow-up row written with the "submitting" status; its publish after
+    # commit is lost (the captured relay never runs: a broker outage or a killed web process).
+    _queue(reviewed, ct_reviewer.user, django_capture_on_commit_callbacks)
+    row = FollowUp.objects.get(task="requests_app.cybertipline.tasks.submit_report")
+    assert row.status == FollowUp.Status.PENDING and row.kwargs == {"report_id": reviewed.pk}
+    assert ncmec.calls == []
+
+    later = timezone.now() + timedelta(seconds=settings.OUTBOX_RELAY_GRACE_SECONDS + 1)
+    assert outbox.sweep(now=later) == 1
+    assert CyberTipReport.objects.get(pk=reviewed.pk).status == Status.SUBMITTED
+    assert ncmec.finished_reports and len(ncmec.reports) == 1
+    row.refresh_from_db()
+    assert row.status == FollowUp.Status.DONE
+
+    # A later sweep finds nothing open: the report is never sent twice.
+    calls = len(ncmec.calls)
+    assert outbox.sweep(now=later + timedelta(days=1)) == 0
+    assert len(ncmec.calls) == calls
+
+
+def test_a_claimed_report_is_retried_not_marked_done(ncmec, reviewed, ct_reviewer, django_capture_on_commit_callbacks):
+    # A worker killed mid-send leaves its claim; another attempt must stay open and retry, not
+    # return as if the report were sent (its follow-up would then be done and the report stuck).
+    _queue(reviewed, ct_reviewer.user, django_capture_on_commit_callbacks)
+    now = timezone.now()
+    CyberTipReport.objects.filter(pk=reviewed.pk).update(claimed_until=now + services.CLAIM)
+    with pytest.raises(services.SubmissionBusy):
+        services.report_send(report_id=reviewed.pk, now=now)
+    assert ncmec.calls == []
+    # Once the dead worker's claim has run out, the retry sends it.
+    report = services.report_send(report_id=reviewed.pk, now=now + services.CLAIM + timedelta(seconds=1))
+    assert report.status == Status.SUBMITTED
     assert len(ncmec.finished_reports) == 1
 
 
