@@ -207,11 +207,26 @@ def _sequence_batch(limit: int) -> int | None:
             event.leaf_hash = leaf.hex()
             event.sequenced_at = now
             new_nodes.extend(_push(stack, size - 1, leaf))
-        RequestEvent.objects.bulk_update(pending, ["seq", "leaf_hash", "sequenced_at"], batch_size=1000)
+        _store_positions(pending, now)
         LogNode.objects.bulk_create(new_nodes, batch_size=1000)
         root = tlog.fold([h for _, _, h in stack])
         LogCheckpoint.objects.create(size=size, root=root.hex(), note=sign_checkpoint(size, root), created_at=now)
         return len(pending)
+
+
+def _store_positions(events: list[RequestEvent], now: datetime) -> None:
+    """Write the batch's positions and leaf hashes: on PostgreSQL one `UPDATE … FROM unnest(…)` statement
+    (bulk_update's CASE per row grows with the batch and was the sequencer's largest cost)."""
+    if connection.vendor != "postgresql":
+        RequestEvent.objects.bulk_update(events, ["seq", "leaf_hash", "sequenced_at"], batch_size=1000)
+        return
+    table = connection.ops.quote_name(RequestEvent._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS e SET seq = v.seq, leaf_hash = v.leaf, sequenced_at = %s"
+            " FROM unnest(%s::bigint[], %s::bigint[], %s::text[]) AS v(id, seq, leaf) WHERE e.id = v.id",
+            [now, [e.pk for e in events], [e.seq for e in events], [e.leaf_hash for e in events]],
+        )
 
 
 def _tree_size() -> int:
