@@ -223,7 +223,7 @@ def _store_positions(events: list[RequestEvent], now: datetime) -> None:
     table = connection.ops.quote_name(RequestEvent._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} AS e SET seq = v.seq, leaf_hash = v.leaf, sequenced_at = %s"
+            f"UPDATE {table} AS e SET seq = v.seq, leaf_hash = v.leaf, sequenced_at = %s"  # noqa: S608 (the model's table)
             " FROM unnest(%s::bigint[], %s::bigint[], %s::text[]) AS v(id, seq, leaf) WHERE e.id = v.id",
             [now, [e.pk for e in events], [e.seq for e in events], [e.leaf_hash for e in events]],
         )

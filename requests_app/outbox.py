@@ -42,18 +42,15 @@ def write(*, event: str, tasks: Iterable[str], kwargs: dict[str, Any]) -> list[i
     rows = FollowUp.objects.bulk_create(
         [FollowUp(event=event, task=name, kwargs=kwargs, created_at=now) for name in tasks]
     )
-    ids = [row.pk for row in rows]
-    if ids:
-        transaction.on_commit(functools.partial(relay, ids), robust=True)
-    return ids
+    if rows:
+        # The rows themselves, not their ids: the relay needs no read to publish what this transaction wrote.
+        transaction.on_commit(functools.partial(_publish_rows, rows), robust=True)
+    return [row.pk for row in rows]
 
 
 def relay(ids: list[int]) -> int:
-    """Publish the given rows if they are still pending (the fast path, run after commit)."""
-    published = 0
-    for row in FollowUp.objects.filter(pk__in=ids, status=FollowUp.Status.PENDING):
-        published += _publish(row)
-    return published
+    """Publish the given rows if they are still pending."""
+    return _publish_rows(list(FollowUp.objects.filter(pk__in=ids, status=FollowUp.Status.PENDING)))
 
 
 def registered_task(name: str) -> Task:
@@ -64,19 +61,34 @@ def registered_task(name: str) -> Task:
     return current_app.tasks[name]
 
 
-def _publish(row: FollowUp) -> int:
+def _publish_rows(rows: list[FollowUp]) -> int:
+    """Publish each row's task (one broker connection for all), then mark the published rows sent at once."""
+    published: list[int] = []
+    try:
+        with current_app.producer_or_acquire() as producer:
+            for row in rows:
+                if _publish(row, producer):
+                    published.append(row.pk)
+    except Exception:
+        # No broker connection at all: the change is committed; the rows stay pending for the sweep.
+        logger.exception("Could not reach the broker for %d follow-up(s); the sweep will retry them", len(rows))
+    if published:
+        # Only rows nobody finished meanwhile (an eager task, or a fast worker, marks its row done first).
+        FollowUp.objects.filter(
+            pk__in=published, status__in=[FollowUp.Status.PENDING, FollowUp.Status.SENT]
+        ).update(status=FollowUp.Status.SENT, published_at=timezone.now(), publishes=F("publishes") + 1)
+    return len(published)
+
+
+def _publish(row: FollowUp, producer: Any) -> bool:
     try:
         task = registered_task(row.task)
-        task.apply_async(kwargs=row.kwargs, task_id=f"{TASK_ID_PREFIX}{row.pk}")
+        task.apply_async(kwargs=row.kwargs, task_id=f"{TASK_ID_PREFIX}{row.pk}", producer=producer)
     except Exception:
         # The change is committed; the row stays pending and the sweep publishes it later.
         logger.exception("Could not publish follow-up #%s (%s); the sweep will retry it", row.pk, row.task)
-        return 0
-    # Only a row nobody finished meanwhile (an eager task, or a fast worker, marks it done first).
-    FollowUp.objects.filter(pk=row.pk, status__in=[FollowUp.Status.PENDING, FollowUp.Status.SENT]).update(
-        status=FollowUp.Status.SENT, published_at=timezone.now(), publishes=F("publishes") + 1
-    )
-    return 1
+        return False
+    return True
 
 
 def sweep(*, now=None, limit: int = 500) -> int:
@@ -87,12 +99,10 @@ def sweep(*, now=None, limit: int = 500) -> int:
     due = Q(status=FollowUp.Status.PENDING, created_at__lte=now - grace) | Q(
         status=FollowUp.Status.SENT, published_at__lte=now - redeliver
     )
-    published = 0
     with transaction.atomic():
         # Two sweeps at once each take different rows.
         rows = list(FollowUp.objects.select_for_update(skip_locked=True).filter(due).order_by("pk")[:limit])
-        for row in rows:
-            published += _publish(row)
+        published = _publish_rows(rows)
     if rows:
         logger.info("outbox sweep republished %d of %d follow-ups", published, len(rows))
     return published
