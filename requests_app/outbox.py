@@ -74,9 +74,9 @@ def _publish_rows(rows: list[FollowUp]) -> int:
         logger.exception("Could not reach the broker for %d follow-up(s); the sweep will retry them", len(rows))
     if published:
         # Only rows nobody finished meanwhile (an eager task, or a fast worker, marks its row done first).
-        FollowUp.objects.filter(
-            pk__in=published, status__in=[FollowUp.Status.PENDING, FollowUp.Status.SENT]
-        ).update(status=FollowUp.Status.SENT, published_at=timezone.now(), publishes=F("publishes") + 1)
+        FollowUp.objects.filter(pk__in=published, status__in=[FollowUp.Status.PENDING, FollowUp.Status.SENT]).update(
+            status=FollowUp.Status.SENT, published_at=timezone.now(), publishes=F("publishes") + 1
+        )
     return len(published)
 
 
