@@ -183,3 +183,18 @@ def test_the_acknowledgement_task_itself_sends_once(officer_a, mailoutbox):
     send_acknowledgement(request.pk)
     assert len(mailoutbox) == 1
     assert LegalRequest.objects.get(pk=request.pk).acknowledged_at is not None
+
+
+def test_outbox_status_raises_the_audit_log_alarm(settings, capsys):
+    from requests_app.audit import event_record, sequence_pending
+    from requests_app.models import EventType
+
+    settings.LOG_PENDING_ALARM_SECONDS = 60
+    event_record(event_type=EventType.SENSITIVE_VIEW, at=timezone.now() - timedelta(seconds=120))
+    with pytest.raises(SystemExit) as exit_:
+        call_command("outbox_status")
+    assert exit_.value.code == 1
+    assert "audit log: 1 event(s) waiting for a position, 1 longer than 60 s (ALARM" in capsys.readouterr().out
+    sequence_pending()
+    call_command("outbox_status")  # no alarm, no failure: exits normally
+    assert "audit log: 0 event(s) waiting for a position, 0 longer than 60 s\n" in capsys.readouterr().out

@@ -1,12 +1,15 @@
 """Show the outbox: follow-ups per status, the oldest unfinished one, and every failed one.
 
 `--retry-failed` puts failed follow-ups back to pending (after the cause is fixed); the
-sweep then publishes them. Exits 1 when any follow-up failed, so a monitor can alert on it.
+sweep then publishes them. Also shows the audit log's events still waiting for a position (the
+sequencer runs after commit and from beat, not from the outbox). Exits 1 when any follow-up failed or
+any event waited longer than LOG_PENDING_ALARM_SECONDS, so a monitor can alert on it.
 """
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from requests_app import outbox
+from requests_app import audit, outbox
 from requests_app.models import FollowUp
 
 
@@ -30,5 +33,10 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"FAILED #{row.pk} {row.event} {row.task} {row.kwargs} attempts={row.attempts}: {row.last_error}"
             )
-        if counts["failed"]:
+        pending, late = audit.pending_alarm()
+        self.stdout.write(
+            f"audit log: {pending} event(s) waiting for a position, {late} longer than"
+            f" {settings.LOG_PENDING_ALARM_SECONDS} s" + (" (ALARM: is the sequencer running?)" if late else "")
+        )
+        if counts["failed"] or late:
             raise SystemExit(1)
