@@ -25,8 +25,9 @@ from django.utils import timezone
 from requests_app import audit, followups, rules
 from requests_app.audit import event_record
 from requests_app.crypto import DecryptionError, decrypt_stream, encrypt_chunks
+from requests_app.documents import DocumentInput
 from requests_app.lifecycle import OPEN_STATES, Status
-from requests_app.models import Decision, EventType, LegalRequest, Target
+from requests_app.models import Decision, Document, EventType, LegalRequest, Target
 from requests_app.permissions import is_agency_officer, is_staff_member, is_supervisor
 from requests_app.production import emails
 from requests_app.production.certificate import certificate_pdf
@@ -1122,24 +1123,38 @@ def ndo_record(
             raise ProductionError("The end date must be in the future.")
     if document is not None:
         check_pdf(document.filename, document.content)  # a refused file: DocumentError, nothing saved
-    stored = None
-    try:
-        stored = _ndo_save(locked_pk=request.pk, actor=actor, document=document, until=until, indefinite=indefinite,
-                           extension_pending=extension_pending, ip=ip, now=now)  # fmt: skip
-    except BaseException:
-        if stored is not None and stored.file:
-            stored.file.delete(save=False)
-        raise
+    _ndo_save(locked_pk=request.pk, actor=actor, document=document, until=until, indefinite=indefinite,
+              extension_pending=extension_pending, ip=ip, now=now)  # fmt: skip
     request.refresh_from_db()
     return request
 
 
 def _ndo_save(*, locked_pk, actor, document, until, indefinite, extension_pending, ip, now):
+    """The write of ndo_record. The uploaded order is written to storage inside the transaction;
+    if the transaction rolls back, the file is deleted too (no orphan ciphertext on disk)."""
+    stored: list = []
+    try:
+        return _ndo_save_atomic(locked_pk=locked_pk, actor=actor, document=document, until=until,
+                                indefinite=indefinite, extension_pending=extension_pending, ip=ip, now=now,
+                                stored=stored)  # fmt: skip
+    except BaseException:
+        for document_row in stored:
+            if document_row.file:
+                document_row.file.delete(save=False)
+        raise
+
+
+def _ndo_save_atomic(*, locked_pk, actor, document, until, indefinite, extension_pending, ip, now, stored: list):
     from requests_app.services import _store_document
 
     with transaction.atomic():
         locked = LegalRequest.objects.select_for_update().get(pk=locked_pk)
-        stored = _store_document(request=locked, doc=document, actor=actor) if document is not None else None
+        stored_row = None
+        if document is not None:
+            # Filed as what it is: the nondisclosure order (the reviewer finds it among the documents).
+            order = DocumentInput(document.filename, document.content, kind=Document.Kind.NDO)
+            stored_row = _store_document(request=locked, doc=order, actor=actor)
+            stored.append(stored_row)
         previous = {"ndo_until": locked.ndo_until, "indefinite": locked.ndo_indefinite}
         if extension_pending:
             locked.ndo_extension_pending = True
@@ -1165,7 +1180,7 @@ def _ndo_save(*, locked_pk, actor, document, until, indefinite, extension_pendin
             event_type=EventType.LEGAL, actor=actor, request=locked, public=True, message=message,
             payload={"previous": previous, "ndo_until": locked.ndo_until, "indefinite": locked.ndo_indefinite,
                      "extension_pending": locked.ndo_extension_pending,
-                     "document": getattr(stored, "sha256", None)},
+                     "document": getattr(stored_row, "sha256", None)},
             ip=ip, at=now,
         )  # fmt: skip
-    return stored
+    return stored_row

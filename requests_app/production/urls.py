@@ -7,6 +7,7 @@ urlpatterns = [
     path("requests/<str:reference>/", views.request_page, name="request"),
     path("requests/<str:reference>/start/", views.production_start, name="start"),
     path("requests/<str:reference>/ndo-lift/", views.ndo_lift, name="ndo_lift"),
+    path("requests/<str:reference>/ndo/", views.ndo_record, name="ndo_record"),
     path("p/<int:pk>/progress/", views.production_progress, name="progress"),
     path("p/<int:pk>/download/", views.production_download, name="download"),
     path("holds/", views.holds_list, name="holds"),

@@ -160,6 +160,42 @@ def ndo_lift(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @second_factor_required
+@require_POST
+def ndo_record(request: HttpRequest, reference: str) -> HttpResponse:
+    """Officers of the requesting agency (uploading the signed order) and legal supervisors: record,
+    extend (18 U.S.C. 2705(b)) or replace a nondisclosure order after submission. Other agencies: 404."""
+    from requests_app.documents import DocumentError
+    from requests_app.production.forms import NdoForm
+
+    lr = get_visible_request(request.user, reference=reference)
+    own_agency = is_agency_officer(request.user) and request.user.officer.agency_id == lr.agency_id
+    if not (own_agency or is_supervisor(request.user)):
+        return _forbidden(request, "Only the requesting agency or a legal supervisor can record a nondisclosure order.")
+    form = NdoForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return _back(request, lr)
+    data = form.cleaned_data
+    try:
+        services.ndo_record(
+            request=lr,
+            actor=request.user,
+            until=data["until"],
+            indefinite=data["indefinite"],
+            extension_pending=data["extension_pending"],
+            document=data["document"],
+            ip=client_ip(request),
+        )
+    except (services.ProductionError, PermissionDenied, DocumentError) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "The nondisclosure order was recorded; the legal team can see it.")
+    return _back(request, lr)
+
+
+@second_factor_required
 @require_GET
 def holds_list(request: HttpRequest) -> HttpResponse:
     """Legal staff: every active hold. Officers: their agency's holds. Others: nothing."""

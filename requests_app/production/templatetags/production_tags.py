@@ -89,7 +89,13 @@ def production_officer_panel(context, lr):
     own = is_agency_officer(user) and user.officer.agency_id == lr.agency_id
     data.update(
         request=request,
+        csrf_token=context.get("csrf_token"),
         officer=own,
         mfa=bool(own and request and session_mfa_verified(request)),
+        here=request.get_full_path() if request else "",
     )
+    if own:
+        from requests_app.production.forms import NdoForm
+
+        data["ndo_form"] = NdoForm()
     return data
