@@ -10,6 +10,7 @@ urlpatterns = [
     path("requests/<str:reference>/ndo/", views.ndo_record, name="ndo_record"),
     path("p/<int:pk>/progress/", views.production_progress, name="progress"),
     path("p/<int:pk>/download/", views.production_download, name="download"),
+    path("p/<int:pk>/sign/", views.certificate_sign, name="certificate_sign"),
     path("holds/", views.holds_list, name="holds"),
     path("holds/<int:pk>/extend/", views.hold_extend, name="hold_extend"),
     path("notices/", views.notices_list, name="notices"),

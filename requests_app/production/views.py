@@ -18,6 +18,7 @@ from requests_app.permissions import (
     client_ip,
     get_visible_request,
     is_agency_officer,
+    is_custodian,
     is_staff_member,
     is_supervisor,
     second_factor_required,
@@ -122,6 +123,26 @@ def production_download(request: HttpRequest, pk: int) -> HttpResponse:
     response["Cache-Control"] = "no-store"
     response["X-Content-SHA256"] = production.sha256
     return response
+
+
+@second_factor_required
+@require_POST
+def certificate_sign(request: HttpRequest, pk: int) -> HttpResponse:
+    """Custodians of records only (staff with production.sign_certificate), in a session verified with a
+    second factor: sign a package's certificate of authenticity, which releases the package."""
+    production = _visible_production(request, pk)
+    lr = production.request
+    if not is_custodian(request.user):
+        return _forbidden(request, "Only a custodian of records can sign a certificate of authenticity.")
+    if not session_mfa_verified(request):
+        return _forbidden(request, "Sign in again with your authenticator app to sign a certificate.")
+    try:
+        services.certificate_sign(production=production, actor=request.user, ip=client_ip(request))
+    except (services.ProductionError, PermissionDenied) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Certificate signed: the package is released to the agency.")
+    return _back(request, lr)
 
 
 @second_factor_required

@@ -26,7 +26,10 @@ def test_seed_demo_covers_types_and_states_and_is_idempotent(capsys, django_capt
     assert LegalRequest.objects.count() == count
     sequence_pending()
     assert verify_log().ok
-    assert Production.objects.filter(status=Production.Status.READY).exists()
+    # One package released by the custodian's signature; the others wait for it (issue 10).
+    ready = Production.objects.get(status=Production.Status.READY)
+    assert ready.certificate_signed_by.email == "sam@platform.example"
+    assert Production.objects.filter(status=Production.Status.UNSIGNED).exists()
     assert Report.objects.filter(status=Report.Status.PUBLISHED).count() == 2
     # The CyberTipline register: a sent report with its hold, one waiting, one overdue, a follow-up.
     from requests_app.cybertipline.models import CyberTipReport

@@ -60,8 +60,14 @@ def test_emergency_from_queue_to_officer_portal(
         row.locator('select[name="verdict"]').select_option("approved")
         row.get_by_role("button", name="Save").click()
         page.wait_for_load_state()
-        # A decided category shows its decision, not a second form.
-        assert page.locator(f'tr[data-category="{category}"] form.decide').count() == 0
+        # A decided category shows its decision, not a second form; changing it is a separate,
+        # closed "Change decision" action whose verdict again starts empty.
+        decided = page.locator(f'tr[data-category="{category}"]')
+        assert decided.locator("form.decide").count() == 0
+        assert "decided: approved" in decided.inner_text()
+        change = decided.locator("details.change-decision")
+        assert change.count() == 1 and change.get_attribute("open") is None
+        assert change.locator('select[name="verdict"]').input_value() == ""
     # Rita is a reviewer: her content/emergency approvals wait for a supervisor.
     assert page.locator("table.decisions").get_by_text("waiting for a supervisor's approval").count() == 2
     assert page.locator("#conclude").count() == 0
