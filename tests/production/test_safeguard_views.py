@@ -271,3 +271,25 @@ def _stored_files(path=""):
         yield f"{path}/{name}" if path else name
     for d in dirs:
         yield from _stored_files(f"{path}/{d}" if path else d)
+
+
+# --- Art. 8(2): offence and person in the issuing State: no notification of the enforcing State ---------
+
+
+@pytest.mark.parametrize(("declared", "notify"), [(False, True), (True, False)])
+def test_domestic_exception_lifts_the_enforcing_state_notification(
+    submit, reviewer, django_capture_on_commit_callbacks, declared, notify
+):
+    lr = submit_now(
+        submit, django_capture_on_commit_callbacks, request_type="epoc", authority_kind="judge",
+        data_categories=["media"], epoc_domestic_exception=declared, **EU,
+    )  # fmt: skip
+    assert lr.enforcing_notification_required is notify
+    assert bool(lr.declarations.get("epoc_domestic_exception")) is declared
+    approve(lr, reviewer, {"media": "approved"})
+    if notify:
+        with pytest.raises(services.ProductionError, match="notify the enforcing State"):
+            services.production_start(request=lr, actor=reviewer.user)
+    else:
+        with django_capture_on_commit_callbacks(execute=True):
+            assert services.production_start(request=lr, actor=reviewer.user) is not None
