@@ -102,6 +102,12 @@ def production_download(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such package")
     if not session_mfa_verified(request):
         return _forbidden(request, "Sign in again with your authenticator app to download records.")
+    if production.status == Production.Status.UNSIGNED:
+        return _forbidden(
+            request,
+            "This package is not released yet: the platform's custodian of records must first sign its "
+            "certificate of authenticity. You will get an e-mail when it is ready.",
+        )
     try:
         chunks = services.production_download(production=production, user=request.user, ip=client_ip(request))
     except services.NotVisible:

@@ -293,3 +293,45 @@ def test_domestic_exception_lifts_the_enforcing_state_notification(
     else:
         with django_capture_on_commit_callbacks(execute=True):
             assert services.production_start(request=lr, actor=reviewer.user) is not None
+
+
+# --- The certificate of authenticity: a draft until a named custodian signs it -------------------------
+
+
+@pytest.fixture
+def unsigned(approved_request, reviewer, django_capture_on_commit_callbacks):
+    from requests_app.production.models import Production
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.production_start(request=approved_request, actor=reviewer.user)
+    production = Production.objects.get(request=approved_request)
+    assert production.status == Production.Status.UNSIGNED
+    return production
+
+
+def test_only_a_custodian_sees_and_uses_the_sign_button(
+    unsigned, client_a, client_b, client_reviewer, custodian, supervisor, client_supervisor,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    from requests_app.production.models import Production
+
+    page_url = f"/production/requests/{unsigned.request.reference}/"
+    sign_url = reverse("production:certificate_sign", args=[unsigned.pk])
+    officer_page = client_a.get(reverse("intake:request_detail", args=[unsigned.request.reference])).content.decode()
+    assert "custodian of records is signing" in officer_page and "Download package" not in officer_page
+    refused = client_a.get(f"/production/p/{unsigned.pk}/download/")
+    assert refused.status_code == 403 and "not released yet" in refused.content.decode()
+    assert 'id="sign-certificate"' not in client_supervisor.get(page_url).content.decode()
+    assert "Waiting for a custodian of records" in client_supervisor.get(page_url).content.decode()
+    assert client_supervisor.post(sign_url).status_code == 403
+    assert client_a.post(sign_url).status_code == 403
+    assert client_b.post(sign_url).status_code == 404
+    assert Production.objects.get(pk=unsigned.pk).status == Production.Status.UNSIGNED
+    # client_reviewer is the custodian (the fixture granted the permission before the request).
+    assert 'id="sign-certificate"' in client_reviewer.get(page_url).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_reviewer.post(sign_url, {"next": page_url}, follow=True)
+    assert "Certificate signed: the package is released" in response.content.decode()
+    signed = Production.objects.get(pk=unsigned.pk)
+    assert signed.status == Production.Status.READY and signed.certificate_signed_by == custodian.user
+    assert "Download package" in client_a.get(page_url).content.decode()

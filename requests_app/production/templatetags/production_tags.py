@@ -44,7 +44,12 @@ def _common(lr) -> dict:
         "lr": lr,
         "productions": productions,
         "current": next(
-            (p for p in productions if p.status in (Production.Status.BUILDING, Production.Status.READY)), None
+            (
+                p
+                for p in productions
+                if p.status in (Production.Status.BUILDING, Production.Status.UNSIGNED, Production.Status.READY)
+            ),
+            None,
         ),
         "holds": holds,
         "notices": notices,
