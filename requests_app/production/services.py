@@ -368,6 +368,7 @@ def _production_finish(
                 },
                 at=now,
             )
+            transaction.on_commit(lambda: emails.certificate_to_sign(production_id=production_id))
             return locked
     except BaseException:
         if stored_name:

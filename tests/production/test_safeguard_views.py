@@ -335,3 +335,17 @@ def test_only_a_custodian_sees_and_uses_the_sign_button(
     signed = Production.objects.get(pk=unsigned.pk)
     assert signed.status == Production.Status.READY and signed.certificate_signed_by == custodian.user
     assert "Download package" in client_a.get(page_url).content.decode()
+
+
+def test_custodians_are_told_a_certificate_waits(
+    approved_request, reviewer, custodian, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.production_start(request=approved_request, actor=reviewer.user)
+    to_sign = [m for m in mail.outbox if "waits for your signature" in m.subject]
+    assert len(to_sign) == 1 and to_sign[0].to == [custodian.user.email]
+    assert approved_request.reference in to_sign[0].subject
+    # The agency hears nothing until the package is released.
+    assert not [m for m in mail.outbox if "ready for download" in m.subject]
