@@ -415,29 +415,40 @@ def certificate_sign(*, production: Production, actor, ip: str | None = None, no
     )  # fmt: skip
     stored_name = None
     old_name = current.file.name
-    with _repacked(current, pdf) as (tmp, size, sha256):
+    temporaries: list = []  # the plaintext and the new ciphertext: anonymous files, closed below
+    try:
         try:
-            with transaction.atomic():
-                locked = Production.objects.select_for_update().select_related("request").get(pk=current.pk)
-                if locked.status != Production.Status.UNSIGNED:
-                    raise ProductionError("This package has no certificate waiting for a signature.")
-                locked.file.save("package.zip.enc", File(tmp), save=False)
-                stored_name = locked.file.name
-                locked.size, locked.sha256 = size, sha256
-                locked.certificate_signed_by = actor
-                locked.certificate_signed_at = now
-                locked.save(update_fields=["file", "size", "sha256", "certificate_signed_by", "certificate_signed_at"])
-                event_record(
-                    event_type=EventType.PRODUCTION, actor=actor, request=locked.request,
-                    message=f"Certificate of authenticity signed by {signer}, custodian of records",
-                    payload={"production": locked.pk, "sha256": sha256, "signed_by": actor.pk}, ip=ip, at=now,
-                )  # fmt: skip
-                _release(locked, now=now)
-                transaction.on_commit(lambda: _delete_file(old_name))
-        except BaseException:
-            if stored_name:
-                _delete_file(stored_name)
-            raise
+            tmp, size, sha256 = _repack(current, pdf, temporaries)
+        except (FileNotFoundError, ValueError, DecryptionError):
+            logger.error("production %s: package file missing or damaged at signing", current.pk)
+            raise ProductionError(
+                "The package file is missing or damaged, so its certificate cannot be signed; "
+                "start the production again."
+            ) from None
+        with transaction.atomic():
+            locked = Production.objects.select_for_update().select_related("request").get(pk=current.pk)
+            if locked.status != Production.Status.UNSIGNED:
+                raise ProductionError("This package has no certificate waiting for a signature.")
+            locked.file.save("package.zip.enc", File(tmp), save=False)
+            stored_name = locked.file.name
+            locked.size, locked.sha256 = size, sha256
+            locked.certificate_signed_by = actor
+            locked.certificate_signed_at = now
+            locked.save(update_fields=["file", "size", "sha256", "certificate_signed_by", "certificate_signed_at"])
+            event_record(
+                event_type=EventType.PRODUCTION, actor=actor, request=locked.request,
+                message=f"Certificate of authenticity signed by {signer}, custodian of records",
+                payload={"production": locked.pk, "sha256": sha256, "signed_by": actor.pk}, ip=ip, at=now,
+            )  # fmt: skip
+            _release(locked, now=now)
+            transaction.on_commit(lambda: _delete_file(old_name))
+    except BaseException:
+        if stored_name:
+            _delete_file(stored_name)  # the transaction rolled back: no orphan package on storage
+        raise
+    finally:
+        for handle in temporaries:
+            handle.close()
     return Production.objects.get(pk=current.pk)
 
 
@@ -502,60 +513,50 @@ def _signer_name(user) -> str:
     return f"{name} ({rank})" if rank else name
 
 
-class _repacked:
+def _repack(production: Production, certificate: bytes, temporaries: list) -> tuple[Any, int, str]:
     """The package's zip with the signed certificate in place of the draft, encrypted into a temporary
     file: (file, size of the zip, SHA-256 of the zip). The plaintext lives only in anonymous temporary
-    files (unlinked when created, gone when closed)."""
+    files (unlinked when created); the caller closes everything in `temporaries`."""
+    import shutil
+    import zipfile
 
-    def __init__(self, production: Production, certificate: bytes) -> None:
-        self.production = production
-        self.certificate = certificate
-        self.files: list = []
+    tmp_dir = getattr(settings, "PRODUCTION_TMP_DIR", None) or None
+    if tmp_dir:
+        os.makedirs(tmp_dir, exist_ok=True)
 
-    def _temp(self):
-        tmp_dir = getattr(settings, "PRODUCTION_TMP_DIR", None) or None
-        if tmp_dir:
-            os.makedirs(tmp_dir, exist_ok=True)
+    def temporary():
         handle = tempfile.TemporaryFile(prefix="production-", dir=tmp_dir)
-        self.files.append(handle)
+        temporaries.append(handle)
         return handle
 
-    def __enter__(self):
-        import shutil
-        import zipfile
+    plain = temporary()
+    with production.file.open("rb") as fh:
+        for piece in decrypt_stream(fh):
+            plain.write(piece)
+    plain.seek(0)
+    out = temporary()
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():  # same files, same order; only the certificate changes
+            if info.filename == CERTIFICATE_NAME:
+                dst.writestr(info.filename, certificate)
+                continue
+            with src.open(info) as reader, dst.open(info.filename, "w", force_zip64=True) as writer:
+                shutil.copyfileobj(reader, writer, 1024 * 1024)
+    size = out.tell()
+    out.seek(0)
+    digest = hashlib.sha256()
 
-        plain = self._temp()
-        with self.production.file.open("rb") as fh:
-            for piece in decrypt_stream(fh):
-                plain.write(piece)
-        plain.seek(0)
-        out = self._temp()
-        with zipfile.ZipFile(plain) as src, zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
-            for info in src.infolist():
-                if info.filename == CERTIFICATE_NAME:
-                    dst.writestr(info.filename, self.certificate)
-                    continue
-                with src.open(info) as reader, dst.open(info.filename, "w", force_zip64=True) as writer:
-                    shutil.copyfileobj(reader, writer, 1024 * 1024)
-        size = out.tell()
-        out.seek(0)
-        digest = hashlib.sha256()
+    def chunks() -> Iterator[bytes]:
+        while piece := out.read(1024 * 1024):
+            digest.update(piece)
+            yield piece
 
-        def chunks():
-            while piece := out.read(1024 * 1024):
-                digest.update(piece)
-                yield piece
-
-        sealed = self._temp()
-        for piece in encrypt_chunks(chunks()):
-            sealed.write(piece)
-        sealed.flush()
-        sealed.seek(0)
-        return sealed, size, digest.hexdigest()
-
-    def __exit__(self, *exc) -> None:
-        for handle in self.files:
-            handle.close()
+    sealed = temporary()
+    for piece in encrypt_chunks(chunks()):
+        sealed.write(piece)
+    sealed.flush()
+    sealed.seek(0)
+    return sealed, size, digest.hexdigest()
 
 
 def production_fail(*, production_id: int, error: str) -> Production:

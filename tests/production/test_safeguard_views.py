@@ -349,3 +349,12 @@ def test_custodians_are_told_a_certificate_waits(
     assert approved_request.reference in to_sign[0].subject
     # The agency hears nothing until the package is released.
     assert not [m for m in mail.outbox if "ready for download" in m.subject]
+
+
+def test_signing_a_package_whose_file_is_gone_is_a_plain_refusal(unsigned, custodian):
+    from requests_app.production.models import Production
+
+    default_storage.delete(unsigned.file.name)
+    with pytest.raises(services.ProductionError, match="missing or damaged.*start the production again"):
+        services.certificate_sign(production=unsigned, actor=custodian.user)
+    assert Production.objects.get(pk=unsigned.pk).status == Production.Status.UNSIGNED
