@@ -358,3 +358,14 @@ def test_signing_a_package_whose_file_is_gone_is_a_plain_refusal(unsigned, custo
     with pytest.raises(services.ProductionError, match="missing or damaged.*start the production again"):
         services.certificate_sign(production=unsigned, actor=custodian.user)
     assert Production.objects.get(pk=unsigned.pk).status == Production.Status.UNSIGNED
+
+
+def test_queue_shows_the_validation_deadline(submit, client_reviewer, reviewer, django_capture_on_commit_callbacks):
+    from requests_app.review import services as review
+
+    lr = emergency_epoc(submit, django_capture_on_commit_callbacks)
+    row = client_reviewer.get(reverse("review:queue")).content.decode().split(f'data-reference="{lr.reference}"')[1]
+    assert f"validation due {lr.validation_due_at:%Y-%m-%d %H:%M} UTC" in row.split("</tr>")[0]
+    review.epoc_validation_record(request=lr, actor=reviewer.user, validated=True, validator="AG Köln")
+    row = client_reviewer.get(reverse("review:queue")).content.decode().split(f'data-reference="{lr.reference}"')[1]
+    assert "validation due" not in row.split("</tr>")[0]
