@@ -369,3 +369,25 @@ def test_queue_shows_the_validation_deadline(submit, client_reviewer, reviewer, 
     review.epoc_validation_record(request=lr, actor=reviewer.user, validated=True, validator="AG Köln")
     row = client_reviewer.get(reverse("review:queue")).content.decode().split(f'data-reference="{lr.reference}"')[1]
     assert "validation due" not in row.split("</tr>")[0]
+
+
+@pytest.mark.parametrize("state", [Status.AWAITING_VERIFICATION, Status.IN_REVIEW, Status.APPROVED])
+def test_a_refused_validation_withdraws_the_order_in_any_open_state(
+    submit, reviewer, django_capture_on_commit_callbacks, state
+):
+    from requests_app.review import services as review
+
+    lr = emergency_epoc(submit, django_capture_on_commit_callbacks)
+    if state == Status.APPROVED:
+        approve(lr, reviewer, {"subscriber_info": "approved"})
+    elif state == Status.IN_REVIEW:
+        from requests_app.services import request_transition
+
+        request_transition(request=lr, to=Status.IN_REVIEW, actor=reviewer.user)
+    lr.refresh_from_db()
+    assert lr.status == state
+    review.epoc_validation_record(request=lr, actor=reviewer.user, validated=False, validator="AG Köln")
+    lr.refresh_from_db()
+    assert lr.status == Status.WITHDRAWN
+    with pytest.raises(services.ProductionError):
+        services.production_start(request=lr, actor=reviewer.user)
