@@ -56,6 +56,8 @@ STAFF = [
     ("admin@platform.example", "Ada Admin", Officer.Role.ADMIN),
 ]
 
+CUSTODIAN_EMAIL = "sam@platform.example"  # also the custodian of records in the demo
+
 # What each demo agency typically sends: (request type, framework, authority kind, categories).
 PROFILES = {
     "GB": [("cloud_act", "cloud_act", "court", ["subscriber_info", "cloud_chat_content"]),
@@ -175,6 +177,8 @@ def _officers(agencies: dict[str, Agency]) -> list[Officer]:
 
 
 def _staff() -> list[Officer]:
+    from django.contrib.auth.models import Permission
+
     out = []
     for email, name, role in STAFF:
         out.append(
@@ -183,6 +187,9 @@ def _staff() -> list[Officer]:
                 full_name=name, rank="Legal team",
             )
         )  # fmt: skip
+        if email == CUSTODIAN_EMAIL:
+            # The custodian of records: signs certificates of authenticity (production.sign_certificate).
+            out[-1].user.user_permissions.add(Permission.objects.get(codename="sign_certificate"))
     return out
 
 
@@ -272,6 +279,16 @@ def _legal_examples(officers: list[Officer], staff: list[Officer]) -> int:
     if nsl is not None:
         Target.objects.filter(pk=nsl.targets.values("pk")[:1]).update(lookup=Target.Lookup.FOUND)
         production.notices_create_for_request(request_id=nsl.pk)
+    # 4. A package whose certificate of authenticity the custodian of records (Sam) signed, which released
+    #    it; the other demo packages wait for that signature in the workspace (FRE 902(11)).
+    from requests_app.production.models import Production
+
+    custodian = next(o for o in staff if o.user.email == CUSTODIAN_EMAIL)
+    custodian.user = type(custodian.user).objects.get(pk=custodian.user.pk)  # fresh permission cache
+    first = Production.objects.filter(status=Production.Status.BUILDING).order_by("pk").first()
+    if first is not None:
+        built = production.production_build(production_id=first.pk)
+        production.certificate_sign(production=built, actor=custodian.user)
     return 3
 
 

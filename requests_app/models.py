@@ -186,7 +186,8 @@ class LegalRequest(models.Model):
     findings = models.JSONField(default=list, blank=True)  # rule findings at submission
     # The officer's declarations the rules rely on (rules.Draft): judicial_validation,
     # ip_identification_only (+ _times, Reg. 2023/1543 Art. 3(10)), doj_warrant (18 U.S.C. 3512),
-    # cloud_act_non_us_person / _outside_us / _independent_review (18 U.S.C. 2523(b)(4)).
+    # cloud_act_non_us_person / _outside_us / _independent_review (18 U.S.C. 2523(b)(4)),
+    # epoc_domestic_exception (Reg. 2023/1543 Art. 8(2): no notification of the enforcing State).
     declarations = models.JSONField(default=dict, blank=True)
     # Reg. 2023/1543 Art. 4(5): an emergency order awaiting ex-post validation (48 hours).
     validation_due_at = models.DateTimeField(null=True, blank=True)

@@ -87,3 +87,12 @@ def second_factor_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+CUSTODIAN_PERMISSION = "production.sign_certificate"
+
+
+def is_custodian(user) -> bool:
+    """A custodian of records: active staff holding production.sign_certificate (granted per person in
+    the admin); only they sign certificates of authenticity (FRE 902(11): a custodian or qualified person)."""
+    return bool(is_staff_member(user) and user.has_perm(CUSTODIAN_PERMISSION))

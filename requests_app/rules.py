@@ -521,10 +521,16 @@ def epoc_needs_ex_post_validation(
     )
 
 
-def epoc_needs_notification(request_type: str, categories: Iterable[str], *, identification_only: bool) -> bool:
-    """Reg. 2023/1543 Art. 8(1): an EPOC for traffic or content data is notified to the enforcing State
-    (the exception of Art. 8(2), offence and person both in the issuing State, is the issuer's to claim)."""
-    if request_type != "epoc":
+def epoc_needs_notification(
+    request_type: str, categories: Iterable[str], *, identification_only: bool, domestic_exception: bool = False
+) -> bool:
+    """Reg. 2023/1543 Art. 8(1): an EPOC for traffic or content data is notified to the enforcing State.
+
+    Art. 8(2): no notification where, when the order is issued, the issuing authority has reasonable
+    grounds to believe that (a) the offence has been, is being or is likely to be committed in the
+    issuing State and (b) the person whose data are sought resides in the issuing State. The officer
+    declares both (`domestic_exception`); the reviewer sees the declaration."""
+    if request_type != "epoc" or domestic_exception:
         return False
     return any(
         eu_data_class(c, identification_only=identification_only) in {"traffic", "content"}
@@ -662,6 +668,8 @@ class Draft:
     # Reg. 2023/1543 Art. 3(10): IP logs asked for only to identify the user at given times.
     ip_identification_only: bool = False
     ip_identification_times: str = ""
+    # Reg. 2023/1543 Art. 8(2): offence and person both in the issuing State (no enforcing-State notification).
+    epoc_domestic_exception: bool = False
     # 18 U.S.C. 3512: the MLAT request reached us as a U.S. search warrant obtained by the DOJ.
     doj_warrant: bool = False
     # 18 U.S.C. 2523(b)(4)(A)-(B), (D)(v): the officer's attestations for a CLOUD Act order.
@@ -1005,6 +1013,26 @@ def _check_us_process(draft: Draft, rtype: RequestType) -> list[Finding]:
                     "name the national or Union law the order is issued under.",
                 )
             )
+    if draft.epoc_domestic_exception and draft.request_type == "epoc":
+        # Reg. 2023/1543 Art. 8(2): the issuing authority's declaration lifts the notification of Art. 8(1).
+        out.append(
+            _info(
+                "epoc_domestic_exception",
+                "epoc_domestic_exception",
+                "You declared that the offence was committed, is being committed or is likely to be committed "
+                "in your State and that the person resides there (Regulation 2023/1543, Art. 8(2)): the "
+                "enforcing State is not notified and the data can be transferred without its 10 days.",
+            )
+        )
+    elif draft.epoc_domestic_exception:
+        out.append(
+            _err(
+                "domestic_exception_not_epoc",
+                "epoc_domestic_exception",
+                "The exception of Art. 8(2) of Regulation 2023/1543 applies only to a European Production "
+                "Order; untick it for this process.",
+            )
+        )
     if (
         "ip_logs" in draft.data_categories
         and draft.ip_identification_only

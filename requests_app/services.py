@@ -81,6 +81,7 @@ DECLARATION_FIELDS = (
     "judicial_validation",
     "ip_identification_only",
     "ip_identification_times",
+    "epoc_domestic_exception",
     "doj_warrant",
     "cloud_act_non_us_person",
     "cloud_act_outside_us",
@@ -118,6 +119,7 @@ class SubmissionData:
     dsa_category: str = ""
     ip_identification_only: bool = False
     ip_identification_times: str = ""
+    epoc_domestic_exception: bool = False  # Reg. 2023/1543 Art. 8(2)
     doj_warrant: bool = False
     cloud_act_non_us_person: bool = False
     cloud_act_outside_us: bool = False
@@ -143,6 +145,7 @@ class SubmissionData:
             judicial_validation=self.judicial_validation,
             legal_basis=self.legal_basis,
             ip_identification_only=self.ip_identification_only,
+            epoc_domestic_exception=self.epoc_domestic_exception,
             ip_identification_times=self.ip_identification_times,
             doj_warrant=self.doj_warrant,
             cloud_act_non_us_person=self.cloud_act_non_us_person,
@@ -331,7 +334,10 @@ def _create_request(
         declarations=data.declarations(),
         validation_due_at=received_at + rules.EPOC_EMERGENCY_VALIDATION if ex_post else None,
         enforcing_notification_required=rules.epoc_needs_notification(
-            data.request_type, data.data_categories, identification_only=data.ip_identification_only
+            data.request_type,
+            data.data_categories,
+            identification_only=data.ip_identification_only,
+            domestic_exception=data.epoc_domestic_exception,
         ),
     )
     request.reference = f"LR-{received_at.year}-{request.pk:06d}"

@@ -226,6 +226,13 @@ class RequestForm(forms.Form):
     ip_identification_times = forms.CharField(
         label="Dates and times (UTC) to identify the user for", required=False, max_length=500
     )
+    # Reg. 2023/1543 Art. 8(2): no notification of the enforcing State when offence and person are domestic.
+    epoc_domestic_exception = forms.BooleanField(
+        label="European Production Order: I have reasonable grounds to believe the offence was committed, is being "
+        "committed or is likely to be committed in my State, and the person whose data are sought resides there "
+        "(Art. 8(2): the enforcing State is not notified)",
+        required=False,
+    )
     doj_warrant = forms.BooleanField(
         label="Mutual legal assistance: the U.S. Department of Justice obtained a search warrant (attached)",
         required=False,
@@ -301,6 +308,7 @@ class RequestForm(forms.Form):
             judicial_validation=bool(c.get("judicial_validation")),
             ip_identification_times=c.get("ip_identification_times") or "",
             ip_identification_only=bool(c.get("ip_identification_only")),
+            epoc_domestic_exception=bool(c.get("epoc_domestic_exception")),
             doj_warrant=bool(c.get("doj_warrant")),
             cloud_act_non_us_person=bool(c.get("cloud_act_non_us_person")),
             cloud_act_outside_us=bool(c.get("cloud_act_outside_us")),
@@ -374,6 +382,7 @@ def draft_from_post(data, files_present: bool) -> tuple[SubmissionData, bool]:
             legal_basis=data.get("legal_basis", ""),
             ip_identification_times=data.get("ip_identification_times", ""),
             ip_identification_only=data.get("ip_identification_only") in on,
+            epoc_domestic_exception=data.get("epoc_domestic_exception") in on,
             doj_warrant=data.get("doj_warrant") in on,
             cloud_act_non_us_person=data.get("cloud_act_non_us_person") in on,
             cloud_act_outside_us=data.get("cloud_act_outside_us") in on,

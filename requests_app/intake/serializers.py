@@ -150,6 +150,9 @@ class DraftSerializer(StrictJSONTypes, serializers.Serializer):
     judicial_validation = serializers.BooleanField(required=False, default=False)
     ip_identification_times = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
     ip_identification_only = serializers.BooleanField(required=False, default=False)
+    epoc_domestic_exception = serializers.BooleanField(
+        required=False, default=False, help_text="Reg. 2023/1543 Art. 8(2): offence and person in the issuing State."
+    )
     doj_warrant = serializers.BooleanField(required=False, default=False)
     cloud_act_non_us_person = serializers.BooleanField(required=False, default=False)
     cloud_act_outside_us = serializers.BooleanField(required=False, default=False)
@@ -193,6 +196,7 @@ class DraftSerializer(StrictJSONTypes, serializers.Serializer):
             judicial_validation=v["judicial_validation"],
             ip_identification_times=v["ip_identification_times"],
             ip_identification_only=v["ip_identification_only"],
+            epoc_domestic_exception=v["epoc_domestic_exception"],
             doj_warrant=v["doj_warrant"],
             cloud_act_non_us_person=v["cloud_act_non_us_person"],
             cloud_act_outside_us=v["cloud_act_outside_us"],

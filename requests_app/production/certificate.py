@@ -36,6 +36,8 @@ def _common(
     manifest_sha256: str,
     generated_at: datetime,
     receipt: dict[str, Any] | None = None,
+    signed_by: str = "",
+    signed_at: datetime | None = None,
 ) -> dict[str, Any]:
     return {
         "receipt": receipt,  # audit-log receipt of the request's latest step (requests_app.audit)
@@ -45,7 +47,9 @@ def _common(
         "generated_at": generated_at,
         "custodian": getattr(settings, "PRODUCTION_CUSTODIAN", "Custodian of Records, Legal Operations"),
         "platform": getattr(settings, "PRODUCTION_PLATFORM_NAME", "the Platform"),
-        "signed_by": "",
+        # Empty: a draft (printed as such); a package is released only once a named custodian signed it.
+        "signed_by": signed_by,
+        "signed_at": signed_at,
     }
 
 
@@ -92,11 +96,14 @@ def certificate_html(
     manifest_sha256: str,
     generated_at: datetime,
     receipt: dict[str, Any] | None = None,
+    signed_by: str = "",
+    signed_at: datetime | None = None,
 ) -> str:
     form = rules.certificate_form(request.legal_framework, request.country.code if request.country else "")
     template, context = BUILDERS[form](
-        request=request, manifest=manifest, manifest_sha256=manifest_sha256, generated_at=generated_at, receipt=receipt
-    )
+        request=request, manifest=manifest, manifest_sha256=manifest_sha256, generated_at=generated_at,
+        receipt=receipt, signed_by=signed_by, signed_at=signed_at,
+    )  # fmt: skip
     return render_to_string(template, context)
 
 
@@ -107,6 +114,8 @@ def certificate_pdf(
     manifest_sha256: str,
     generated_at: datetime,
     receipt: dict[str, Any] | None = None,
+    signed_by: str = "",
+    signed_at: datetime | None = None,
 ) -> bytes:
     from weasyprint import HTML  # heavy import, only where a certificate is made
 
@@ -117,5 +126,7 @@ def certificate_pdf(
             manifest_sha256=manifest_sha256,
             generated_at=generated_at,
             receipt=receipt,
+            signed_by=signed_by,
+            signed_at=signed_at,
         )
     ).write_pdf()

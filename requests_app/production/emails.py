@@ -34,3 +34,33 @@ def hold_reminder(*, hold_id: int) -> None:
     lr = hold.request
     to = [settings.LEGAL_TEAM_EMAIL] + ([lr.submitted_by.email] if lr.submitted_by else [])
     _send("production-hold-reminder", to, {"lr": lr, "hold": hold, "site": getattr(settings, "SITE_URL", "")})
+
+
+def certificate_to_sign(*, production_id: int) -> None:
+    """Tell the custodians of records that a built package's certificate waits for a signature
+    (the reference and the package number only: no user data)."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    from requests_app.models import STAFF_ROLES, Officer
+    from requests_app.production.models import Production
+
+    production = Production.objects.select_related("request").get(pk=production_id)
+    if production.status != Production.Status.UNSIGNED:
+        return
+    perm = Q(user_permissions__codename="sign_certificate", user_permissions__content_type__app_label="production")
+    perm |= Q(
+        groups__permissions__codename="sign_certificate", groups__permissions__content_type__app_label="production"
+    )
+    to = sorted(
+        set(
+            get_user_model()
+            .objects.filter(perm, is_active=True, officer__status=Officer.Status.ACTIVE, officer__role__in=STAFF_ROLES)
+            .values_list("email", flat=True)
+        )
+    )
+    _send(
+        "production-certificate-to-sign",
+        to or [settings.LEGAL_TEAM_EMAIL],
+        {"lr": production.request, "production": production, "site": getattr(settings, "SITE_URL", "")},
+    )

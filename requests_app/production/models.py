@@ -22,6 +22,8 @@ class Production(models.Model):
 
     class Status(models.TextChoices):
         BUILDING = "building", "Building"
+        # Built; its certificate of authenticity is a draft until a custodian of records signs it.
+        UNSIGNED = "unsigned", "Waiting for the custodian's signature"
         READY = "ready", "Ready for download"
         FAILED = "failed", "Failed"
         PURGED = "purged", "Expired and deleted"
@@ -45,6 +47,13 @@ class Production(models.Model):
     manifest = models.JSONField(default=dict, blank=True)
     manifest_sha256 = models.CharField(max_length=64, blank=True)  # of manifest.json, printed on the certificate
     record_count = models.PositiveBigIntegerField(default=0)
+    # The certificate of authenticity is signed by a named custodian of records (a staff member with
+    # the production.sign_certificate permission) before the package is released (FRE 902(11)).
+    certificate_signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    certificate_signed_at = models.DateTimeField(null=True, blank=True)
+    certificate_receipt = models.JSONField(null=True, blank=True)  # the audit-log receipt printed on it
     created_at = models.DateTimeField(default=timezone.now)
     ready_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
@@ -52,11 +61,12 @@ class Production(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        permissions = [("sign_certificate", "Can sign certificates of authenticity as custodian of records")]
         constraints = [
             # At most one live package per request: starting twice never builds two.
             models.UniqueConstraint(
                 fields=["request"],
-                condition=Q(status__in=["building", "ready"]),
+                condition=Q(status__in=["building", "unsigned", "ready"]),
                 name="production_one_live_per_request",
             )
         ]

@@ -25,8 +25,9 @@ from django.utils import timezone
 from requests_app import audit, followups, rules
 from requests_app.audit import event_record
 from requests_app.crypto import DecryptionError, decrypt_stream, encrypt_chunks
+from requests_app.documents import DocumentInput
 from requests_app.lifecycle import OPEN_STATES, Status
-from requests_app.models import Decision, EventType, LegalRequest, Target
+from requests_app.models import Decision, Document, EventType, LegalRequest, Target
 from requests_app.permissions import is_agency_officer, is_staff_member, is_supervisor
 from requests_app.production import emails
 from requests_app.production.certificate import certificate_pdf
@@ -115,7 +116,8 @@ def production_start(*, request: LegalRequest, actor, ip: str | None = None) -> 
     with transaction.atomic():
         locked = LegalRequest.objects.select_for_update().select_related("agency").get(pk=request.pk)
         live = Production.objects.filter(
-            request=locked, status__in=[Production.Status.BUILDING, Production.Status.READY]
+            request=locked,
+            status__in=[Production.Status.BUILDING, Production.Status.UNSIGNED, Production.Status.READY],
         )
         existing = live.first()
         if existing is not None:
@@ -244,13 +246,11 @@ def production_build(
         )
         body = manifest_bytes(manifest)
         digest = hashlib.sha256(body).hexdigest()
-        result.update(manifest=manifest, manifest_sha256=digest)
+        receipt = audit.latest_request_receipt(lr)
+        result.update(manifest=manifest, manifest_sha256=digest, receipt=receipt)
+        # A draft: a custodian of records signs it in the workspace before the package is released.
         pdf = certificate_pdf(
-            request=lr,
-            manifest=manifest,
-            manifest_sha256=digest,
-            generated_at=generated_at,
-            receipt=audit.latest_request_receipt(lr),
+            request=lr, manifest=manifest, manifest_sha256=digest, generated_at=generated_at, receipt=receipt
         )
         return [
             ("manifest.json", body),
@@ -274,6 +274,7 @@ def production_build(
             writer=writer,
             manifest=result["manifest"],
             manifest_sha256=result["manifest_sha256"],
+            receipt=result["receipt"],
             now=now,
         )
 
@@ -319,7 +320,7 @@ def _readme(lr: LegalRequest, digest: str) -> str:
 
 
 def _production_finish(
-    *, production_id: int, tmp, writer: PackageWriter, manifest, manifest_sha256: str, now
+    *, production_id: int, tmp, writer: PackageWriter, manifest, manifest_sha256: str, receipt, now
 ) -> Production:
     now = now or timezone.now()
     stored_name = None
@@ -330,16 +331,16 @@ def _production_finish(
                 return locked  # another run finished (or it was failed) first: keep theirs, drop ours
             locked.file.save("package.zip.enc", File(tmp), save=False)
             stored_name = locked.file.name
-            locked.status = Production.Status.READY
+            # Built, not released: the certificate inside is a draft until a custodian signs it.
+            locked.status = Production.Status.UNSIGNED
             locked.size = writer.zip_size
             locked.sha256 = writer.zip_hash.hexdigest()
             locked.manifest = manifest
             locked.manifest_sha256 = manifest_sha256
+            locked.certificate_receipt = receipt
             locked.record_count = sum(e.records for e in writer.entries if e.path.endswith(".json"))
             locked.progress = 100
-            locked.progress_note = "Ready"
-            locked.ready_at = now
-            locked.expires_at = now + timedelta(days=_link_days())
+            locked.progress_note = "Waiting for the custodian's signature"
             locked.save()
             ProductionFile.objects.bulk_create(
                 [
@@ -355,36 +356,19 @@ def _production_finish(
                     for e in writer.entries
                 ]
             )
-            lr = locked.request
-            produced = sorted(
-                {e.category for e in writer.entries if e.records and e.category},
-                key=rules.PRODUCIBLE_CATEGORIES.index,
-            )
             event_record(
                 event_type=EventType.PRODUCTION,
-                request=lr,
-                public=True,
-                message="Records are ready for download",
+                request=locked.request,
+                message="Package built: its certificate of authenticity waits for a custodian's signature",
                 payload={
                     "production": locked.pk,
                     "sha256": locked.sha256,
                     "manifest_sha256": manifest_sha256,
                     "files": len(writer.entries),
-                    "expires_at": locked.expires_at,
                 },
                 at=now,
             )
-            if lr.status == Status.PRODUCING:
-                request_transition(
-                    request=lr,
-                    to=Status.DELIVERED,
-                    actor=None,
-                    at=now,
-                    produced_categories=produced,
-                    outcome=LegalRequest.Outcome.DATA_PRODUCED if produced else LegalRequest.Outcome.NO_DATA,
-                )
-            lr_id = lr.pk
-            transaction.on_commit(lambda: emails.production_ready(request_id=lr_id))
+            transaction.on_commit(lambda: emails.certificate_to_sign(production_id=production_id))
             return locked
     except BaseException:
         if stored_name:
@@ -392,6 +376,187 @@ def _production_finish(
 
             default_storage.delete(stored_name)
         raise
+
+
+# ---------------------------------------------------------------------------------
+# The custodian's signature and the release
+# ---------------------------------------------------------------------------------
+
+UNSIGNED_REFUSAL = (
+    "The certificate of authenticity is still a draft: a custodian of records must sign it in the legal "
+    "workspace before the package can be released."
+)
+CERTIFICATE_NAME = "certificate-of-authenticity.pdf"
+
+
+def certificate_sign(*, production: Production, actor, ip: str | None = None, now: datetime | None = None):
+    """A named custodian of records signs the package's certificate of authenticity; the package is then
+    released to the agency (ready for download, request delivered, officer told).
+
+    The zip is rewritten with the signed certificate in place of the draft; the data files, the manifest
+    and its SHA-256 (printed on the certificate) stay byte for byte the same."""
+    from requests_app.permissions import is_custodian
+
+    if not is_custodian(actor):
+        raise PermissionDenied(
+            "Only a custodian of records (a member of the legal team holding the custodian role) can sign "
+            "a certificate of authenticity."
+        )
+    now = now or timezone.now()
+    current = Production.objects.select_related("request__agency").get(pk=production.pk)
+    if current.status != Production.Status.UNSIGNED:
+        raise ProductionError("This package has no certificate waiting for a signature.")
+    signer = _signer_name(actor)
+    lr = current.request
+    pdf = certificate_pdf(
+        request=lr, manifest=current.manifest, manifest_sha256=current.manifest_sha256,
+        generated_at=datetime.fromisoformat(current.manifest["generated_at"]),
+        receipt=current.certificate_receipt, signed_by=signer, signed_at=now,
+    )  # fmt: skip
+    stored_name = None
+    old_name = current.file.name
+    temporaries: list = []  # the plaintext and the new ciphertext: anonymous files, closed below
+    try:
+        try:
+            tmp, size, sha256 = _repack(current, pdf, temporaries)
+        except (FileNotFoundError, ValueError, DecryptionError):
+            logger.error("production %s: package file missing or damaged at signing", current.pk)
+            raise ProductionError(
+                "The package file is missing or damaged, so its certificate cannot be signed; "
+                "start the production again."
+            ) from None
+        with transaction.atomic():
+            locked = Production.objects.select_for_update().select_related("request").get(pk=current.pk)
+            if locked.status != Production.Status.UNSIGNED:
+                raise ProductionError("This package has no certificate waiting for a signature.")
+            locked.file.save("package.zip.enc", File(tmp), save=False)
+            stored_name = locked.file.name
+            locked.size, locked.sha256 = size, sha256
+            locked.certificate_signed_by = actor
+            locked.certificate_signed_at = now
+            locked.save(update_fields=["file", "size", "sha256", "certificate_signed_by", "certificate_signed_at"])
+            event_record(
+                event_type=EventType.PRODUCTION, actor=actor, request=locked.request,
+                message=f"Certificate of authenticity signed by {signer}, custodian of records",
+                payload={"production": locked.pk, "sha256": sha256, "signed_by": actor.pk}, ip=ip, at=now,
+            )  # fmt: skip
+            _release(locked, now=now)
+            transaction.on_commit(lambda: _delete_file(old_name))
+    except BaseException:
+        if stored_name:
+            _delete_file(stored_name)  # the transaction rolled back: no orphan package on storage
+        raise
+    finally:
+        for handle in temporaries:
+            handle.close()
+    return Production.objects.get(pk=current.pk)
+
+
+def production_release(*, production: Production, now: datetime | None = None) -> Production:
+    """Release a built package to the agency. Refused while its certificate is an unsigned draft."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Production.objects.select_for_update().select_related("request").get(pk=production.pk)
+        if locked.status == Production.Status.READY:
+            return locked
+        if locked.status != Production.Status.UNSIGNED:
+            raise ProductionError("Only a built package can be released.")
+        if locked.certificate_signed_at is None:
+            raise ProductionError(UNSIGNED_REFUSAL)
+        _release(locked, now=now)
+    return locked
+
+
+def _release(locked: Production, *, now: datetime) -> None:
+    if locked.certificate_signed_at is None:
+        raise ProductionError(UNSIGNED_REFUSAL)
+    locked.status = Production.Status.READY
+    locked.progress_note = "Ready"
+    locked.ready_at = now
+    locked.expires_at = now + timedelta(days=_link_days())
+    locked.save(update_fields=["status", "progress_note", "ready_at", "expires_at"])
+    lr = LegalRequest.objects.select_for_update().get(pk=locked.request_id)
+    produced = sorted(
+        {f.category for f in locked.files.all() if f.records and f.category}, key=rules.PRODUCIBLE_CATEGORIES.index
+    )
+    event_record(
+        event_type=EventType.PRODUCTION,
+        request=lr,
+        public=True,
+        message="Records are ready for download",
+        payload={
+            "production": locked.pk,
+            "sha256": locked.sha256,
+            "manifest_sha256": locked.manifest_sha256,
+            "files": locked.files.count(),
+            "expires_at": locked.expires_at,
+        },
+        at=now,
+    )
+    if lr.status == Status.PRODUCING:
+        request_transition(
+            request=lr,
+            to=Status.DELIVERED,
+            actor=None,
+            at=now,
+            produced_categories=produced,
+            outcome=LegalRequest.Outcome.DATA_PRODUCED if produced else LegalRequest.Outcome.NO_DATA,
+        )
+    lr_id = lr.pk
+    transaction.on_commit(lambda: emails.production_ready(request_id=lr_id))
+
+
+def _signer_name(user) -> str:
+    officer = getattr(user, "officer", None)
+    name = (officer.full_name if officer else "") or user.get_username()
+    rank = getattr(officer, "rank", "") if officer else ""
+    return f"{name} ({rank})" if rank else name
+
+
+def _repack(production: Production, certificate: bytes, temporaries: list) -> tuple[Any, int, str]:
+    """The package's zip with the signed certificate in place of the draft, encrypted into a temporary
+    file: (file, size of the zip, SHA-256 of the zip). The plaintext lives only in anonymous temporary
+    files (unlinked when created); the caller closes everything in `temporaries`."""
+    import shutil
+    import zipfile
+
+    tmp_dir = getattr(settings, "PRODUCTION_TMP_DIR", None) or None
+    if tmp_dir:
+        os.makedirs(tmp_dir, exist_ok=True)
+
+    def temporary():
+        handle = tempfile.TemporaryFile(prefix="production-", dir=tmp_dir)
+        temporaries.append(handle)
+        return handle
+
+    plain = temporary()
+    with production.file.open("rb") as fh:
+        for piece in decrypt_stream(fh):
+            plain.write(piece)
+    plain.seek(0)
+    out = temporary()
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():  # same files, same order; only the certificate changes
+            if info.filename == CERTIFICATE_NAME:
+                dst.writestr(info.filename, certificate)
+                continue
+            with src.open(info) as reader, dst.open(info.filename, "w", force_zip64=True) as writer:
+                shutil.copyfileobj(reader, writer, 1024 * 1024)
+    size = out.tell()
+    out.seek(0)
+    digest = hashlib.sha256()
+
+    def chunks() -> Iterator[bytes]:
+        while piece := out.read(1024 * 1024):
+            digest.update(piece)
+            yield piece
+
+    sealed = temporary()
+    for piece in encrypt_chunks(chunks()):
+        sealed.write(piece)
+    sealed.flush()
+    sealed.seek(0)
+    return sealed, size, digest.hexdigest()
 
 
 def production_fail(*, production_id: int, error: str) -> Production:
@@ -1122,24 +1287,38 @@ def ndo_record(
             raise ProductionError("The end date must be in the future.")
     if document is not None:
         check_pdf(document.filename, document.content)  # a refused file: DocumentError, nothing saved
-    stored = None
-    try:
-        stored = _ndo_save(locked_pk=request.pk, actor=actor, document=document, until=until, indefinite=indefinite,
-                           extension_pending=extension_pending, ip=ip, now=now)  # fmt: skip
-    except BaseException:
-        if stored is not None and stored.file:
-            stored.file.delete(save=False)
-        raise
+    _ndo_save(locked_pk=request.pk, actor=actor, document=document, until=until, indefinite=indefinite,
+              extension_pending=extension_pending, ip=ip, now=now)  # fmt: skip
     request.refresh_from_db()
     return request
 
 
 def _ndo_save(*, locked_pk, actor, document, until, indefinite, extension_pending, ip, now):
+    """The write of ndo_record. The uploaded order is written to storage inside the transaction;
+    if the transaction rolls back, the file is deleted too (no orphan ciphertext on disk)."""
+    stored: list = []
+    try:
+        return _ndo_save_atomic(locked_pk=locked_pk, actor=actor, document=document, until=until,
+                                indefinite=indefinite, extension_pending=extension_pending, ip=ip, now=now,
+                                stored=stored)  # fmt: skip
+    except BaseException:
+        for document_row in stored:
+            if document_row.file:
+                document_row.file.delete(save=False)
+        raise
+
+
+def _ndo_save_atomic(*, locked_pk, actor, document, until, indefinite, extension_pending, ip, now, stored: list):
     from requests_app.services import _store_document
 
     with transaction.atomic():
         locked = LegalRequest.objects.select_for_update().get(pk=locked_pk)
-        stored = _store_document(request=locked, doc=document, actor=actor) if document is not None else None
+        stored_row = None
+        if document is not None:
+            # Filed as what it is: the nondisclosure order (the reviewer finds it among the documents).
+            order = DocumentInput(document.filename, document.content, kind=Document.Kind.NDO)
+            stored_row = _store_document(request=locked, doc=order, actor=actor)
+            stored.append(stored_row)
         previous = {"ndo_until": locked.ndo_until, "indefinite": locked.ndo_indefinite}
         if extension_pending:
             locked.ndo_extension_pending = True
@@ -1165,7 +1344,7 @@ def _ndo_save(*, locked_pk, actor, document, until, indefinite, extension_pendin
             event_type=EventType.LEGAL, actor=actor, request=locked, public=True, message=message,
             payload={"previous": previous, "ndo_until": locked.ndo_until, "indefinite": locked.ndo_indefinite,
                      "extension_pending": locked.ndo_extension_pending,
-                     "document": getattr(stored, "sha256", None)},
+                     "document": getattr(stored_row, "sha256", None)},
             ip=ip, at=now,
         )  # fmt: skip
-    return stored
+    return stored_row

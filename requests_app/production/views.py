@@ -18,6 +18,7 @@ from requests_app.permissions import (
     client_ip,
     get_visible_request,
     is_agency_officer,
+    is_custodian,
     is_staff_member,
     is_supervisor,
     second_factor_required,
@@ -101,6 +102,12 @@ def production_download(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such package")
     if not session_mfa_verified(request):
         return _forbidden(request, "Sign in again with your authenticator app to download records.")
+    if production.status == Production.Status.UNSIGNED:
+        return _forbidden(
+            request,
+            "This package is not released yet: the platform's custodian of records must first sign its "
+            "certificate of authenticity. You will get an e-mail when it is ready.",
+        )
     try:
         chunks = services.production_download(production=production, user=request.user, ip=client_ip(request))
     except services.NotVisible:
@@ -122,6 +129,26 @@ def production_download(request: HttpRequest, pk: int) -> HttpResponse:
     response["Cache-Control"] = "no-store"
     response["X-Content-SHA256"] = production.sha256
     return response
+
+
+@second_factor_required
+@require_POST
+def certificate_sign(request: HttpRequest, pk: int) -> HttpResponse:
+    """Custodians of records only (staff with production.sign_certificate), in a session verified with a
+    second factor: sign a package's certificate of authenticity, which releases the package."""
+    production = _visible_production(request, pk)
+    lr = production.request
+    if not is_custodian(request.user):
+        return _forbidden(request, "Only a custodian of records can sign a certificate of authenticity.")
+    if not session_mfa_verified(request):
+        return _forbidden(request, "Sign in again with your authenticator app to sign a certificate.")
+    try:
+        services.certificate_sign(production=production, actor=request.user, ip=client_ip(request))
+    except (services.ProductionError, PermissionDenied) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Certificate signed: the package is released to the agency.")
+    return _back(request, lr)
 
 
 @second_factor_required
@@ -156,6 +183,42 @@ def ndo_lift(request: HttpRequest, reference: str) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         messages.success(request, "Recorded: the nondisclosure order was lifted. Held user notices will be sent.")
+    return _back(request, lr)
+
+
+@second_factor_required
+@require_POST
+def ndo_record(request: HttpRequest, reference: str) -> HttpResponse:
+    """Officers of the requesting agency (uploading the signed order) and legal supervisors: record,
+    extend (18 U.S.C. 2705(b)) or replace a nondisclosure order after submission. Other agencies: 404."""
+    from requests_app.documents import DocumentError
+    from requests_app.production.forms import NdoForm
+
+    lr = get_visible_request(request.user, reference=reference)
+    own_agency = is_agency_officer(request.user) and request.user.officer.agency_id == lr.agency_id
+    if not (own_agency or is_supervisor(request.user)):
+        return _forbidden(request, "Only the requesting agency or a legal supervisor can record a nondisclosure order.")
+    form = NdoForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return _back(request, lr)
+    data = form.cleaned_data
+    try:
+        services.ndo_record(
+            request=lr,
+            actor=request.user,
+            until=data["until"],
+            indefinite=data["indefinite"],
+            extension_pending=data["extension_pending"],
+            document=data["document"],
+            ip=client_ip(request),
+        )
+    except (services.ProductionError, PermissionDenied, DocumentError) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "The nondisclosure order was recorded; the legal team can see it.")
     return _back(request, lr)
 
 

@@ -67,3 +67,49 @@ class AssignForm(forms.Form):
 
 class MessageForm(forms.Form):
     body = forms.CharField(label="Message to the agency", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+
+
+class ValidationForm(forms.Form):
+    """Reg. 2023/1543 Art. 4(5): the ex-post validation of an emergency order, or its refusal."""
+
+    outcome = forms.ChoiceField(
+        label="Decision of the validating authority",
+        choices=[("validated", "Validated"), ("refused", "Refused (the order is withdrawn)")],
+        widget=forms.RadioSelect,
+    )
+    validator = forms.CharField(label="Judge, court or prosecutor who decided", max_length=200)
+    at = forms.DateTimeField(
+        label="When they decided (UTC)",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        initial=timezone.now,
+    )
+
+
+class EnforcingForm(forms.Form):
+    """Reg. 2023/1543 Art. 8(1), 10(2), 12: the enforcing State's notification and answer."""
+
+    event = forms.ChoiceField(choices=[("notified", "notified"), ("confirmed", "confirmed"), ("refused", "refused")])
+    at = forms.DateTimeField(
+        label="When (UTC)",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        required=False,
+    )
+
+
+class DangerOverForm(forms.Form):
+    note = forms.CharField(label="How you know the danger is over", max_length=400)
+
+
+class NoticeDecisionForm(forms.Form):
+    notify = forms.ChoiceField(
+        label="User notice",
+        choices=[("notify", "Tell the user"), ("withhold", "Do not tell the user")],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(label="Reason (e.g. the requesting State's confidentiality terms)", max_length=400)
+
+
+class ChangeDecisionForm(DecisionForm):
+    """Changing a decision already made is its own action, with the reason for the change."""
+
+    why = forms.CharField(label="Why the decision changes", max_length=400)

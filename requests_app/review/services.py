@@ -264,8 +264,40 @@ def decision_record(
     note: str = "",
     ip: str | None = None,
 ) -> Decision:
-    """Approve or deny one requested data category. Re-deciding replaces the earlier decision
-    (and any second approval it had)."""
+    """Approve or deny one requested data category that has no decision yet.
+
+    A category already decided is changed only through decision_change (its own audited
+    action, with a reason): saving the decision form twice must not silently re-decide."""
+    return _decide(
+        request=request, actor=actor, category=category, verdict=verdict, reason_code=reason_code, note=note,
+        why=None, ip=ip,
+    )  # fmt: skip
+
+
+def decision_change(
+    *,
+    request: LegalRequest,
+    actor,
+    category: str,
+    verdict: str,
+    why: str,
+    reason_code: str = "",
+    note: str = "",
+    ip: str | None = None,
+) -> Decision:
+    """Change the decision on a category already decided, saying why. The new decision replaces
+    the earlier one (and any second approval it had: the four eyes look again)."""
+    if not (why or "").strip():
+        raise TransitionError("Say why the decision changes.", code="reason_required")
+    return _decide(
+        request=request, actor=actor, category=category, verdict=verdict, reason_code=reason_code, note=note,
+        why=why.strip(), ip=ip,
+    )  # fmt: skip
+
+
+def _decide(
+    *, request: LegalRequest, actor, category: str, verdict: str, reason_code: str, note: str, why: str | None, ip
+) -> Decision:
     _require_staff(actor)
     if verdict not in Decision.Verdict.values:
         raise TransitionError("Choose approve or deny.", code="invalid")
@@ -289,7 +321,15 @@ def decision_record(
         else:
             reason_code = ""
         four_eyes = needs_four_eyes(locked, category, verdict)
-        earlier = Decision.objects.filter(request=locked, category=category).first()
+        earlier = Decision.objects.select_for_update().filter(request=locked, category=category).first()
+        if why is None and earlier is not None:
+            raise TransitionError(
+                f"{info.label} is already decided ({earlier.get_verdict_display().lower()}); nothing was changed. "
+                "To change it, use “Change decision” and say why.",
+                code="already_decided",
+            )
+        if why is not None and earlier is None:
+            raise TransitionError(f"{info.label} has no decision yet; decide it first.", code="not_decided")
         if earlier is not None and (earlier.verdict, earlier.reason_code, earlier.note) == (
             verdict,
             reason_code,
@@ -300,6 +340,11 @@ def decision_record(
                 f"{info.label} is already {earlier.get_verdict_display().lower()}; nothing was changed.",
                 code="already_decided",
             )
+        previous = (
+            {"verdict": earlier.verdict, "reason_code": earlier.reason_code, "approved_by": earlier.approved_by_id}
+            if earlier is not None
+            else None
+        )
         decision, _ = Decision.objects.update_or_create(
             request=locked,
             category=category,
@@ -314,11 +359,13 @@ def decision_record(
                 "approved_at": None,
             },
         )
+        verb = "changed to " if previous else ""
         event_record(
             event_type=EventType.DECISION,
             actor=actor,
             request=locked,
-            message=f"{info.label}: {decision.get_verdict_display().lower()}"
+            message=f"{info.label}: {verb}{decision.get_verdict_display().lower()}"
+            + (f" ({why})" if why else "")
             + (" (waiting for a supervisor's approval)" if four_eyes else ""),
             payload={
                 "decision": decision.pk,
@@ -326,6 +373,7 @@ def decision_record(
                 "verdict": verdict,
                 "reason_code": reason_code,
                 "needs_second_approval": four_eyes,
+                **({"changed_from": previous, "why": why} if previous else {}),
             },
             ip=ip,
         )
@@ -708,6 +756,7 @@ __all__ = [
     "VerificationInput",
     "deadline_reminders",
     "decision_approve",
+    "decision_change",
     "decision_record",
     "decisions_summary",
     "document_open",

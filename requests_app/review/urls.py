@@ -21,4 +21,10 @@ urlpatterns = [
     path("requests/<str:reference>/decisions/<int:pk>/approve/", views.approve_decision, name="approve_decision"),
     path("requests/<str:reference>/approve/", views.approve, name="approve"),
     path("requests/<str:reference>/message/", views.message, name="message"),
+    path("requests/<str:reference>/validation/", views.epoc_validation, name="epoc_validation"),
+    path("requests/<str:reference>/enforcing/", views.enforcing_state, name="enforcing_state"),
+    path("requests/<str:reference>/danger-over/", views.danger_over, name="danger_over"),
+    path("requests/<str:reference>/notice-decision/", views.notice_decision, name="notice_decision"),
+    path("requests/<str:reference>/ndo/", views.ndo, name="ndo"),
+    path("requests/<str:reference>/decisions/change/", views.change_decision, name="change_decision"),
 ]

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from requests_app import dsa_categories, lifecycle, rules
 from requests_app.audit import event_intact
 from requests_app.cybertipline import selectors as cybertip_selectors
+from requests_app.documents import DocumentError
 from requests_app.lifecycle import Status, TransitionError
 from requests_app.models import Decision, Document, LegalRequest, Message, RequestEvent, Target
 from requests_app.permissions import (
@@ -33,6 +34,9 @@ from requests_app.permissions import (
     is_supervisor,
     session_mfa_verified,
 )
+from requests_app.production.forms import NdoForm
+from requests_app.production.services import ProductionError, notice_danger_over, notice_decide
+from requests_app.production.services import ndo_record as production_ndo_record
 from requests_app.review import forms
 from requests_app.review import services as svc
 from requests_app.review.filters import QueueFilter, staff_users
@@ -162,8 +166,67 @@ def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "cybertip_reports": cybertip_selectors.for_request(me, lr),
         # What this person may do here comes from the lifecycle's transition table.
         "actions": lifecycle.actions_for(lr.status, actor_role(me)),
+        **_safeguards(lr, timezone.now(), me),
     }
     return render(request, "review/request.html", context)
+
+
+def _hours_minutes(delta) -> str:
+    minutes = int(abs(delta.total_seconds()) // 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def _safeguards(lr: LegalRequest, now, me) -> dict:
+    """What the review page shows of the EU e-Evidence safeguards and the user-notice policy."""
+    blocked = rules.transfer_blocked(
+        now=now,
+        received_at=lr.received_at,
+        validation_due_at=lr.validation_due_at,
+        validated_at=lr.validated_at,
+        validation_refused_at=lr.validation_refused_at,
+        notification_required=lr.enforcing_notification_required,
+        notified_at=lr.enforcing_notified_at,
+        enforcing_confirmed_at=lr.enforcing_confirmed_at,
+        enforcing_refused_at=lr.enforcing_refused_at,
+    )
+    validation = None
+    if lr.validation_due_at is not None:
+        # Reg. 2023/1543 Art. 4(5): the 48-hour clock of an emergency order's ex-post validation.
+        left = lr.validation_due_at - now
+        validation = {
+            "due_at": lr.validation_due_at,
+            "open": not (lr.validated_at or lr.validation_refused_at),
+            "late": left.total_seconds() < 0,
+            "left": _hours_minutes(left),
+        }
+    enforcing = None
+    if lr.enforcing_notification_required:
+        # Art. 10(2): 10 days from receipt (or the notification, if later) unless the enforcing State confirms.
+        wait_ends = (
+            max(lr.received_at, lr.enforcing_notified_at) + rules.EPOC_NOTIFICATION_WAIT
+            if lr.enforcing_notified_at
+            else None
+        )
+        enforcing = {
+            "wait_ends": wait_ends,
+            "waiting": bool(wait_ends and now < wait_ends and not lr.enforcing_confirmed_at),
+            "answered": bool(lr.enforcing_confirmed_at or lr.enforcing_refused_at),
+        }
+    policy = rules.notice_policy(lr.request_type, emergency=lr.emergency)
+    return {
+        "transfer_blocked": blocked,
+        "validation": validation,
+        "enforcing": enforcing,
+        "notice_policy": str(policy),
+        "notice_policy_reason": rules.NOTICE_POLICY_REASONS[policy],
+        "can_danger_over": policy is rules.NoticePolicy.AFTER_DANGER and lr.danger_over_at is None,
+        "can_notice_decide": policy is rules.NoticePolicy.REVIEWER_DECISION and not lr.notice_decision,
+        "validation_form": forms.ValidationForm(),
+        "danger_form": forms.DangerOverForm(),
+        "notice_form": forms.NoticeDecisionForm(),
+        "ndo_form": NdoForm(),
+        "change_form": forms.ChangeDecisionForm(),
+    }
 
 
 def _back(lr: LegalRequest) -> HttpResponse:
@@ -174,7 +237,7 @@ def _run(request: HttpRequest, lr: LegalRequest, action, success: str) -> HttpRe
     """Call a service; a refusal becomes a message on the request page, nothing half-saved."""
     try:
         action()
-    except (TransitionError, PermissionDenied) as exc:
+    except (TransitionError, PermissionDenied, ProductionError, DocumentError) as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, success)
@@ -419,3 +482,147 @@ def audit(request: HttpRequest, reference: str) -> HttpResponse:
     rows = [{"event": e, "intact": event_intact(e)} for e in events]
     all_intact = all(r["intact"] is not False for r in rows)
     return render(request, "review/audit.html", {"lr": lr, "rows": rows, "all_intact": all_intact})
+
+
+# ---------------------------------------------------------------------------------
+# Legal safeguards after submission (issue 10)
+# ---------------------------------------------------------------------------------
+
+
+@require_POST
+@staff_only
+def epoc_validation(request: HttpRequest, reference: str) -> HttpResponse:
+    """Staff: record the ex-post validation of an emergency EPOC, or its refusal (Reg. 2023/1543 Art. 4(5))."""
+    lr = _request_for_staff(request, reference)
+    form = forms.ValidationForm(request.POST)
+    if not form.is_valid():
+        return _form_errors(request, lr, form)
+    data = form.cleaned_data
+    validated = data["outcome"] == "validated"
+    return _run(
+        request,
+        lr,
+        lambda: svc.epoc_validation_record(
+            request=lr,
+            actor=request.user,
+            validated=validated,
+            validator=data["validator"],
+            at=data["at"],
+            ip=client_ip(request),
+        ),
+        "Validation recorded: production may go ahead."
+        if validated
+        else "Refusal recorded: the order is withdrawn and nothing will be produced.",
+    )
+
+
+@require_POST
+@staff_only
+def enforcing_state(request: HttpRequest, reference: str) -> HttpResponse:
+    """Staff: record the enforcing State's notification, confirmation or refusal (Reg. 2023/1543 Art. 8, 10(2), 12)."""
+    lr = _request_for_staff(request, reference)
+    form = forms.EnforcingForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Record a notification, a confirmation or a refusal, with a valid time.")
+        return _back(lr)
+    data = form.cleaned_data
+    done = {
+        "notified": "Notification recorded: the enforcing State has 10 days to raise a ground for refusal.",
+        "confirmed": "Confirmation recorded: the records may be transferred.",
+        "refused": "Refusal recorded: nothing will be transferred.",
+    }[data["event"]]
+    return _run(
+        request,
+        lr,
+        lambda: svc.enforcing_state_record(
+            request=lr, actor=request.user, event=data["event"], at=data["at"], ip=client_ip(request)
+        ),
+        done,
+    )
+
+
+@require_POST
+@staff_only
+def danger_over(request: HttpRequest, reference: str) -> HttpResponse:
+    """Staff: record that an emergency's danger is over, so the held user notice may leave."""
+    lr = _request_for_staff(request, reference)
+    form = forms.DangerOverForm(request.POST)
+    if not form.is_valid():
+        return _form_errors(request, lr, form)
+    note = form.cleaned_data["note"]
+    return _run(
+        request,
+        lr,
+        lambda: notice_danger_over(request=lr, actor=request.user, note=note),
+        "Recorded: the danger is over. The user notice will be sent unless an order forbids it.",
+    )
+
+
+@require_POST
+@staff_only
+def notice_decision(request: HttpRequest, reference: str) -> HttpResponse:
+    """Staff: decide explicitly whether the user is told of MLAT or CLOUD Act process."""
+    lr = _request_for_staff(request, reference)
+    form = forms.NoticeDecisionForm(request.POST)
+    if not form.is_valid():
+        return _form_errors(request, lr, form)
+    notify = form.cleaned_data["notify"] == "notify"
+    reason = form.cleaned_data["reason"]
+    return _run(
+        request,
+        lr,
+        lambda: notice_decide(request=lr, actor=request.user, notify=notify, reason=reason),
+        "Decision on user notice recorded.",
+    )
+
+
+@require_POST
+@staff_only
+def ndo(request: HttpRequest, reference: str) -> HttpResponse:
+    """Supervisors (the service checks): record, extend or replace a nondisclosure order, or mark an
+    extension as applied for."""
+    lr = _request_for_staff(request, reference)
+    form = NdoForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _form_errors(request, lr, form)
+    data = form.cleaned_data
+    return _run(
+        request,
+        lr,
+        lambda: production_ndo_record(
+            request=lr,
+            actor=request.user,
+            until=data["until"],
+            indefinite=data["indefinite"],
+            extension_pending=data["extension_pending"],
+            document=data["document"],
+            ip=client_ip(request),
+        ),
+        "Nondisclosure order recorded.",
+    )
+
+
+@require_POST
+@staff_only
+def change_decision(request: HttpRequest, reference: str) -> HttpResponse:
+    """Staff: change the decision on a category already decided (its own audited action, with a reason)."""
+    lr = _request_for_staff(request, reference)
+    form = forms.ChangeDecisionForm(request.POST)
+    if not form.is_valid():
+        return _form_errors(request, lr, form)
+    data = form.cleaned_data
+    return _run(
+        request,
+        lr,
+        lambda: svc.decision_change(
+            request=lr,
+            actor=request.user,
+            category=data["category"],
+            verdict=data["verdict"],
+            reason_code=data["reason_code"],
+            note=data["note"],
+            why=data["why"],
+            ip=client_ip(request),
+        ),
+        "Decision changed.",
+    )

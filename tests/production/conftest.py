@@ -66,3 +66,32 @@ def _clear_outbox():
     DemoUserNotifier.outbox.clear()
     yield
     DemoUserNotifier.outbox.clear()
+
+
+@pytest.fixture
+def custodian(reviewer):
+    """The reviewer, holding the custodian-of-records permission (signs certificates of authenticity)."""
+    from django.contrib.auth.models import Permission
+
+    reviewer.user.user_permissions.add(Permission.objects.get(codename="sign_certificate"))
+    reviewer.user = type(reviewer.user).objects.get(pk=reviewer.user.pk)  # no stale permission cache
+    return reviewer
+
+
+def sign(production, custodian):
+    """The custodian signs the package's certificate, which releases it (production.services.certificate_sign)."""
+    from requests_app.production import services
+
+    return services.certificate_sign(production=production, actor=custodian.user)
+
+
+def release(request, staff):
+    """Make `staff` a custodian and sign the request's built package (releasing it), as the workspace does."""
+    from django.contrib.auth.models import Permission
+
+    from requests_app.production.models import Production
+
+    staff.user.user_permissions.add(Permission.objects.get(codename="sign_certificate"))
+    staff.user = type(staff.user).objects.get(pk=staff.user.pk)
+    production = Production.objects.get(request=request, status=Production.Status.UNSIGNED)
+    return sign(production, staff)

@@ -18,7 +18,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_reviewer_produces_and_officer_downloads(chromium, live_server, submit, reviewer, officer_a, monkeypatch):
+def test_reviewer_produces_and_officer_downloads(
+    chromium, live_server, submit, reviewer, custodian, officer_a, monkeypatch
+):
     request = approve(submit(), reviewer, {"subscriber_info": "approved", "cloud_chat_content": "approved"})
     # Hold the build back so the page shows it building; the test plays the worker below.
     queued: list[int] = []
@@ -39,9 +41,15 @@ def test_reviewer_produces_and_officer_downloads(chromium, live_server, submit, 
     assert page.url.endswith(staff_url)  # back on the legal workspace page
     assert queued
     services.production_build(production_id=queued[0])  # the worker finishes
-    # The progress fragment polls (htmx) and swaps in the finished state without a reload.
+    # The progress fragment polls (htmx) and swaps in the built state without a reload: the
+    # certificate is a draft until the custodian of records signs it, which releases the package.
+    page.wait_for_selector(".production-progress[data-status=unsigned]", timeout=15000)
+    page.reload()
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.click("#sign-certificate")
     page.wait_for_selector(".production-progress[data-status=ready]", timeout=15000)
     production = Production.objects.get(pk=queued[0])
+    assert production.certificate_signed_by == custodian.user
     assert production.manifest_sha256 in page.inner_text(".production-progress")
     staff.close()
 

@@ -18,7 +18,7 @@ from requests_app.models import EventType, LegalRequest, RequestEvent, Target
 from requests_app.production import services, tasks
 from requests_app.production.models import Production, ProductionFile
 from requests_app.production.records import DemoRecordSource, NotProducible
-from tests.production.conftest import approve
+from tests.production.conftest import approve, sign
 from tests.production.helpers import manifest_of, package_zip
 
 pytestmark = pytest.mark.django_db
@@ -29,9 +29,17 @@ def start(request, reviewer, capture):
         return services.production_start(request=request, actor=reviewer.user)
 
 
-def test_package_holds_exactly_the_approved_categories(approved_request, reviewer, django_capture_on_commit_callbacks):
+def test_package_holds_exactly_the_approved_categories(
+    approved_request, reviewer, custodian, django_capture_on_commit_callbacks
+):
     production = start(approved_request, reviewer, django_capture_on_commit_callbacks)
     production.refresh_from_db()
+    # Built, not released: the certificate is a draft until a custodian signs it.
+    assert production.status == Production.Status.UNSIGNED
+    approved_request.refresh_from_db()
+    assert approved_request.status == Status.PRODUCING
+    with django_capture_on_commit_callbacks(execute=True):
+        production = sign(production, custodian)
     assert production.status == Production.Status.READY
     zf = package_zip(production)
     folder = "target-01-username-some_user"
@@ -84,6 +92,52 @@ def test_certificate_names_request_and_manifest_hash(approved_request, reviewer,
     assert approved_request.reference in text
     assert production.manifest_sha256 in text
     assert "902(11)" in text
+    assert "DRAFT" in text  # not signed yet
+
+
+def pdf_text(pdf: bytes) -> str:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "c.pdf"
+        path.write_bytes(pdf)
+        return subprocess.run(
+            ["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True
+        ).stdout
+
+
+def test_custodian_signature_replaces_only_the_certificate(
+    approved_request, reviewer, custodian, supervisor, django_capture_on_commit_callbacks
+):
+    production = start(approved_request, reviewer, django_capture_on_commit_callbacks)
+    production.refresh_from_db()
+    draft = package_zip(production)
+    before = {n: draft.read(n) for n in draft.namelist()}
+    old_file = production.file.name
+    # An unsigned package cannot be released, and nobody can download it.
+    with pytest.raises(services.ProductionError, match="still a draft: a custodian of records must sign it"):
+        services.production_release(production=production)
+    # Only a custodian of records signs: a supervisor without the role is refused.
+    with pytest.raises(services.PermissionDenied, match="custodian of records"):
+        services.certificate_sign(production=production, actor=supervisor.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        signed = sign(production, custodian)
+    assert signed.status == Production.Status.READY and signed.expires_at is not None
+    assert signed.certificate_signed_by == custodian.user and signed.certificate_signed_at is not None
+    after_zip = package_zip(signed)  # checks the new SHA-256 of the zip
+    after = {n: after_zip.read(n) for n in after_zip.namelist()}
+    assert list(after) == list(before)  # same files, same order
+    for name in before:
+        if name != "certificate-of-authenticity.pdf":
+            assert after[name] == before[name], name
+    text = pdf_text(after["certificate-of-authenticity.pdf"])
+    assert "DRAFT" not in text and custodian.full_name in text and signed.manifest_sha256 in text
+    assert not default_storage.exists(old_file)  # the draft package is gone
+    approved_request.refresh_from_db()
+    assert approved_request.status == Status.DELIVERED
+    assert RequestEvent.objects.filter(
+        request=approved_request, event_type=EventType.PRODUCTION, message__contains="signed by"
+    ).exists()
+    with pytest.raises(services.ProductionError, match="no certificate waiting"):
+        sign(signed, custodian)
 
 
 def test_e2ee_and_unapproved_categories_never_produced(submit, reviewer, django_capture_on_commit_callbacks):
@@ -124,19 +178,24 @@ def test_start_refused_before_approval_and_for_officers(submit, reviewer, office
     assert not Production.objects.exists()
 
 
-def test_build_twice_makes_one_package(approved_request, reviewer, django_capture_on_commit_callbacks):
+def test_build_twice_makes_one_package(approved_request, reviewer, custodian, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
         production = services.production_start(request=approved_request, actor=reviewer.user)
     # Starting again while it builds does not create a second production.
     with django_capture_on_commit_callbacks(execute=False):
         assert services.production_start(request=approved_request, actor=reviewer.user).pk == production.pk
-    assert tasks.build_production.apply(args=[production.pk]).get() == "ready"
+    assert tasks.build_production.apply(args=[production.pk]).get() == "unsigned"
     first = Production.objects.get(pk=production.pk)
-    assert tasks.build_production.apply(args=[production.pk]).get() == "ready"
+    assert tasks.build_production.apply(args=[production.pk]).get() == "unsigned"
     again = Production.objects.get(pk=production.pk)
     assert Production.objects.count() == 1
     assert (again.file.name, again.sha256) == (first.file.name, first.sha256)
     assert ProductionFile.objects.count() == 4
+    stored = list(Path(default_storage.path(f"productions/{approved_request.pk}")).iterdir())
+    assert len(stored) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        sign(again, custodian)
+    assert tasks.build_production.apply(args=[production.pk]).get() == "ready"  # a late retry changes nothing
     stored = list(Path(default_storage.path(f"productions/{approved_request.pk}")).iterdir())
     assert len(stored) == 1
     assert RequestEvent.objects.filter(request=approved_request, to_status=Status.DELIVERED).count() == 1
@@ -157,7 +216,7 @@ def test_a_losing_concurrent_build_discards_its_file(approved_request, reviewer,
             return super().records(*args)
 
     result = services.production_build(production_id=production.pk, source=Racing())
-    assert result.status == Production.Status.READY
+    assert result.status == Production.Status.UNSIGNED
     assert len(list(Path(default_storage.path(f"productions/{approved_request.pk}")).iterdir())) == 1
     assert ProductionFile.objects.count() == 4
 
@@ -207,7 +266,7 @@ def test_a_build_that_fails_midway_leaves_nothing_deliverable(
     settings.RECORD_SOURCE = "requests_app.production.records.DemoRecordSource"
     again = start(approved_request, reviewer, django_capture_on_commit_callbacks)
     again.refresh_from_db()
-    assert again.pk != production.pk and again.status == Production.Status.READY
+    assert again.pk != production.pk and again.status == Production.Status.UNSIGNED
 
 
 def test_failed_build_without_a_broker_fails_cleanly(

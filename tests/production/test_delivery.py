@@ -16,15 +16,19 @@ from requests_app.models import EventType, RequestEvent
 from requests_app.production import services
 from requests_app.production.models import Production, ProductionDownload
 from tests.factories import OfficerFactory, login_verified
+from tests.production.conftest import sign
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def ready(approved_request, reviewer, django_capture_on_commit_callbacks) -> Production:
+def ready(approved_request, reviewer, custodian, django_capture_on_commit_callbacks) -> Production:
     with django_capture_on_commit_callbacks(execute=True):
         production = services.production_start(request=approved_request, actor=reviewer.user)
     production.refresh_from_db()
+    assert production.status == Production.Status.UNSIGNED
+    with django_capture_on_commit_callbacks(execute=True):
+        production = sign(production, custodian)
     assert production.status == Production.Status.READY
     return production
 
@@ -99,11 +103,14 @@ def test_download_refused_after_expiry(ready, client_a):
     assert not ProductionDownload.objects.exists()
 
 
-def test_link_lifetime_is_configurable(approved_request, reviewer, settings, django_capture_on_commit_callbacks):
+def test_link_lifetime_is_configurable(
+    approved_request, reviewer, custodian, settings, django_capture_on_commit_callbacks
+):
     settings.PRODUCTION_LINK_DAYS = 3
     with django_capture_on_commit_callbacks(execute=True):
         production = services.production_start(request=approved_request, actor=reviewer.user)
     production.refresh_from_db()
+    production = sign(production, custodian)  # the link's lifetime runs from the release
     assert production.expires_at - production.ready_at == timedelta(days=3)
 
 
@@ -134,7 +141,7 @@ def test_start_view_permissions(approved_request, client_a, client_b, anon, clie
 
 
 def test_progress_fragment_polls_while_building(
-    approved_request, reviewer, client_a, client_reviewer, anon, django_capture_on_commit_callbacks
+    approved_request, reviewer, custodian, client_a, client_reviewer, anon, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False):
         production = services.production_start(request=approved_request, actor=reviewer.user)
@@ -147,6 +154,10 @@ def test_progress_fragment_polls_while_building(
     services.production_build(production_id=production.pk)
     response = client_a.get(fragment)
     assert b"hx-trigger" not in response.content
+    # Built, but the certificate is a draft: the agency cannot download yet.
+    assert b"Download package" not in response.content and b"custodian of records" in response.content
+    sign(production, custodian)
+    response = client_a.get(fragment)
     assert b"Download package" in response.content
     assert b"Download package" not in client_reviewer.get(fragment).content
 

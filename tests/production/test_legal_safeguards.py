@@ -17,7 +17,7 @@ from requests_app.production.models import PreservationHold, UserNotice
 from requests_app.review import services as review
 from requests_app.services import PermissionDenied, request_transition
 from tests.factories import minimal_pdf
-from tests.production.conftest import approve
+from tests.production.conftest import approve, release
 
 pytestmark = pytest.mark.django_db
 
@@ -202,6 +202,8 @@ def close(lr, reviewer, capture, categories=("subscriber_info",)):
     approve(lr, reviewer, dict.fromkeys(categories, "approved"))
     with capture(execute=True):
         services.production_start(request=lr, actor=reviewer.user)
+    with capture(execute=True):
+        release(lr, reviewer)
     with capture(execute=True):
         request_transition(request=lr, to=Status.CLOSED, actor=reviewer.user)
     lr.refresh_from_db()

@@ -12,7 +12,7 @@ from requests_app.production import services
 from requests_app.production.models import UserNotice
 from requests_app.production.notifier import DemoUserNotifier
 from requests_app.services import request_transition
-from tests.production.conftest import approve
+from tests.production.conftest import approve, release
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +23,8 @@ def produce_and_close(request, reviewer, capture):
     approve(request, reviewer, {"subscriber_info": "approved"})
     with capture(execute=True):
         services.production_start(request=request, actor=reviewer.user)
+    with capture(execute=True):
+        release(request, reviewer)
     with capture(execute=True):
         request_transition(request=request, to=Status.CLOSED, actor=reviewer.user)
     request.refresh_from_db()

@@ -36,14 +36,14 @@ def test_build_on_a_real_worker(real_worker, submit, reviewer, settings):
     # Queued on commit (autocommit here), picked up by the worker thread through the broker.
     production = services.production_start(request=request, actor=reviewer.user)
     wait_until_built(production)
-    assert production.status == Production.Status.READY
+    assert production.status == Production.Status.UNSIGNED  # the certificate waits for the custodian
     assert manifest_of(package_zip(production))["request"] == request.reference
     request.refresh_from_db()
-    assert request.status == Status.DELIVERED
+    assert request.status == Status.PRODUCING
     # Sent to the worker again: still one package.
     from requests_app.production.tasks import build_production
 
-    assert build_production.delay(production.pk).get(timeout=30) == "ready"
+    assert build_production.delay(production.pk).get(timeout=30) == "unsigned"
     assert Production.objects.filter(request=request).count() == 1
 
 
@@ -67,5 +67,5 @@ def test_failed_build_is_retried_by_the_worker(real_worker, submit, reviewer, se
     production = services.production_start(request=request, actor=reviewer.user)
     wait_until_built(production)
     assert FlakySource.failures == 1
-    assert production.status == Production.Status.READY
+    assert production.status == Production.Status.UNSIGNED
     assert production.attempts >= 2

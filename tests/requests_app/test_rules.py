@@ -754,17 +754,44 @@ def test_ex_post_validation(rtype, kind, emergency, validated, expected):
 
 
 @pytest.mark.parametrize(
-    ("rtype", "categories", "identification_only", "expected"),
+    ("rtype", "categories", "identification_only", "domestic", "expected"),
     [
-        ("epoc", ["subscriber_info"], False, False),
-        ("epoc", ["ip_logs"], True, False),
-        ("epoc", ["ip_logs"], False, True),  # Art. 8(1): traffic data
-        ("epoc", ["media"], False, True),
-        ("epoc_pr", ["media"], False, False),  # preservation: no notification
+        ("epoc", ["subscriber_info"], False, False, False),
+        ("epoc", ["ip_logs"], True, False, False),
+        ("epoc", ["ip_logs"], False, False, True),  # Art. 8(1): traffic data
+        ("epoc", ["media"], False, False, True),
+        ("epoc", ["media"], False, True, False),  # Art. 8(2): offence and person in the issuing State
+        ("epoc", ["ip_logs"], False, True, False),
+        ("epoc_pr", ["media"], False, False, False),  # preservation: no notification
     ],
 )
-def test_enforcing_state_notification(rtype, categories, identification_only, expected):
-    assert rules.epoc_needs_notification(rtype, categories, identification_only=identification_only) is expected
+def test_enforcing_state_notification(rtype, categories, identification_only, domestic, expected):
+    assert (
+        rules.epoc_needs_notification(
+            rtype, categories, identification_only=identification_only, domestic_exception=domestic
+        )
+        is expected
+    )
+
+
+@pytest.mark.parametrize(
+    ("rtype", "declared", "code", "severity"),
+    [
+        ("epoc", True, "epoc_domestic_exception", rules.Severity.INFO),
+        ("epoc", False, None, None),
+        ("search_warrant", True, "domestic_exception_not_epoc", rules.Severity.ERROR),
+    ],
+)
+def test_art_8_2_declaration_findings(rtype, declared, code, severity):
+    eu = rtype == "epoc"
+    d = draft(
+        request_type=rtype, legal_framework="eu_eevidence" if eu else "us_sca", country="DE" if eu else "US",
+        data_categories=["media"], date_from=date(2026, 9, 1), date_to=date(2026, 11, 30),
+        today=date(2026, 12, 3), epoc_domestic_exception=declared,
+    )  # fmt: skip
+    found = {f.code: f.severity for f in rules.validate(d)}
+    relevant = {c: s for c, s in found.items() if c in {"epoc_domestic_exception", "domestic_exception_not_epoc"}}
+    assert relevant == ({code: severity} if code else {})
 
 
 def test_every_rule_message_is_a_sentence():

@@ -1,5 +1,7 @@
 """seed_demo: every type in every state, idempotent, refuses production."""
 
+import re
+
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -26,7 +28,10 @@ def test_seed_demo_covers_types_and_states_and_is_idempotent(capsys, django_capt
     assert LegalRequest.objects.count() == count
     sequence_pending()
     assert verify_log().ok
-    assert Production.objects.filter(status=Production.Status.READY).exists()
+    # One package released by the custodian's signature; the others wait for it (issue 10).
+    ready = Production.objects.get(status=Production.Status.READY)
+    assert ready.certificate_signed_by.email == "sam@platform.example"
+    assert Production.objects.filter(status=Production.Status.UNSIGNED).exists()
     assert Report.objects.filter(status=Report.Status.PUBLISHED).count() == 2
     # The CyberTipline register: a sent report with its hold, one waiting, one overdue, a follow-up.
     from requests_app.cybertipline.models import CyberTipReport
@@ -39,6 +44,15 @@ def test_seed_demo_covers_types_and_states_and_is_idempotent(capsys, django_capt
     epoc = LegalRequest.objects.get(case_number="DE-EMG-EPOC-1")
     assert epoc.validation_due_at is not None and epoc.validated_at is None
     assert LegalRequest.objects.filter(request_type__in=rules.NATIONAL_SECURITY_TYPES - {"nsl"}).exists()
+    # FISA process is published only in bands (50 U.S.C. 1874(a)), never as an exact number.
+    banded = [
+        row
+        for report in Report.objects.filter(status=Report.Status.PUBLISHED)
+        for row in (report.snapshot or {}).get("national_security") or []
+        if row["request_type"].startswith("fisa")
+    ]
+    assert {row["request_type"] for row in banded} == {"fisa_content", "fisa_non_content", "fisa_702"}
+    assert all(re.fullmatch(r"\d+-\d+", row["requests"]) for row in banded)
     kept = PreservationHold.objects.get(request__case_number="NY-KEPT-1")
     assert kept.released_at is None and kept.kept_for_followup_at is not None
     assert UserNotice.objects.filter(

@@ -60,8 +60,14 @@ def test_emergency_from_queue_to_officer_portal(
         row.locator('select[name="verdict"]').select_option("approved")
         row.get_by_role("button", name="Save").click()
         page.wait_for_load_state()
-        # A decided category shows its decision, not a second form.
-        assert page.locator(f'tr[data-category="{category}"] form.decide').count() == 0
+        # A decided category shows its decision, not a second form; changing it is a separate,
+        # closed "Change decision" action whose verdict again starts empty.
+        decided = page.locator(f'tr[data-category="{category}"]')
+        assert decided.locator("form.decide").count() == 0
+        assert "decided: approved" in decided.inner_text()
+        change = decided.locator("details.change-decision")
+        assert change.count() == 1 and change.get_attribute("open") is None
+        assert change.locator('select[name="verdict"]').input_value() == ""
     # Rita is a reviewer: her content/emergency approvals wait for a supervisor.
     assert page.locator("table.decisions").get_by_text("waiting for a supervisor's approval").count() == 2
     assert page.locator("#conclude").count() == 0
@@ -89,3 +95,41 @@ def test_emergency_from_queue_to_officer_portal(
     assert "Approved" in opage.locator("main").inner_text()
     for context in (rita, sam, alice):
         context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("browser")
+def test_reviewer_records_the_ex_post_validation_of_an_emergency_epoc(
+    chromium, live_server, transactional_db, officer_a, reviewer
+):
+    """Reg. 2023/1543 Art. 4(5): the 48-hour clock on the page, the validation recorded from it."""
+    from datetime import date
+
+    lr = request_submit(
+        actor=officer_a.user,
+        data=emergency_data(
+            request_type="epoc", legal_framework="eu_eevidence", country="DE", authority_kind="police",
+            data_categories=["subscriber_info"], date_to=date(2026, 11, 30),
+        ),
+        documents=[], acknowledge_warnings=True,
+    )  # fmt: skip
+    assert lr.validation_due_at is not None
+    rita = chromium.new_context(base_url=live_server.url)
+    rita.set_default_timeout(15000)
+    browser_login(rita, live_server, reviewer.user)
+    page = rita.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())  # the "are you sure" before a withdrawing refusal
+    page.goto(f"/legal/requests/{lr.reference}/")
+    assert "left." in page.locator("#validation-clock").inner_text()
+    assert "ex-post validation" in page.locator("#transfer-blocked").inner_text()
+    form = page.locator("#validation-form")
+    form.get_by_label("Validated", exact=True).check()
+    form.get_by_label("Judge, court or prosecutor who decided").fill("Amtsgericht Tiergarten, Richterin Weber")
+    form.get_by_label("When they decided").fill((timezone.now() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
+    form.get_by_role("button", name="Record the decision").click()
+    page.wait_for_load_state()
+    assert "Amtsgericht Tiergarten, Richterin Weber" in page.locator("#validation-state").inner_text()
+    assert page.locator("#validation-form").count() == 0
+    lr.refresh_from_db()
+    assert lr.validated_by_name == "Amtsgericht Tiergarten, Richterin Weber"
+    rita.close()

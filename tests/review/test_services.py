@@ -167,11 +167,48 @@ def test_redeciding_resets_second_approval(lr, reviewer, supervisor):
     svc.review_start(request=lr, actor=reviewer.user)
     d = svc.decision_record(request=lr, actor=reviewer.user, category="cloud_chat_content", verdict="approved")
     svc.decision_approve(decision=d, actor=supervisor.user)
-    d = svc.decision_record(
-        request=lr, actor=reviewer.user, category="cloud_chat_content", verdict="approved", note="x"
-    )
+    # Re-deciding through the decision form is refused: a decided category changes only by decision_change.
+    with pytest.raises(TransitionError, match="already decided .*Change decision"):
+        svc.decision_record(
+            request=lr, actor=reviewer.user, category="cloud_chat_content", verdict="approved", note="x"
+        )
+    with pytest.raises(TransitionError, match="Say why"):
+        svc.decision_change(
+            request=lr, actor=reviewer.user, category="cloud_chat_content", verdict="approved", note="x", why=" "
+        )
+    d = svc.decision_change(
+        request=lr, actor=reviewer.user, category="cloud_chat_content", verdict="approved", note="x",
+        why="the warrant covers only part of the period",
+    )  # fmt: skip
     assert d.approved_at is None and not d.in_effect
     assert Decision.objects.filter(request=lr).count() == 1
+    event = RequestEvent.objects.filter(request=lr, event_type=EventType.DECISION).order_by("-id").first()
+    assert event.payload["changed_from"]["verdict"] == "approved"
+    assert event.payload["why"] == "the warrant covers only part of the period"
+
+
+@pytest.mark.parametrize(
+    ("first", "change", "error"),
+    [
+        (None, dict(verdict="approved"), "no decision yet"),
+        (dict(verdict="approved"), dict(verdict="approved"), "nothing was changed"),
+        (dict(verdict="approved"), dict(verdict="denied"), "reason for denying"),
+        (dict(verdict="approved"), dict(verdict="denied", reason_code="overbroad"), None),
+        (dict(verdict="denied", reason_code="overbroad"), dict(verdict="approved"), None),
+    ],
+)
+def test_decision_change_table(lr, reviewer, first, change, error):
+    svc.review_start(request=lr, actor=reviewer.user)
+    if first:
+        svc.decision_record(request=lr, actor=reviewer.user, category="subscriber_info", **first)
+    call = lambda: svc.decision_change(  # noqa: E731
+        request=lr, actor=reviewer.user, category="subscriber_info", why="new facts from the agency", **change
+    )
+    if error:
+        with pytest.raises(TransitionError, match=error):
+            call()
+    else:
+        assert call().verdict == change["verdict"]
 
 
 def test_partial_approval(lr, reviewer):

@@ -210,6 +210,37 @@ def test_actions_through_the_pages(client_reviewer, client_supervisor, lr, revie
     assert lr.status == Status.APPROVED
 
 
+def test_a_decided_category_is_changed_only_by_the_change_action(client_reviewer, lr):
+    url = lambda name: reverse(f"review:{name}", args=[lr.reference])  # noqa: E731
+    client_reviewer.post(url("start"))
+    client_reviewer.post(url("decide"), {"category": "subscriber_info", "verdict": "approved"})
+    # The decision form saved again does not re-decide: it says how to change the decision.
+    response = client_reviewer.post(
+        url("decide"), {"category": "subscriber_info", "verdict": "denied", "reason_code": "overbroad"}, follow=True
+    )
+    assert "use “Change decision” and say why" in response.content.decode()
+    assert Decision.objects.get(request=lr, category="subscriber_info").verdict == "approved"
+    response = client_reviewer.post(
+        url("change_decision"),
+        {"category": "subscriber_info", "verdict": "denied", "reason_code": "overbroad"},
+        follow=True,
+    )
+    assert "Why the decision changes: This field is required" in response.content.decode()
+    client_reviewer.post(
+        url("change_decision"),
+        {"category": "subscriber_info", "verdict": "denied", "reason_code": "overbroad", "why": "period too wide"},
+    )
+    assert Decision.objects.get(request=lr, category="subscriber_info").verdict == "denied"
+    events = RequestEvent.objects.filter(request=lr, event_type=EventType.DECISION).order_by("id")
+    assert [e.message for e in events] == [
+        "Subscriber information: approved",
+        "Subscriber information: changed to denied (period too wide)",
+    ]
+    html = client_reviewer.get(url("request")).content.decode()
+    row = html.split('data-category="subscriber_info"')[1].split("</tr>")[0]
+    assert "decided: denied" in row and 'class="decide"' not in row and "Change decision" in row
+
+
 def test_bad_input_gives_a_message_and_saves_nothing(client_reviewer, lr):
     client_reviewer.post(reverse("review:start", args=[lr.reference]))
     response = client_reviewer.post(

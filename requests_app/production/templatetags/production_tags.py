@@ -11,7 +11,13 @@ from django.utils import timezone
 from requests_app import rules
 from requests_app.lifecycle import Status
 from requests_app.models import Target
-from requests_app.permissions import is_agency_officer, is_staff_member, is_supervisor, session_mfa_verified
+from requests_app.permissions import (
+    is_agency_officer,
+    is_custodian,
+    is_staff_member,
+    is_supervisor,
+    session_mfa_verified,
+)
 from requests_app.production.models import PreservationHold, Production, UserNotice
 from requests_app.production.services import PRODUCIBLE_STATES, producible_categories
 
@@ -22,7 +28,10 @@ STALL_MINUTES = 30  # a build still running after this long probably lost its wo
 
 def _common(lr) -> dict:
     productions = list(
-        Production.objects.filter(request=lr).annotate(download_count=Count("downloads")).order_by("-created_at", "-pk")
+        Production.objects.filter(request=lr)
+        .select_related("certificate_signed_by__officer")
+        .annotate(download_count=Count("downloads"))
+        .order_by("-created_at", "-pk")
     )
     holds = list(
         PreservationHold.objects.filter(Q(request=lr) | Q(followups=lr))
@@ -35,7 +44,12 @@ def _common(lr) -> dict:
         "lr": lr,
         "productions": productions,
         "current": next(
-            (p for p in productions if p.status in (Production.Status.BUILDING, Production.Status.READY)), None
+            (
+                p
+                for p in productions
+                if p.status in (Production.Status.BUILDING, Production.Status.UNSIGNED, Production.Status.READY)
+            ),
+            None,
         ),
         "holds": holds,
         "notices": notices,
@@ -64,6 +78,7 @@ def production_staff_panel(context, lr):
         csrf_token=context.get("csrf_token"),
         staff=staff,
         supervisor=is_supervisor(user),
+        custodian=is_custodian(user),
         can_start=staff and lr.status in PRODUCIBLE_STATES and not lr.is_preservation,
         can_requeue=staff and lr.status == Status.PRODUCING,
         stalled=bool(
@@ -89,7 +104,13 @@ def production_officer_panel(context, lr):
     own = is_agency_officer(user) and user.officer.agency_id == lr.agency_id
     data.update(
         request=request,
+        csrf_token=context.get("csrf_token"),
         officer=own,
         mfa=bool(own and request and session_mfa_verified(request)),
+        here=request.get_full_path() if request else "",
     )
+    if own:
+        from requests_app.production.forms import NdoForm
+
+        data["ndo_form"] = NdoForm()
     return data
