@@ -287,7 +287,7 @@ class TargetSerializer(CachedModelFields, serializers.ModelSerializer):
 class DocumentSerializer(CachedModelFields, serializers.ModelSerializer):
     class Meta:
         model = Document
-        fields = ["id", "kind", "filename", "size", "sha256", "uploaded_at"]
+        fields = ["id", "kind", "filename", "size", "sha256", "scan_status", "uploaded_at"]
 
 
 class RequestListSerializer(CachedModelFields, serializers.ModelSerializer):

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from requests_app import audit, followups, rules
 from requests_app.audit import event_record
-from requests_app.crypto import DecryptionError, decrypt_stream, encrypt_chunks
+from requests_app.crypto import DecryptionError, decrypt_stream, encrypt_chunks, record_binding
 from requests_app.lifecycle import OPEN_STATES, Status
 from requests_app.models import Decision, EventType, LegalRequest, Target
 from requests_app.permissions import is_agency_officer, is_staff_member, is_supervisor
@@ -264,7 +264,7 @@ def production_build(
     if tmp_dir:
         os.makedirs(tmp_dir, exist_ok=True)
     with tempfile.NamedTemporaryFile(prefix="production-", suffix=".part", dir=tmp_dir) as tmp:
-        for piece in encrypt_chunks(writer.stream()):
+        for piece in encrypt_chunks(writer.stream(), record=f"{Production._meta.label_lower}:{production_id}"):
             tmp.write(piece)
         tmp.flush()
         tmp.seek(0)
@@ -448,7 +448,7 @@ def production_download(
         logger.error("production %s: package file missing on storage", current.pk)
         raise PackageGone from None
     try:
-        pieces = decrypt_stream(handle)
+        pieces = decrypt_stream(handle, record=record_binding(current))
         first = next(pieces)  # the key unwraps and the first chunk authenticates
     except BaseException:
         handle.close()
