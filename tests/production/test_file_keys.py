@@ -1,0 +1,44 @@
+"""Issue #12 item 6: a production package is bound to its row and survives a master-key rotation."""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+
+import pytest
+from django.core.management import call_command
+
+from requests_app import crypto
+from requests_app.production import services
+from requests_app.production.models import Production
+from tests.production.helpers import package_zip
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_package_is_bound_to_its_row_and_survives_rotation(
+    settings, approved_request, reviewer, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        production = services.production_start(request=approved_request, actor=reviewer.user)
+    production.refresh_from_db()
+    assert production.status == Production.Status.READY
+    with production.file.open("rb") as fh:
+        raw = fh.read()
+    with pytest.raises(crypto.DecryptionError, match="does not belong to this record"):
+        crypto.decrypt_bytes(raw, record=f"production.production:{production.pk + 1}")
+    names = sorted(package_zip(production).namelist())
+
+    old = settings.FILE_ENCRYPTION_KEY
+    settings.FILE_ENCRYPTION_KEY = base64.b64encode(os.urandom(32)).decode()
+    settings.FILE_ENCRYPTION_KEYS_OLD = [old]
+    out = io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("rotate_file_keys", stdout=out)
+    assert "production.production: re-wrapped 1" in out.getvalue().lower()
+    settings.FILE_ENCRYPTION_KEYS_OLD = []
+    production.refresh_from_db()
+    with production.file.open("rb") as fh:
+        assert fh.read(12)[4:].hex() == crypto.current_key_id()
+    assert sorted(package_zip(production).namelist()) == names  # helper checks the zip's SHA-256 too
