@@ -98,7 +98,8 @@ def test_a_swapped_encrypted_file_is_refused_and_audited(officer_a, client_revie
 
 
 def test_an_old_file_opens_but_a_swapped_old_file_fails_its_sha256(settings, officer_a, client_a):
-    mine, other = submit(officer_a, "Warrant one"), submit(officer_a, "Warrant two")
+    mine = submit(officer_a, "Warrant one")
+    submit(officer_a, "Warrant two")
     overwrite(mine.file.name, legacy_ciphertext(minimal_pdf("Warrant one"), settings.FILE_ENCRYPTION_KEY))
     assert open_plaintext(mine) == minimal_pdf("Warrant one")  # files from before the change still read
 
