@@ -152,3 +152,28 @@ def test_an_error_reply_is_not_clean(settings, monkeypatch, reply):
 
     monkeypatch.setattr(scanning, "_client", Client)
     assert scanning.scan_bytes(b"%PDF-").outcome == scanning.UNAVAILABLE
+
+
+def test_an_eicar_pdf_uploaded_through_the_api_is_caught_and_the_officer_told(
+    clamd, officer_a, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    from tests.intake.helpers import token_for
+
+    lr = _submit(officer_a, minimal_pdf(), django_capture_on_commit_callbacks).request
+    api = Client(headers={"Authorization": f"Bearer {token_for(officer_a)}"})
+    upload = SimpleUploadedFile("page2.pdf", eicar_pdf(), content_type="application/pdf")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(f"/api/v1/requests/{lr.reference}/documents/", {"file": upload})
+    assert response.status_code == 201 and response.json()["scan_status"] == "pending"  # scanned after commit
+    document = Document.objects.get(pk=response.json()["id"])
+    assert document.scan_status == Document.Scan.INFECTED
+    detail = api.get(f"/api/v1/requests/{lr.reference}/").json()
+    assert {d["filename"]: d["scan_status"] for d in detail["documents"]} == {
+        "warrant.pdf": "clean",
+        "page2.pdf": "infected",
+    }
+    timeline = api.get(f"/api/v1/requests/{lr.reference}/timeline/").json()
+    assert any("page2.pdf contains malware and was quarantined" in e["message"] for e in timeline)
