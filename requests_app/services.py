@@ -611,7 +611,9 @@ def document_scan(*, document_id: int) -> str:
     """Scan one pending document with clamd and record the outcome (idempotent).
 
     clean -> openable; infected -> quarantined and the agency told in its timeline;
-    scanner unavailable -> stays pending (rescan_pending_documents tries again). Returns the status."""
+    scanner unavailable -> stays pending (rescan_pending_documents tries again). Returns the
+    document's status, or "unreadable" when its stored file cannot be read back (it stays pending,
+    is refused when opened, and the error is logged every time it is tried)."""
     from requests_app import scanning
     from requests_app.documents import open_plaintext
 
@@ -624,7 +626,7 @@ def document_scan(*, document_id: int) -> str:
         content = open_plaintext(document)
     except Exception as exc:  # altered on storage: not scanned, and refused when opened (document_plaintext)
         logger.error("document %s: cannot be read for scanning (%s)", document.pk, type(exc).__name__)
-        return document.scan_status
+        return "unreadable"
     result = scanning.scan_bytes(content)
     if result.outcome == scanning.UNAVAILABLE:
         return document.scan_status
@@ -672,7 +674,7 @@ def documents_rescan_pending(*, limit: int = 200) -> dict[str, int]:
     Stops at the first document the scanner could not take (it is down), to try again next time."""
     from requests_app import scanning
 
-    counts = {"clean": 0, "infected": 0, "pending": 0}
+    counts = {"clean": 0, "infected": 0, "pending": 0, "unreadable": 0}
     if not scanning.configured():
         return counts
     ids = list(
@@ -682,7 +684,7 @@ def documents_rescan_pending(*, limit: int = 200) -> dict[str, int]:
         outcome = document_scan(document_id=pk)
         if outcome in counts:
             counts[outcome] += 1
-        if outcome == Document.Scan.PENDING:
+        if outcome == Document.Scan.PENDING:  # the scanner did not answer: the rest waits for the next run
             break
     return counts
 

@@ -100,7 +100,12 @@ def test_scanner_down_stays_pending_is_not_served_and_the_rescan_catches_up(
     for d in (clean, infected):
         d.refresh_from_db()
         assert d.scan_status == Document.Scan.PENDING, "never silently clean"
-    assert tasks.rescan_pending_documents() == {"clean": 0, "infected": 0, "pending": 1}  # stops: still down
+    assert tasks.rescan_pending_documents() == {
+        "clean": 0,
+        "infected": 0,
+        "pending": 1,
+        "unreadable": 0,
+    }  # stops: still down
 
     url = reverse("review:document", args=[clean.request.reference, clean.pk])
     response = client_reviewer.get(url, follow=True)
@@ -111,12 +116,17 @@ def test_scanner_down_stays_pending_is_not_served_and_the_rescan_catches_up(
     assert "not scanned yet: waiting for the malware check" in page
 
     settings.CLAMD_SOCKET = clamd_server  # the scanner is back: beat's rescan takes both up
-    assert tasks.rescan_pending_documents() == {"clean": 1, "infected": 1, "pending": 0}
+    assert tasks.rescan_pending_documents() == {"clean": 1, "infected": 1, "pending": 0, "unreadable": 0}
     clean.refresh_from_db()
     infected.refresh_from_db()
     assert (clean.scan_status, infected.scan_status) == (Document.Scan.CLEAN, Document.Scan.INFECTED)
     assert client_reviewer.get(url).content == minimal_pdf()
-    assert tasks.rescan_pending_documents() == {"clean": 0, "infected": 0, "pending": 0}  # nothing left
+    assert tasks.rescan_pending_documents() == {
+        "clean": 0,
+        "infected": 0,
+        "pending": 0,
+        "unreadable": 0,
+    }  # nothing left
 
 
 def test_without_a_scanner_in_development_documents_say_not_scanned(
@@ -177,3 +187,19 @@ def test_an_eicar_pdf_uploaded_through_the_api_is_caught_and_the_officer_told(
     }
     timeline = api.get(f"/api/v1/requests/{lr.reference}/timeline/").json()
     assert any("page2.pdf contains malware and was quarantined" in e["message"] for e in timeline)
+
+
+def test_an_unreadable_document_does_not_hold_up_the_rescan(
+    clamd, settings, tmp_path, officer_a, django_capture_on_commit_callbacks
+):
+    settings.CLAMD_SOCKET = str(tmp_path / "down.sock")
+    broken = _submit(officer_a, minimal_pdf("one"), django_capture_on_commit_callbacks)
+    later = _submit(officer_a, minimal_pdf("two"), django_capture_on_commit_callbacks)
+    with open(broken.file.path, "r+b") as fh:  # altered on storage
+        fh.seek(100)
+        fh.write(b"\x00" * 8)
+    settings.CLAMD_SOCKET = clamd
+    assert tasks.rescan_pending_documents() == {"clean": 1, "infected": 0, "pending": 0, "unreadable": 1}
+    broken.refresh_from_db()
+    later.refresh_from_db()
+    assert (broken.scan_status, later.scan_status) == (Document.Scan.PENDING, Document.Scan.CLEAN)
