@@ -462,13 +462,13 @@ def store_encrypted(instance, content: bytes, *, name: str = "document.bin", fie
     type(instance).objects.filter(pk=instance.pk).update(**changes)
 
 
-def open_plaintext(document) -> bytes:
+def open_plaintext(document, *, field: str = "file") -> bytes:
     """Decrypt a stored Document (or kept upload) and check it is the recorded file.
 
     Raises crypto.DecryptionError when the file belongs to another record or was altered,
     IntegrityError when its plaintext's SHA-256 is not the row's. Callers must have checked
     access, and audit the read (or the refusal)."""
-    with document.file.open("rb") as fh:
+    with getattr(document, field).open("rb") as fh:
         content = b"".join(crypto.decrypt_stream(fh, record=crypto.record_binding(document)))
     if hashlib.sha256(content).hexdigest() != document.sha256:
         raise IntegrityError("the file does not match its recorded SHA-256")
