@@ -663,6 +663,7 @@ def document_scan(*, document_id: int) -> str:
                 },
                 at=now,
             )
+            followups.emit(followups.DOCUMENT_QUARANTINED, document_id=document.pk)
     if locked.scan_status == Document.Scan.INFECTED:
         logger.warning("document %s quarantined: malware found", document.pk)
     return locked.scan_status

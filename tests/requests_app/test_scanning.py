@@ -49,7 +49,7 @@ def test_the_eicar_sample_is_a_pdf_the_upload_check_accepts():
 
 
 def test_eicar_inside_a_valid_pdf_is_caught_and_never_served(
-    clamd, officer_a, client_a, client_reviewer, reviewer, django_capture_on_commit_callbacks
+    clamd, officer_a, client_a, client_reviewer, reviewer, django_capture_on_commit_callbacks, mailoutbox
 ):
     document = _submit(officer_a, eicar_pdf(), django_capture_on_commit_callbacks)
     document.refresh_from_db()
@@ -63,6 +63,9 @@ def test_eicar_inside_a_valid_pdf_is_caught_and_never_served(
     assert "upload a clean copy" in told.message
     page = client_a.get(reverse("intake:request_detail", args=[document.request.reference])).content.decode()
     assert "contains malware and was quarantined" in page
+    (mail,) = [m for m in mailoutbox if "quarantined" in m.subject]  # and by e-mail, naming the request only
+    assert mail.to == [officer_a.user.email] and document.request.reference in mail.subject
+    assert "upload a clean copy" in mail.body and "warrant.pdf" not in mail.body
     assert "quarantined: malware found, cannot be opened" in page
 
     # The reviewer is never served the file; the refusal is audited. Neither is the officer.
