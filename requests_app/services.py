@@ -557,7 +557,7 @@ def document_refusal(document: Document) -> tuple[str, str] | None:
     if document.scan_status == Document.Scan.INFECTED:
         return (
             f"{document.filename} was found to contain malware and is quarantined: it cannot be opened. "
-            "The agency has been asked to upload a clean copy.",
+            "A clean copy has to be uploaded in its place.",
             "infected",
         )
     if document.scan_status == Document.Scan.PENDING and (scanning.configured() or settings.PRODUCTION):
