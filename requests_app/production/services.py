@@ -55,6 +55,10 @@ class PackageGone(Exception):
     """The package is no longer (or not yet) available for download."""
 
 
+class PackageDamaged(Exception):
+    """The stored package is not the one built for this production (another's file, or altered)."""
+
+
 class NotVisible(Exception):
     """The user may not know this package exists (answer 404)."""
 
@@ -449,7 +453,20 @@ def production_download(
         raise PackageGone from None
     try:
         pieces = decrypt_stream(handle, record=record_binding(current))
-        first = next(pieces)  # the key unwraps and the first chunk authenticates
+        first = next(pieces)  # the key unwraps (bound to this production) and the first chunk authenticates
+    except DecryptionError:
+        handle.close()
+        logger.error("production %s: stored package refused (not this production's, or altered)", current.pk)
+        with transaction.atomic():
+            event_record(
+                event_type=EventType.DOCUMENT_REFUSED,
+                actor=user,
+                request=current.request,
+                message="Package not served: the stored file is not the one that was built",
+                payload={"production": current.pk, "sha256": current.sha256, "reason": "integrity"},
+                ip=ip,
+            )
+        raise PackageDamaged from None
     except BaseException:
         handle.close()
         raise
