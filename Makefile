@@ -9,8 +9,9 @@ PORT ?= 8000
 
 .PHONY: run test install system-deps lint typecheck format worker beat demo migrate check-deploy clean
 
-# Debian packages the tests need: Chromium for browser tests, poppler for PDF text, DejaVu fonts for PDFs.
-SYSTEM_PACKAGES := chromium poppler-utils fonts-dejavu
+# Debian packages the tests need: Chromium for browser tests, poppler for PDF text, DejaVu fonts for PDFs,
+# ClamAV's daemon for the malware scan of uploads (the tests start their own clamd: tests/conftest.py).
+SYSTEM_PACKAGES := chromium poppler-utils fonts-dejavu clamav-daemon clamav
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -37,6 +38,8 @@ system-deps:
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
 	[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu"; \
+	[ -x /usr/sbin/clamd ] || missing="$$missing clamav-daemon"; \
+	command -v clamscan >/dev/null 2>&1 || missing="$$missing clamav"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "Installing Debian packages:$$missing"; \
@@ -69,7 +72,7 @@ beat: install
 check-deploy: install
 	DJANGO_ENV=production SECRET_KEY=$$(head -c 48 /dev/urandom | base64) ALLOWED_HOSTS=portal.example.org \
 	EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend FILE_ENCRYPTION_KEY=$$(head -c 32 /dev/urandom | base64) REPORT_SIGNING_KEY=$$(head -c 32 /dev/urandom | base64) LOG_SIGNING_KEY=$$(head -c 32 /dev/urandom | base64) \
-	RECORD_SOURCE=requests_app.production.records.DemoRecordSource USER_NOTIFIER=requests_app.production.notifier.DemoUserNotifier \
+	RECORD_SOURCE=requests_app.production.records.DemoRecordSource USER_NOTIFIER=requests_app.production.notifier.DemoUserNotifier CLAMD_SOCKET=/run/clamav/clamd.ctl \
 	$(PY) manage.py check --deploy --fail-level WARNING
 
 clean:

@@ -46,6 +46,9 @@ else:
     FILE_ENCRYPTION_KEY = env_str("FILE_ENCRYPTION_KEY", "ZGV2LW9ubHktZmlsZS1rZXktMzItYnl0ZXMtbG9uZyE=")
     REPORT_SIGNING_KEY = env_str("REPORT_SIGNING_KEY", "ZGV2LW9ubHktcmVwb3J0LXNpZ25pbmcta2V5LTMyYiE=")
     LOG_SIGNING_KEY = env_str("LOG_SIGNING_KEY", "ZGV2LW9ubHktYXVkaXQtbG9nLXNpZ25pbmcta2V5ISE=")
+# Earlier master keys, comma-separated base64, still accepted for reading while
+# `manage.py rotate_file_keys` re-wraps every file key under FILE_ENCRYPTION_KEY (requests_app/crypto.py).
+FILE_ENCRYPTION_KEYS_OLD = env_list("FILE_ENCRYPTION_KEYS_OLD")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -314,6 +317,19 @@ LOG_SEQUENCE_BATCH = env_int("LOG_SEQUENCE_BATCH", 2000)
 DEFAULT_DUE_DAYS = env_int("DEFAULT_DUE_DAYS", 14)
 EMERGENCY_DUE_HOURS = env_int("EMERGENCY_DUE_HOURS", 8)
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)
+# Malware scanning of uploads (requests_app/scanning.py): clamd's Unix socket, or its TCP host and port.
+# Neither set: scanning is off and documents stay "Not scanned" (development only; production needs one).
+CLAMD_SOCKET = env_str("CLAMD_SOCKET")
+CLAMD_HOST = env_str("CLAMD_HOST")
+CLAMD_PORT = env_int("CLAMD_PORT", 3310)
+CLAMD_TIMEOUT_SECONDS = env_int("CLAMD_TIMEOUT_SECONDS", 60)
+CLAMD_RESCAN_SECONDS = env_int("CLAMD_RESCAN_SECONDS", 300)  # beat rescans documents still pending this often
+CELERY_BEAT_SCHEDULE["rescan-pending-documents"] = {
+    "task": "requests_app.tasks.rescan_pending_documents",
+    "schedule": timedelta(seconds=CLAMD_RESCAN_SECONDS),
+}
+if PRODUCTION and not (CLAMD_SOCKET or CLAMD_HOST):
+    raise ImproperlyConfigured("Set CLAMD_SOCKET or CLAMD_HOST in production: every upload is scanned for malware")
 # An upload's pypdf parse runs in a helper process, killed after this many seconds ...
 DOCUMENT_PARSE_TIMEOUT_SECONDS = env_int("DOCUMENT_PARSE_TIMEOUT_SECONDS", 10)
 # ... and limited to this much address space (RLIMIT_AS); either refuses the file as too_complex.

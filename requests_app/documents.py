@@ -439,11 +439,37 @@ def _helper_main(argv: list[str]) -> None:
             return
 
 
-def encrypted_file(content: bytes, name: str = "document.bin") -> ContentFile:
-    return ContentFile(crypto.encrypt_bytes(content), name=name)
+class IntegrityError(crypto.DecryptionError):
+    """The decrypted file is not the one recorded (its SHA-256 differs from the row's)."""
 
 
-def open_plaintext(document) -> bytes:
-    """Decrypt a stored Document. Callers must have checked access and audited the read."""
-    with document.file.open("rb") as fh:
-        return b"".join(crypto.decrypt_stream(fh))
+def encrypted_file(content: bytes, *, record, name: str = "document.bin") -> ContentFile:
+    """The ciphertext of `content` bound to the saved row `record` (crypto.record_binding)."""
+    return ContentFile(crypto.encrypt_bytes(content, record=crypto.record_binding(record)), name=name)
+
+
+def store_encrypted(instance, content: bytes, *, name: str = "document.bin", field: str = "file") -> None:
+    """Encrypt `content` for the saved row `instance`, write it to storage and point the row at it.
+
+    The row is saved first (the file is bound to its primary key), so this costs one UPDATE.
+    Call inside the transaction that created the row; the caller deletes the file if it rolls back."""
+    fieldfile = getattr(instance, field)
+    fieldfile.save(name, encrypted_file(content, record=instance, name=name), save=False)
+    changes = {field: fieldfile.name}
+    if hasattr(instance, "key_id"):
+        instance.key_id = crypto.current_key_id()
+        changes["key_id"] = instance.key_id
+    type(instance).objects.filter(pk=instance.pk).update(**changes)
+
+
+def open_plaintext(document, *, field: str = "file") -> bytes:
+    """Decrypt a stored Document (or kept upload) and check it is the recorded file.
+
+    Raises crypto.DecryptionError when the file belongs to another record or was altered,
+    IntegrityError when its plaintext's SHA-256 is not the row's. Callers must have checked
+    access, and audit the read (or the refusal)."""
+    with getattr(document, field).open("rb") as fh:
+        content = b"".join(crypto.decrypt_stream(fh, record=crypto.record_binding(document)))
+    if hashlib.sha256(content).hexdigest() != document.sha256:
+        raise IntegrityError("the file does not match its recorded SHA-256")
+    return content

@@ -46,6 +46,8 @@ PRODUCTION_STARTED = "production_started"  # a production package must be built 
 NOTICES_DUE = "notices_due"  # user notices of a request may have become due (request_id)
 REPORT_DRAFTED = "report_drafted"  # a draft transparency report needs its numbers (report_id)
 CYBERTIP_SUBMIT = "cybertip_submit"  # a CyberTipline report must be sent (or resent) to NCMEC (report_id)
+DOCUMENT_STORED = "document_stored"  # an uploaded document was stored and must be scanned for malware (document_id)
+DOCUMENT_QUARANTINED = "document_quarantined"  # the malware scan found something in a document (document_id)
 
 
 def entered(status: str) -> str:
@@ -71,6 +73,8 @@ FOLLOW_UPS: dict[str, tuple[str, ...]] = {
     NOTICES_DUE: ("requests_app.production.tasks.send_due_notices",),
     REPORT_DRAFTED: ("transparency.tasks.build_report_task",),
     CYBERTIP_SUBMIT: ("requests_app.cybertipline.tasks.submit_report",),
+    DOCUMENT_STORED: ("requests_app.tasks.scan_document",),  # ClamAV (requests_app/scanning.py)
+    DOCUMENT_QUARANTINED: ("requests_app.intake.tasks.send_quarantine_notice",),  # tell the officer
 }
 
 

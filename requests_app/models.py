@@ -368,7 +368,14 @@ class Document(models.Model):
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
     file = models.FileField(upload_to=document_path, max_length=300)  # ciphertext (requests_app.crypto)
-    scan_status = models.CharField(max_length=10, choices=Scan.choices, default=Scan.PENDING)
+    scan_status = models.CharField(
+        max_length=10, choices=Scan.choices, default=Scan.PENDING
+    )  # requests_app/scanning.py
+    scan_signature = models.CharField(max_length=200, blank=True)  # what clamd found (infected)
+    scanned_at = models.DateTimeField(null=True, blank=True)
+    # Hex id of the master key that wraps the file's key (requests_app/crypto.py); "" for files from before
+    # key ids (version 1), which rotate_file_keys rewrites.
+    key_id = models.CharField(max_length=16, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
     uploaded_at = models.DateTimeField(default=timezone.now)
 
@@ -377,6 +384,13 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+    @property
+    def openable(self) -> bool:
+        """Whether it may be served now (clean; see requests_app.services.document_refusal)."""
+        from requests_app.services import document_refusal
+
+        return document_refusal(self) is None
 
 
 class Decision(models.Model):
@@ -435,6 +449,10 @@ class EventType(models.TextChoices):
     ASSIGNED = "assigned", "Assigned"  # the request got a (new) assignee
     DOCUMENT_ADDED = "document_added", "Document added"  # a file was uploaded
     DOCUMENT_VIEWED = "document_viewed", "Document opened"  # someone decrypted and read a document
+    DOCUMENT_SCANNED = "document_scanned", "Malware scan"  # clamd's verdict on a document (clean / infected)
+    # A document was not served: quarantined, not scanned yet, or its stored file is not the recorded one.
+    DOCUMENT_REFUSED = "document_refused", "Document refused"
+    FILE_KEYS = "file_keys", "File keys rotated"  # rotate_file_keys re-wrapped file keys under a new master key
     MESSAGE = "message", "Message"  # a message was posted in the thread
     DECISION = "decision", "Decision recorded"  # a per-category decision was made
     DECISION_APPROVED = "decision_approved", "Decision approved"  # second pair of eyes approved

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from requests_app import audit, dsa_categories, followups, lifecycle, rules
 from requests_app.audit import event_record
-from requests_app.documents import DocumentError, DocumentInput, check_pdf, encrypted_file
+from requests_app.documents import DocumentError, DocumentInput, check_pdf, store_encrypted
 from requests_app.lifecycle import Actor, Status, TransitionError
 from requests_app.models import Document, EventType, LegalRequest, Officer, RequestEvent, Target
 
@@ -373,8 +373,10 @@ def _store_document(*, request: LegalRequest, doc: DocumentInput, actor) -> Docu
         sha256=doc.sha256,
         uploaded_by=actor,
     )
-    document.file.save("document.bin", encrypted_file(doc.content), save=False)
     document.save()
+    store_encrypted(document, doc.content)
+    # Scanned for malware once this commits (requests_app/scanning.py); until then "Not scanned".
+    followups.emit(followups.DOCUMENT_STORED, document_id=document.pk)
     return document
 
 
@@ -539,6 +541,162 @@ def request_withdraw(*, request: LegalRequest, actor, reason: str = "", ip: str 
 
 
 # ---------------------------------------------------------------------------------
+# Serving documents, and scanning them for malware (requests_app/scanning.py)
+# ---------------------------------------------------------------------------------
+
+
+class DocumentUnavailable(PermissionDenied):
+    """A document that may not be served (quarantined, not scanned yet, or altered); the message is for the reader."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def document_refusal(document: Document) -> tuple[str, str] | None:
+    """(message, code) if `document` may not be served to anyone now, else None.
+
+    Only a `clean` document is served. A `pending` one is served only where no scanner is
+    configured at all outside production (make run), and the page says it was not scanned."""
+    from requests_app import scanning
+
+    if document.scan_status == Document.Scan.INFECTED:
+        return (
+            f"{document.filename} was found to contain malware and is quarantined: it cannot be opened. "
+            "A clean copy has to be uploaded in its place.",
+            "infected",
+        )
+    if document.scan_status == Document.Scan.PENDING and (scanning.configured() or settings.PRODUCTION):
+        return (
+            f"{document.filename} has not been checked for malware yet, so it cannot be opened. "
+            "It is checked automatically as soon as the virus scanner is available; try again in a few minutes.",
+            "not_scanned",
+        )
+    return None
+
+
+def _refuse_document(document: Document, *, actor, message: str, code: str, ip: str | None) -> DocumentUnavailable:
+    with transaction.atomic():
+        event_record(
+            event_type=EventType.DOCUMENT_REFUSED,
+            actor=actor,
+            request=document.request,
+            message=f"Document not served ({code}): {document.filename}"[:500],
+            payload={"document": document.pk, "sha256": document.sha256, "reason": code},
+            ip=ip,
+        )
+    return DocumentUnavailable(message, code)
+
+
+def document_plaintext(*, document: Document, actor, ip: str | None = None) -> bytes:
+    """The decrypted, checked bytes of a document, for a caller who checked access and then
+    records the opening. Raises DocumentUnavailable (and audits the refusal) when the document
+    is quarantined or not scanned, or when the stored file is not the one recorded for this
+    document (another record's file, altered, or its SHA-256 differs)."""
+    from requests_app.crypto import DecryptionError
+    from requests_app.documents import open_plaintext
+
+    refusal = document_refusal(document)
+    if refusal is not None:
+        raise _refuse_document(document, actor=actor, message=refusal[0], code=refusal[1], ip=ip)
+    try:
+        return open_plaintext(document)
+    except (DecryptionError, OSError) as exc:
+        logger.error("document %s: stored file refused (%s)", document.pk, type(exc).__name__)
+        raise _refuse_document(
+            document,
+            actor=actor,
+            message=f"{document.filename} cannot be opened: the stored file is not the one that was uploaded "
+            "(it was changed or replaced). This has been recorded for the legal team.",
+            code="integrity",
+            ip=ip,
+        ) from exc
+
+
+def document_scan(*, document_id: int) -> str:
+    """Scan one pending document with clamd and record the outcome (idempotent).
+
+    clean -> openable; infected -> quarantined and the agency told in its timeline;
+    scanner unavailable -> stays pending (rescan_pending_documents tries again). Returns the
+    document's status, or "unreadable" when its stored file cannot be read back (it stays pending,
+    is refused when opened, and the error is logged every time it is tried)."""
+    from requests_app import scanning
+    from requests_app.documents import open_plaintext
+
+    document = Document.objects.filter(pk=document_id).select_related("request").first()
+    if document is None or document.scan_status != Document.Scan.PENDING:
+        return document.scan_status if document is not None else "gone"
+    if not scanning.configured():
+        return document.scan_status
+    try:
+        content = open_plaintext(document)
+    except Exception as exc:  # altered on storage: not scanned, and refused when opened (document_plaintext)
+        logger.error("document %s: cannot be read for scanning (%s)", document.pk, type(exc).__name__)
+        return "unreadable"
+    result = scanning.scan_bytes(content)
+    if result.outcome == scanning.UNAVAILABLE:
+        return document.scan_status
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Document.objects.select_for_update().get(pk=document.pk)
+        if locked.scan_status != Document.Scan.PENDING:
+            return locked.scan_status  # another scan finished first
+        locked.scan_status = Document.Scan.CLEAN if result.outcome == scanning.CLEAN else Document.Scan.INFECTED
+        locked.scan_signature = result.signature
+        locked.scanned_at = now
+        locked.save(update_fields=["scan_status", "scan_signature", "scanned_at"])
+        if locked.scan_status == Document.Scan.CLEAN:
+            event_record(
+                event_type=EventType.DOCUMENT_SCANNED,
+                request=document.request,
+                message=f"No malware found in {document.filename}"[:500],
+                payload={"document": document.pk, "sha256": document.sha256, "result": "clean"},
+                at=now,
+            )
+        else:
+            # Told to the agency in plain words in its timeline (public); the file is never served.
+            event_record(
+                event_type=EventType.DOCUMENT_SCANNED,
+                request=document.request,
+                public=True,
+                message=f"{document.filename} contains malware and was quarantined: nobody can open it. "
+                "Please upload a clean copy of the document."[:500],
+                payload={
+                    "document": document.pk,
+                    "sha256": document.sha256,
+                    "result": "infected",
+                    "signature": result.signature,
+                },
+                at=now,
+            )
+            followups.emit(followups.DOCUMENT_QUARANTINED, document_id=document.pk)
+    if locked.scan_status == Document.Scan.INFECTED:
+        logger.warning("document %s quarantined: malware found", document.pk)
+    return locked.scan_status
+
+
+def documents_rescan_pending(*, limit: int = 200) -> dict[str, int]:
+    """Scan documents still pending (the scanner was down, or the follow-up was lost); beat runs it.
+
+    Stops at the first document the scanner could not take (it is down), to try again next time."""
+    from requests_app import scanning
+
+    counts = {"clean": 0, "infected": 0, "pending": 0, "unreadable": 0}
+    if not scanning.configured():
+        return counts
+    ids = list(
+        Document.objects.filter(scan_status=Document.Scan.PENDING).order_by("pk").values_list("pk", flat=True)[:limit]
+    )
+    for pk in ids:
+        outcome = document_scan(document_id=pk)
+        if outcome in counts:
+            counts[outcome] += 1
+        if outcome == Document.Scan.PENDING:  # the scanner did not answer: the rest waits for the next run
+            break
+    return counts
+
+
+# ---------------------------------------------------------------------------------
 # Deadlines
 # ---------------------------------------------------------------------------------
 
@@ -581,12 +739,17 @@ def deadlines_sweep(*, now: datetime | None = None) -> list[int]:
 
 __all__ = [
     "DocumentError",
+    "DocumentUnavailable",
     "PermissionDenied",
     "SubmissionData",
     "SubmissionRefused",
     "TransitionError",
     "deadlines_sweep",
     "document_add",
+    "document_plaintext",
+    "document_refusal",
+    "document_scan",
+    "documents_rescan_pending",
     "request_findings",
     "request_submit",
     "request_transition",

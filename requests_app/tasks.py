@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from requests_app import outbox, services
+from requests_app.outbox import FollowUpTask
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
@@ -27,3 +28,18 @@ def sequence_log() -> int:
     from requests_app import audit
 
     return audit.sequence_pending()
+
+
+@shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def scan_document(document_id: int) -> str:
+    """Scan an uploaded document for malware (follow-up of DOCUMENT_STORED; idempotent).
+
+    A scanner that is down is not an error here: the document stays pending and
+    rescan_pending_documents (beat) takes it up again."""
+    return services.document_scan(document_id=document_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def rescan_pending_documents() -> dict[str, int]:
+    """Scan every document still pending (beat, every CLAMD_RESCAN_SECONDS; idempotent)."""
+    return services.documents_rescan_pending()

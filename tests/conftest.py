@@ -267,3 +267,65 @@ def browser_login(context, live_server, user) -> None:
             }
         ]
     )
+
+
+# --- a real ClamAV daemon (Debian's clamav-daemon) with the project's test signatures ----
+
+CLAMD = "/usr/sbin/clamd"
+CLAMAV_TEST_DB = __import__("pathlib").Path(__file__).parent / "clamav"
+
+
+@pytest.fixture(scope="session")
+def clamd_server(tmp_path_factory):
+    """A real clamd for the session, on its own Unix socket, loading only tests/clamav/
+    (EICAR's signature: the official databases need the internet; production runs freshclam).
+    Yields the socket path."""
+    import shutil
+    import subprocess
+    import time
+
+    from clamav_client.clamd import ClamdError, ClamdUnixSocket
+
+    binary = shutil.which("clamd") or CLAMD
+    if not __import__("os").path.exists(binary):
+        pytest.fail("Malware-scan tests need Debian's clamav-daemon: apt-get install clamav-daemon (make test does)")
+    root = tmp_path_factory.mktemp("clamd")
+    sock = root / "clamd.sock"
+    conf = root / "clamd.conf"
+    conf.write_text(
+        "Foreground yes\n"
+        f"LocalSocket {sock}\n"
+        f"DatabaseDirectory {CLAMAV_TEST_DB}\n"
+        f"TemporaryDirectory {root}\n"
+        f"LogFile {root / 'clamd.log'}\n"
+        f"PidFile {root / 'clamd.pid'}\n"
+        "LogTime yes\n"
+    )
+    proc = subprocess.Popen([binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+    client = ClamdUnixSocket(path=str(sock), timeout=5)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if client.ping() == "PONG":
+                break
+        except ClamdError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            log = (root / "clamd.log").read_text() if (root / "clamd.log").exists() else ""
+            pytest.fail(f"clamd did not start:\n{log[-2000:]}")
+        time.sleep(0.1)
+    yield str(sock)
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture
+def clamd(settings, clamd_server):
+    """Uploads in this test are scanned by the real clamd (clamd_server)."""
+    settings.CLAMD_SOCKET = clamd_server
+    settings.CLAMD_HOST = ""
+    return clamd_server

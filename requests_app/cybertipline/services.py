@@ -12,7 +12,6 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
@@ -20,11 +19,12 @@ from django.utils import timezone
 from requests_app import followups
 from requests_app import rules as core_rules
 from requests_app.audit import event_record
-from requests_app.crypto import decrypt_bytes, encrypt_bytes
+from requests_app.crypto import DecryptionError
 from requests_app.cybertipline import emails, reportxml, rules
 from requests_app.cybertipline.access import can_access
 from requests_app.cybertipline.client import NcmecClient, NcmecRefused, NcmecUnavailable
 from requests_app.cybertipline.models import CyberTipReport, ReportedAccount, ReportFile
+from requests_app.documents import open_plaintext, store_encrypted
 from requests_app.models import EventType, LegalRequest
 from requests_app.production.models import PreservationHold
 from requests_app.production.services import hold_create_for_account, hold_extend_voluntary
@@ -199,8 +199,8 @@ def report_create(
                         publicly_available=f.publicly_available,
                         chat_type=f.chat_type,
                     )
-                    rf.content.save("evidence.bin", ContentFile(encrypt_bytes(f.content)), save=False)
                     rf.save()
+                    store_encrypted(rf, f.content, name="evidence.bin", field="content")
                 _audit(
                     report,
                     actor=actor,
@@ -311,8 +311,7 @@ def report_send(*, report_id: int, client: NcmecClient | None = None, now: datet
         send_files = "files" not in report.withheld_fields
         for f in report.files.select_related("account"):
             if send_files and not f.ncmec_file_id:
-                with f.content.open("rb") as fh:
-                    content = decrypt_bytes(fh.read())
+                content = open_plaintext(f, field="content")  # bound to this row, SHA-256 checked: never the wrong file
                 answer = client.upload(report.ncmec_report_id, f.original_name, content)
                 f.ncmec_file_id = answer.file_id
                 f.save(update_fields=["ncmec_file_id"])
@@ -495,8 +494,22 @@ def report_viewed(*, report: CyberTipReport, actor, ip: str | None = None) -> No
 def file_open(*, file: ReportFile, actor, ip: str | None = None) -> bytes:
     """Decrypt one file for a person, recording that they opened it (and that a person viewed it)."""
     _require(actor)
-    with file.content.open("rb") as fh:
-        content = decrypt_bytes(fh.read())
+    try:
+        content = open_plaintext(file, field="content")  # bound to this row, SHA-256 checked
+    except (DecryptionError, OSError) as exc:
+        log.error("cybertipline file %s: stored file refused (%s)", file.pk, type(exc).__name__)
+        with transaction.atomic():
+            _audit(
+                file.report,
+                actor=actor,
+                message="File not served: the stored file is not the one recorded",
+                payload={"file": file.pk, "sha256": file.sha256, "reason": "integrity"},
+                ip=ip,
+            )
+        raise PermissionDenied(
+            "This file cannot be opened: the stored file is not the one that was recorded (it was changed or "
+            "replaced). This has been recorded."
+        ) from exc
     with transaction.atomic():
         _audit(file.report, actor=actor, message="File opened", payload={"file": file.pk, "sha256": file.sha256}, ip=ip)
     return content

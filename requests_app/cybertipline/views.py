@@ -27,6 +27,7 @@ from requests_app.cybertipline.models import CyberTipReport, ReportFile
 from requests_app.models import LegalRequest
 from requests_app.permissions import client_ip, is_staff_member, session_mfa_verified
 from requests_app.production.models import PreservationHold
+from requests_app.services import PermissionDenied
 
 
 def register_only(view):
@@ -265,7 +266,11 @@ def file_download(request: HttpRequest, reference: str, pk: int) -> HttpResponse
     """Always an attachment with a neutral name and type: the browser never renders it inline."""
     report = _report(reference)
     f = get_object_or_404(ReportFile, pk=pk, report=report)
-    content = svc.file_open(file=f, actor=request.user, ip=client_ip(request))
+    try:
+        content = svc.file_open(file=f, actor=request.user, ip=client_ip(request))
+    except PermissionDenied as exc:  # the stored file is not the recorded one: never served
+        messages.error(request, str(exc))
+        return redirect(reverse("cybertipline:report", args=[report.reference]))
     resp = HttpResponse(content, content_type="application/octet-stream")
     resp["Content-Disposition"] = f'attachment; filename="{report.reference}-file-{f.pk}.bin"'
     resp["X-Content-Type-Options"] = "nosniff"

@@ -9,17 +9,20 @@ and, for rule findings, {"findings": [...]}.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import uuid
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.http import parse_header_parameters
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiRequest, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, permissions, status
 from rest_framework import serializers as drf_serializers
+from rest_framework.exceptions import ParseError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -96,6 +99,51 @@ class OfficerSchema(AutoSchema):
         return dict(sorted(bodies.items()))
 
 
+class StrictMultiPartParser(MultiPartParser):
+    """Multipart bodies must be well formed. Django's parser reads a body whose parts it cannot
+    make out (no opening boundary, a part without a Content-Disposition name) as an empty form;
+    here such a body is refused (400), not taken for "no fields given". An empty form is the
+    closing delimiter alone: a few dozen bytes, which are kept aside to tell the two apart."""
+
+    SMALL = 4096
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        meta = (parser_context or {})["request"].META
+        try:
+            length = int(meta.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        body = None
+        if stream is not None and length <= self.SMALL:
+            body = stream.read(length)
+            stream = io.BytesIO(body)
+        result = super().parse(stream, media_type, parser_context)
+        if not result.data and not result.files and length and not self._only_named_parts(body, media_type):
+            raise ParseError(
+                "The multipart body could not be read: each part needs a boundary line and a "
+                'Content-Disposition header with a name (e.g. form-data; name="reason").'
+            )
+        return result
+
+    @staticmethod
+    def _only_named_parts(body: bytes | None, media_type: str | None) -> bool:
+        """Whether a body that gave no fields is still well formed: nothing but parts that each
+        start with a Content-Disposition header (an empty value, or no part at all)."""
+        if body is None:
+            return False  # larger than any empty form
+        boundary = parse_header_parameters(media_type or "")[1].get("boundary", "").encode()
+        if not boundary or (b"--" + boundary) not in body:
+            return not body.strip()
+        segments = body.split(b"--" + boundary)[1:]  # the preamble before the first boundary is ignored
+        if not segments or not segments[-1].startswith(b"--"):
+            return False  # no closing delimiter
+        return all(seg.lstrip(b"\r\n").lower().startswith(b"content-disposition:") for seg in segments[:-1])
+
+
+# Which parts of a multipart body are files, and that they are PDFs (OpenAPI encoding objects).
+PDF = {"contentType": "application/pdf"}
+
+
 class OfficerAPIView(APIView):
     """Base: token auth only, JSON only, throttled per token."""
 
@@ -104,7 +152,7 @@ class OfficerAPIView(APIView):
     permission_classes = [IsAgencyOfficer]
     throttle_classes = [TokenRateThrottle]
     renderer_classes = [JSONRenderer]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [JSONParser, StrictMultiPartParser, FormParser]
 
     def get_exception_handler(self):
         return api_exception_handler
@@ -182,6 +230,7 @@ class RequestListCreate(generics.ListAPIView, OfficerAPIView):
 
     serializer_class = s.RequestListSerializer
     filter_backends: list = []
+    QUERY_PARAMETERS = frozenset({"page", "status", "q"})
 
     def get_queryset(self):
         qs = portal_permissions.visible_requests(self.request.user).order_by("-received_at", "-pk")
@@ -208,10 +257,25 @@ class RequestListCreate(generics.ListAPIView, OfficerAPIView):
         tags=["requests"],
     )
     def get(self, request, *args, **kwargs):
+        # Only the documented parameters, each once: `page[x]=1` (page as an object) or `page=1&page=2`
+        # would otherwise be ignored and the first page answered as if the input were valid.
+        errors = {}
+        for name in request.query_params:
+            if name not in self.QUERY_PARAMETERS:
+                errors[name] = [f"“{name}” is not a parameter here; use {', '.join(sorted(self.QUERY_PARAMETERS))}."]
+            elif len(request.query_params.getlist(name)) > 1:
+                errors[name] = [f"Give {name} once."]
+        if errors:
+            raise exceptions.ValidationError(errors, "invalid")
         return super().get(request, *args, **kwargs)
 
     @extend_schema(
-        request={"multipart/form-data": s.RequestCreateSerializer, "application/json": s.RequestCreateSerializer},
+        request={
+            "multipart/form-data": OpenApiRequest(
+                s.RequestCreateSerializer, encoding={"documents": PDF, "ndo_document": PDF}
+            ),
+            "application/json": s.RequestCreateSerializer,
+        },
         parameters=[
             OpenApiParameter(
                 "Idempotency-Key",
@@ -367,7 +431,10 @@ class RequestWithdraw(OfficerAPIView):
 
 class RequestAnswer(OfficerAPIView):
     @extend_schema(
-        request={"multipart/form-data": s.AnswerInputSerializer, "application/json": s.AnswerInputSerializer},
+        request={
+            "multipart/form-data": OpenApiRequest(s.AnswerInputSerializer, encoding={"file": PDF}),
+            "application/json": s.AnswerInputSerializer,
+        },
         responses={200: s.RequestDetailSerializer, **_errors(409)},
         tags=["requests"],
     )
@@ -418,10 +485,10 @@ class RequestMessages(OfficerAPIView):
 
 
 class RequestDocuments(OfficerAPIView):
-    parser_classes = [MultiPartParser]
+    parser_classes = [StrictMultiPartParser]
 
     @extend_schema(
-        request={"multipart/form-data": s.DocumentInputSerializer},
+        request={"multipart/form-data": OpenApiRequest(s.DocumentInputSerializer, encoding={"file": PDF})},
         responses={201: s.DocumentSerializer, **_errors(409)},
         tags=["documents"],
     )

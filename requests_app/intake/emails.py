@@ -45,6 +45,23 @@ def send_message_notice(*, message_id: int) -> None:
     _send("message", to, {"lr": lr, "from_agency": message.from_agency, "link": link})
 
 
+def send_quarantine_notice(*, document_id: int) -> None:
+    """To whoever uploaded the document (else the submitting officer): it contains malware and was
+    quarantined; upload a clean copy. Names the request only, not the file (no case content in e-mail)."""
+    from requests_app.models import Document
+
+    document = (
+        Document.objects.select_related("request", "request__submitted_by", "uploaded_by")
+        .filter(pk=document_id)
+        .first()
+    )
+    if document is None or document.scan_status != Document.Scan.INFECTED:
+        return
+    recipient = document.uploaded_by or document.request.submitted_by
+    if recipient is not None and recipient.email:
+        _send("quarantined", [recipient.email], {"lr": document.request})
+
+
 def send_registration_pending(*, officer_id: int) -> None:
     """To the legal team: an officer (and maybe an agency) waits for verification."""
     officer = Officer.objects.select_related("agency").get(pk=officer_id)

@@ -40,9 +40,10 @@ def read_upload(upload, kind: str = Document.Kind.LEGAL_PROCESS) -> DocumentInpu
 # document in the OpenAPI schema what the base class leaves out.
 
 
-@extend_schema_field(OpenApiTypes.BINARY)
+@extend_schema_field({"type": "string", "format": "binary", "description": "A PDF file (application/pdf)."})
 class UploadField(serializers.FileField):
-    """A file part of a multipart body (DRF documents a FileField as a URL)."""
+    """A file part of a multipart body: a PDF (DRF documents a FileField as a URL). Its content is
+    checked (requests_app/documents.py); the request bodies give the part's type in `encoding`."""
 
 
 @extend_schema_field({"type": "string", "minLength": 1, "pattern": r"\S"})
@@ -55,13 +56,23 @@ class CountryField(serializers.CharField):
     """An ISO 3166-1 alpha-2 code, checked in DraftSerializer.validate_country."""
 
 
+# (A comment, not a docstring: the schema would show it as every input body's description.)
+# Input serializers: in a JSON object a string field takes only a string and a boolean
+# field only true/false, as the schema says (DRF would read 0 as "0" or as false). Form
+# bodies carry nothing but strings and keep DRF's parsing of them, but a field that takes one
+# value may be given only once (DRF would silently keep the last of `body=a&body=b`).
 class StrictJSONTypes:
-    """Input serializers: in a JSON object a string field takes only a string and a boolean
-    field only true/false, as the schema says (DRF would read 0 as "0" or as false). Form
-    bodies carry nothing but strings and keep DRF's parsing of them."""
-
     def to_internal_value(self, data):
-        if isinstance(data, dict) and not hasattr(data, "getlist"):
+        if hasattr(data, "getlist"):
+            repeated = {
+                name: [serializers.ErrorDetail(f"Give {name} once, as a single value, not a list.", code="invalid")]
+                for name, field in self.fields.items()
+                if not isinstance(field, serializers.ListField | serializers.MultipleChoiceField)
+                and len(data.getlist(name)) > 1
+            }
+            if repeated:
+                raise serializers.ValidationError(repeated)
+        elif isinstance(data, dict):
             errors = {}
             for name, field in self.fields.items():
                 value = data.get(name)
@@ -81,6 +92,8 @@ class StrictJSONTypes:
 
 
 class TargetInputSerializer(StrictJSONTypes, serializers.Serializer):
+    """One account the request is about: an identifier and its type."""
+
     type = serializers.ChoiceField(
         choices=list(rules.TARGET_TYPES.items()), help_text="phone, username, user_id or link"
     )
@@ -291,7 +304,7 @@ class TargetSerializer(CachedModelFields, serializers.ModelSerializer):
 class DocumentSerializer(CachedModelFields, serializers.ModelSerializer):
     class Meta:
         model = Document
-        fields = ["id", "kind", "filename", "size", "sha256", "uploaded_at"]
+        fields = ["id", "kind", "filename", "size", "sha256", "scan_status", "uploaded_at"]
 
 
 class RequestListSerializer(CachedModelFields, serializers.ModelSerializer):
@@ -363,10 +376,14 @@ class MessageSerializer(CachedModelFields, serializers.ModelSerializer):
 
 
 class MessageInputSerializer(StrictJSONTypes, serializers.Serializer):
+    """A message to the legal team: `body` is required (text, given once)."""
+
     body = TextField(max_length=MESSAGE_MAX_CHARS)
 
 
-class DocumentInputSerializer(serializers.Serializer):
+class DocumentInputSerializer(StrictJSONTypes, serializers.Serializer):
+    """Multipart: one part `file` (required), a PDF (application/pdf) without scripts or encryption."""
+
     file = UploadField(help_text="One PDF.")
 
     def validate_file(self, upload):
@@ -377,6 +394,8 @@ class DocumentInputSerializer(serializers.Serializer):
 
 
 class AnswerInputSerializer(StrictJSONTypes, serializers.Serializer):
+    """An answer: a message (`body`), a PDF (`file`, multipart only), or both; at least one of the two."""
+
     body = serializers.CharField(max_length=MESSAGE_MAX_CHARS, required=False, allow_blank=True, default="")
     file = UploadField(required=False, allow_null=True, default=None)
 
@@ -395,6 +414,8 @@ class AnswerInputSerializer(StrictJSONTypes, serializers.Serializer):
 
 
 class WithdrawInputSerializer(StrictJSONTypes, serializers.Serializer):
+    """Withdraw the request; `reason` is optional. A body that cannot be read (e.g. malformed multipart) is refused."""
+
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 

@@ -18,12 +18,12 @@ from django.utils import timezone
 
 from requests_app import permissions
 from requests_app.audit import event_record
-from requests_app.documents import DocumentInput, encrypted_file, open_plaintext
+from requests_app.documents import DocumentInput, store_encrypted
 from requests_app.intake import emails
 from requests_app.intake.models import PENDING_UPLOAD_TTL, ApiToken, PendingUpload, token_digest
 from requests_app.lifecycle import Status
 from requests_app.models import Agency, Document, EventType, LegalRequest, Message, Officer
-from requests_app.services import PermissionDenied, document_add, request_transition
+from requests_app.services import PermissionDenied, document_add, document_plaintext, request_transition
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -386,6 +386,8 @@ def request_answer(
 def document_open(*, document: Document, actor: User, ip: str | None = None) -> bytes:
     """Decrypt a document for a user who may see its request; every opening is audited."""
     permissions.get_visible_request(actor, pk=document.request_id)  # 404 for anyone else
+    # Read and checked first (quarantine, scan, record binding, SHA-256; a refusal is audited), then recorded.
+    content = document_plaintext(document=document, actor=actor, ip=ip)
     with transaction.atomic():
         event_record(
             event_type=EventType.DOCUMENT_VIEWED,
@@ -395,7 +397,7 @@ def document_open(*, document: Document, actor: User, ip: str | None = None) -> 
             payload={"document": document.pk, "sha256": document.sha256},
             ip=ip,
         )
-    return open_plaintext(document)
+    return content
 
 
 def idempotency_purge(*, older_than: timedelta = timedelta(days=1)) -> int:
@@ -431,10 +433,10 @@ def pending_upload_keep(*, user, doc: DocumentInput) -> PendingUpload:
         created_at=now,
         expires_at=expires_at,
     )
-    upload.file.save("pending.bin", encrypted_file(doc.content), save=False)
     try:
         with transaction.atomic():
             upload.save()
+            store_encrypted(upload, doc.content, name="pending.bin")
             officer = getattr(user, "officer", None)
             event_record(
                 event_type=EventType.DOCUMENT_ADDED,

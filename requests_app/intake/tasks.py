@@ -12,6 +12,12 @@ def send_acknowledgement(request_id: int) -> None:
     emails.send_acknowledgement(request_id=request_id)
 
 
+@shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def send_quarantine_notice(document_id: int) -> None:
+    """E-mail the officer that a document they uploaded contains malware and was quarantined."""
+    emails.send_quarantine_notice(document_id=document_id)
+
+
 @shared_task(acks_late=True)
 def purge_idempotency_records() -> int:
     """Delete idempotency records older than a day (beat, hourly; idempotent)."""

@@ -28,6 +28,7 @@ from requests_app.lifecycle import Status, TransitionError
 from requests_app.models import Agency, Document, Officer
 from requests_app.permissions import client_ip
 from requests_app.services import (
+    DocumentUnavailable,
     PermissionDenied,
     SubmissionRefused,
     document_add,
@@ -420,7 +421,11 @@ def document_download(request: HttpRequest, reference: str, pk: int) -> HttpResp
     """Active officers of the request's agency: open one of its documents (decrypted, audited)."""
     lr = permissions.get_visible_request(request.user, reference=reference)
     document = get_object_or_404(Document, pk=pk, request=lr)
-    content = services.document_open(document=document, actor=request.user, ip=client_ip(request))
+    try:
+        content = services.document_open(document=document, actor=request.user, ip=client_ip(request))
+    except DocumentUnavailable as exc:  # quarantined, not scanned, or altered on storage: never served
+        messages.error(request, str(exc))
+        return redirect("intake:request_detail", reference=lr.reference)
     response = HttpResponse(content, content_type="application/pdf")
     safe_name = "".join(ch for ch in document.filename if ch.isalnum() or ch in "._- ") or "document.pdf"
     response["Content-Disposition"] = f'attachment; filename="{safe_name}"'

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from requests_app import audit, followups, rules
 from requests_app.audit import event_record
-from requests_app.crypto import DecryptionError, decrypt_stream, encrypt_chunks
+from requests_app.crypto import DecryptionError, decrypt_stream, encrypt_chunks, record_binding
 from requests_app.documents import DocumentInput
 from requests_app.lifecycle import OPEN_STATES, Status
 from requests_app.models import Decision, Document, EventType, LegalRequest, Target
@@ -54,6 +54,10 @@ class ProductionError(Exception):
 
 class PackageGone(Exception):
     """The package is no longer (or not yet) available for download."""
+
+
+class PackageDamaged(Exception):
+    """The stored package is not the one built for this production (another's file, or altered)."""
 
 
 class NotVisible(Exception):
@@ -264,7 +268,7 @@ def production_build(
     if tmp_dir:
         os.makedirs(tmp_dir, exist_ok=True)
     with tempfile.NamedTemporaryFile(prefix="production-", suffix=".part", dir=tmp_dir) as tmp:
-        for piece in encrypt_chunks(writer.stream()):
+        for piece in encrypt_chunks(writer.stream(), record=f"{Production._meta.label_lower}:{production_id}"):
             tmp.write(piece)
         tmp.flush()
         tmp.seek(0)
@@ -531,7 +535,7 @@ def _repack(production: Production, certificate: bytes, temporaries: list) -> tu
 
     plain = temporary()
     with production.file.open("rb") as fh:
-        for piece in decrypt_stream(fh):
+        for piece in decrypt_stream(fh, record=record_binding(production)):
             plain.write(piece)
     plain.seek(0)
     out = temporary()
@@ -552,7 +556,7 @@ def _repack(production: Production, certificate: bytes, temporaries: list) -> tu
             yield piece
 
     sealed = temporary()
-    for piece in encrypt_chunks(chunks()):
+    for piece in encrypt_chunks(chunks(), record=record_binding(production)):
         sealed.write(piece)
     sealed.flush()
     sealed.seek(0)
@@ -613,8 +617,21 @@ def production_download(
         logger.error("production %s: package file missing on storage", current.pk)
         raise PackageGone from None
     try:
-        pieces = decrypt_stream(handle)
-        first = next(pieces)  # the key unwraps and the first chunk authenticates
+        pieces = decrypt_stream(handle, record=record_binding(current))
+        first = next(pieces)  # the key unwraps (bound to this production) and the first chunk authenticates
+    except DecryptionError:
+        handle.close()
+        logger.error("production %s: stored package refused (not this production's, or altered)", current.pk)
+        with transaction.atomic():
+            event_record(
+                event_type=EventType.DOCUMENT_REFUSED,
+                actor=user,
+                request=current.request,
+                message="Package not served: the stored file is not the one that was built",
+                payload={"production": current.pk, "sha256": current.sha256, "reason": "integrity"},
+                ip=ip,
+            )
+        raise PackageDamaged from None
     except BaseException:
         handle.close()
         raise

@@ -121,6 +121,16 @@ def production_download(request: HttpRequest, pk: int) -> HttpResponse:
             },
             status=410,
         )
+    except services.PackageDamaged:
+        return render(
+            request,
+            "production/refused.html",
+            {
+                "message": "This package cannot be served: the stored file is not the one that was built for you. "
+                "This has been recorded; ask the legal team to build it again."
+            },
+            status=409,
+        )
     response = StreamingHttpResponse(chunks, content_type="application/zip")
     response["Content-Disposition"] = (
         f'attachment; filename="{production.request.reference}-records-{production.pk}.zip"'

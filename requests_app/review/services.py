@@ -22,12 +22,12 @@ from django.utils import timezone
 
 from requests_app import dsa_categories, followups, rules
 from requests_app.audit import event_record
-from requests_app.documents import encrypted_file, open_plaintext
+from requests_app.documents import store_encrypted
 from requests_app.lifecycle import Status, TransitionError
 from requests_app.models import Decision, Document, EventType, LegalRequest, Officer, RequestEvent, Target
 from requests_app.permissions import is_staff_member, is_supervisor
 from requests_app.review.models import EmergencyVerification, Letter
-from requests_app.services import PermissionDenied, request_transition
+from requests_app.services import PermissionDenied, document_plaintext, request_transition
 
 logger = logging.getLogger(__name__)
 
@@ -609,6 +609,8 @@ def _flag_submitter(*, request: LegalRequest, actor, ip: str | None) -> None:
 def document_open(*, document: Document, actor, ip: str | None = None) -> bytes:
     """Decrypt a document for a staff member and record that they opened it."""
     _require_staff(actor)
+    # Read and checked first (quarantine, scan, record binding, SHA-256; a refusal is audited), then recorded.
+    content = document_plaintext(document=document, actor=actor, ip=ip)
     with transaction.atomic():
         event_record(
             event_type=EventType.DOCUMENT_VIEWED,
@@ -618,7 +620,7 @@ def document_open(*, document: Document, actor, ip: str | None = None) -> bytes:
             payload={"document": document.pk, "sha256": document.sha256},
             ip=ip,
         )
-    return open_plaintext(document)
+    return content
 
 
 # ---------------------------------------------------------------------------------
@@ -650,8 +652,8 @@ def letter_send(*, request: LegalRequest, kind: str, actor=None) -> Letter:
                 uploaded_by=actor,
                 scan_status=Document.Scan.CLEAN,
             )
-            document.file.save("letter.bin", encrypted_file(pdf), save=False)
             document.save()
+            store_encrypted(document, pdf, name="letter.bin")
             recipient = getattr(locked.submitted_by, "email", "") or ""
             letter = Letter.objects.create(
                 request=locked, kind=kind, document=document, sha256=doc_input_sha, sent_to=recipient, created_by=actor

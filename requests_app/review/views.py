@@ -41,7 +41,7 @@ from requests_app.review import forms
 from requests_app.review import services as svc
 from requests_app.review.filters import QueueFilter, staff_users
 from requests_app.review.models import EmergencyVerification, Letter
-from requests_app.services import PermissionDenied, actor_role
+from requests_app.services import DocumentUnavailable, PermissionDenied, actor_role
 
 PAGE_SIZE = 50
 
@@ -461,7 +461,11 @@ def document(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
     """Staff: open one document of the request inline; every opening is recorded."""
     lr = _request_for_staff(request, reference)
     doc: Document = get_object_or_404(Document, pk=pk, request=lr)
-    content = svc.document_open(document=doc, actor=request.user, ip=client_ip(request))
+    try:
+        content = svc.document_open(document=doc, actor=request.user, ip=client_ip(request))
+    except DocumentUnavailable as exc:  # quarantined, not scanned, or altered on storage: never served
+        messages.error(request, str(exc))
+        return _back(lr)
     response = HttpResponse(content, content_type="application/pdf")
     safe_name = "".join(ch for ch in doc.filename if ch.isalnum() or ch in "._-") or "document.pdf"
     response["Content-Disposition"] = f'inline; filename="{safe_name}"'

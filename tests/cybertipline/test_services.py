@@ -28,7 +28,7 @@ def test_create_records_accounts_files_and_hashes(draft):
     with f.content.open("rb") as fh:
         stored = fh.read()
     assert placeholder_image(1) not in stored, "files are encrypted at rest"
-    assert decrypt_bytes(stored) == placeholder_image(1)
+    assert decrypt_bytes(stored, record=f"cybertipline.reportfile:{f.pk}") == placeholder_image(1)
     assert f.sha256 == hashlib.sha256(placeholder_image(1)).hexdigest()
     assert f.perceptual_hash == "pdq:ab12" and f.viewed_by_platform is False
     assert RequestEvent.objects.filter(event_type="cybertipline", message="CyberTipline report recorded").exists()

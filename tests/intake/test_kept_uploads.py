@@ -141,7 +141,7 @@ def test_the_kept_file_is_encrypted_at_rest(client_a):
     with default_storage.open(upload.file.name, "rb") as fh:
         raw = fh.read()
     assert b"Sealed warrant text" not in raw and b"%PDF" not in raw
-    assert crypto.decrypt_bytes(raw) == content
+    assert crypto.decrypt_bytes(raw, record=f"intake.pendingupload:{upload.pk}") == content
     assert upload.size == len(content) and upload.sha256 == hashlib.sha256(content).hexdigest()
     assert upload.expires_at - upload.created_at == timedelta(hours=1)
 

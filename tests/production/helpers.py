@@ -13,7 +13,7 @@ from requests_app.production.models import Production
 
 def package_zip(production: Production) -> zipfile.ZipFile:
     with production.file.open("rb") as fh:
-        data = b"".join(decrypt_stream(fh))
+        data = b"".join(decrypt_stream(fh, record=f"production.production:{production.pk}"))
     assert hashlib.sha256(data).hexdigest() == production.sha256
     return zipfile.ZipFile(io.BytesIO(data))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from requests_app.documents import encrypted_file
+from requests_app.documents import store_encrypted
 from requests_app.models import Decision, Document, LegalRequest, Message, Officer, RequestEvent
 from requests_app.pdf_support import minimal_pdf
 from tests.factories import LegalRequestFactory, StaffFactory, login_verified
@@ -25,9 +25,9 @@ def operator() -> Client:
 def evidence(officer_a, reviewer):
     lr = LegalRequestFactory(agency=officer_a.agency, submitted_by=officer_a.user)
     content = minimal_pdf()
-    doc = Document.objects.create(
-        request=lr, filename="w.pdf", size=len(content), sha256="0" * 64, file=encrypted_file(content)
-    )
+    doc = Document.objects.create(request=lr, filename="w.pdf", size=len(content), sha256="0" * 64)
+    store_encrypted(doc, content)  # bound to the saved row (issue #12 item 6)
+    doc.refresh_from_db()
     decision = Decision.objects.create(
         request=lr, category="subscriber_info", verdict="approved", decided_by=reviewer.user
     )

@@ -57,9 +57,15 @@ def test_a_submission_writes_its_follow_ups_in_its_transaction_and_publishes_the
         ("submitted", "requests_app.production.tasks.link_followups"),
         ("submitted", "requests_app.cybertipline.tasks.link_cited_reports"),
         ("transitioned", "transparency.tasks.refresh_facts_task"),
+        ("document_stored", "requests_app.tasks.scan_document"),  # issue #12: every upload is scanned
     }
     assert {(event, task) for event, task, _, _ in rows} == expected
-    assert all(kwargs == {"request_id": request.pk} and status == "sent" for _, _, kwargs, status in rows)
+    document = request.documents.get()
+    assert all(
+        kwargs == ({"document_id": document.pk} if event == "document_stored" else {"request_id": request.pk})
+        and status == "sent"
+        for event, _, kwargs, status in rows
+    )
     assert sorted(name for name, _, _ in published) == sorted(task for _, task in expected)
     assert {task_id for _, _, task_id in published} == {
         f"followup-{pk}" for pk in FollowUp.objects.values_list("pk", flat=True)

@@ -29,6 +29,7 @@ PLUGINS = {
     "RECORD_SOURCE": "requests_app.production.records.DemoRecordSource",
     "USER_NOTIFIER": "requests_app.production.notifier.DemoUserNotifier",
     "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+    "CLAMD_SOCKET": "/run/clamav/clamd.ctl",  # uploads are scanned for malware (requests_app/scanning.py)
 }
 
 
@@ -43,6 +44,7 @@ PLUGINS = {
         "RECORD_SOURCE",
         "USER_NOTIFIER",
         "EMAIL_BACKEND",
+        "CLAMD_SOCKET",
     ],
 )
 def test_production_refuses_without_secret(missing):
