@@ -12,17 +12,19 @@ from django.core.management import call_command
 from requests_app import crypto
 from requests_app.production import services
 from requests_app.production.models import Production
+from tests.production.conftest import sign
 from tests.production.helpers import package_zip
 
 pytestmark = pytest.mark.django_db
 
 
 def test_a_package_is_bound_to_its_row_and_survives_rotation(
-    settings, approved_request, reviewer, django_capture_on_commit_callbacks
+    settings, approved_request, reviewer, custodian, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         production = services.production_start(request=approved_request, actor=reviewer.user)
     production.refresh_from_db()
+    production = sign(production, custodian)  # the custodian's re-pack is bound to the row too
     assert production.status == Production.Status.READY
     with production.file.open("rb") as fh:
         raw = fh.read()
@@ -45,7 +47,7 @@ def test_a_package_is_bound_to_its_row_and_survives_rotation(
 
 
 def test_a_package_swapped_for_another_productions_file_is_refused(
-    approved_request, reviewer, client_a, django_capture_on_commit_callbacks
+    approved_request, reviewer, custodian, client_a, django_capture_on_commit_callbacks
 ):
     from django.core.files.storage import default_storage
 
@@ -56,6 +58,8 @@ def test_a_package_swapped_for_another_productions_file_is_refused(
     with django_capture_on_commit_callbacks(execute=True):
         production = services.production_start(request=approved_request, actor=reviewer.user)
     production.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        production = sign(production, custodian)
     with production.file.open("rb") as fh:
         plaintext = b"".join(crypto.decrypt_stream(fh, record=crypto.record_binding(production)))
     # The same zip, but encrypted for another production (as if that one's file were copied here).
