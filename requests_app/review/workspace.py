@@ -177,12 +177,13 @@ def planner_estimate(qs: QuerySet) -> int | None:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
-def queue_total(qs: QuerySet) -> Total:
-    """Exact when at most EXACT_UP_TO rows match (one bounded fetch of ids), else the planner's estimate."""
+def queue_total(qs: QuerySet, estimate_qs: QuerySet | None = None) -> Total:
+    """Exact when at most EXACT_UP_TO rows match (one bounded fetch of ids), else the planner's estimate
+    (of `estimate_qs` if given: the same rows written so the planner guesses better)."""
     ids = list(qs.order_by().values_list("pk", flat=True)[: EXACT_UP_TO + 1])
     if len(ids) <= EXACT_UP_TO:
         return Total(len(ids), exact=True)
-    estimate = planner_estimate(qs)
+    estimate = planner_estimate(estimate_qs if estimate_qs is not None else qs)
     if estimate is None:
         return Total(None, exact=False)
     return Total(max(estimate, EXACT_UP_TO + 1), exact=False)

@@ -300,3 +300,14 @@ def test_note_service_refuses_officers(officer_a, lr):
     with pytest.raises(PermissionDenied):
         workspace.note_add(request=lr, actor=officer_a.user, body="hi")
     assert not InternalNote.objects.exists()
+
+
+def test_overdue_estimate_is_asked_with_one_status_list(client_reviewer, monkeypatch):
+    """Overdue states are all open: the planner gets one status list, not two it would multiply."""
+    monkeypatch.setattr(workspace, "EXACT_UP_TO", 2)
+    seen = []
+    monkeypatch.setattr(workspace, "planner_estimate", lambda qs: seen.append(str(qs.query)) or 1234)
+    LegalRequestFactory.create_batch(4, due_at=timezone.now() - timedelta(days=1))
+    html = client_reviewer.get(reverse("review:queue"), {"overdue": "true", "page": 2}).content.decode()
+    assert 'id="queue-total">about 1,200 open<' in html
+    assert len(seen) == 1 and seen[0].count(" IN (") == 1, seen
