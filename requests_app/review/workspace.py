@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 
 from requests_app.audit import event_record
 from requests_app.lifecycle import Status, TransitionError
@@ -58,9 +58,8 @@ def apply_sort(qs: QuerySet, sort: tuple[str, bool] | None) -> QuerySet:
     if sort is None:
         return qs.queue_order()
     key, descending = sort
-    column = F(SORTS[key])
-    order = column.desc(nulls_last=True) if descending else column.asc(nulls_last=True)
-    return qs.order_by(order, "pk")
+    # The tie-breaker follows the direction, so one (column, id) index serves both (review.0004).
+    return qs.order_by(f"-{SORTS[key]}", "-pk") if descending else qs.order_by(SORTS[key], "pk")
 
 
 # ---------------------------------------------------------------------------------

@@ -311,3 +311,12 @@ def test_overdue_estimate_is_asked_with_one_status_list(client_reviewer, monkeyp
     html = client_reviewer.get(reverse("review:queue"), {"overdue": "true", "page": 2}).content.decode()
     assert 'id="queue-total">about 1,200 open<' in html
     assert len(seen) == 1 and seen[0].count(" IN (") == 1, seen
+
+
+def test_sort_index_migration_covers_the_open_states():
+    import importlib
+
+    from requests_app.lifecycle import OPEN_STATES
+
+    migration = importlib.import_module("requests_app.review.migrations.0004_i16c_notes_saved_views")
+    assert sorted(migration.OPEN) == sorted(str(s) for s in OPEN_STATES)

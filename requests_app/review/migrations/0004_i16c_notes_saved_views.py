@@ -5,6 +5,14 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+# Issue 16: sortable columns. The queue sorted by due time or type over open requests is an index
+# scan that stops after one page (either direction; NULLs follow PostgreSQL's default order), like
+# review.0002_queue_indexes. Sorts on joined names (agency, assignee) are a sort; see bench/README.md.
+OPEN = ["approved", "awaiting_verification", "delivered", "in_review", "needs_info",
+        "partially_approved", "producing", "submitted", "validated"]
+PREDICATE = "status IN (" + ", ".join(f"'{s}'" for s in OPEN) + ")"
+SORT_INDEXES = {"due": "due_at, id", "type": "request_type, id"}
+
 
 class Migration(migrations.Migration):
 
@@ -42,4 +50,10 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('owner', 'name'), name='saved_view_unique_name')],
             },
         ),
+    ] + [
+        migrations.RunSQL(
+            sql=f"CREATE INDEX IF NOT EXISTS review_lr_open_sort_{name} ON requests_app_legalrequest ({cols}) WHERE {PREDICATE}",
+            reverse_sql=f"DROP INDEX IF EXISTS review_lr_open_sort_{name}",
+        )
+        for name, cols in SORT_INDEXES.items()
     ]
