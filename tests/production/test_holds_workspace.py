@@ -101,3 +101,31 @@ def test_cybertipline_hold_cannot_end_early(supervisor):
         services.hold_release(hold=hold, actor=supervisor.user, reason="no longer needed")
     hold.refresh_from_db()
     assert hold.released_at is None
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("browser")
+def test_browser_release_asks_for_a_reason_and_a_confirmation(
+    chromium, live_server, transactional_db, supervisor, hold
+):
+    from tests.conftest import browser_login
+
+    context = chromium.new_context(base_url=live_server.url)
+    context.set_default_timeout(15000)
+    browser_login(context, live_server, supervisor.user)
+    page = context.new_page()
+    page.goto("/production/holds/")
+    row = page.locator(f'tr[data-hold="{hold.pk}"]')
+    assert not row.get_by_role("button", name="Release hold").is_visible()  # closed until asked for
+    row.locator("summary").click()
+    row.get_by_label("Why it ends early").fill("Agency withdrew the request in writing")
+    page.once("dialog", lambda dialog: dialog.dismiss())  # first time: the user says no
+    row.get_by_role("button", name="Release hold").click()
+    hold.refresh_from_db()
+    assert hold.released_at is None
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.get_by_role("button", name="Release hold").click()
+    page.wait_for_url("**/production/holds/")
+    page.locator(".messages").get_by_text("released").wait_for()
+    hold.refresh_from_db()
+    assert hold.released_at is not None

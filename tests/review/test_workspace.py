@@ -320,3 +320,19 @@ def test_sort_index_migration_covers_the_open_states():
 
     migration = importlib.import_module("requests_app.review.migrations.0004_i16c_notes_saved_views")
     assert sorted(migration.OPEN) == sorted(str(s) for s in OPEN_STATES)
+
+
+@pytest.mark.parametrize("params", [{"sort": "-due"}, {"sort": "assignee"}, {"view": "mine"}, {"view": "waiting"}])
+def test_queue_query_count_does_not_grow_with_rows_for_sorts_and_views(client_reviewer, reviewer, params):
+    def queries(n):
+        agency = AgencyFactory()
+        for _ in range(n):
+            lr = LegalRequestFactory(
+                agency=agency, assignee=reviewer.user, status=Status.NEEDS_INFO, clock_paused_at=timezone.now()
+            )
+            TargetFactory.create_batch(2, request=lr)
+        response, sql = _queue_sql(client_reviewer, params)
+        assert not [q for q in sql if "COUNT(" in q.upper()]
+        return len(sql)
+
+    assert queries(1) == queries(10)
