@@ -27,6 +27,11 @@
     if (link) link.focus();
   }
 
+  var status = document.getElementById("shortcut-status");
+  function say(text) {
+    if (status) status.textContent = text;
+  }
+
   function currentRow() {
     var all = rows();
     return current >= 0 && current < all.length ? all[current] : null;
@@ -103,6 +108,7 @@
         if (!row) return;
         var form = row.querySelector("form.row-assign");
         if (form) form.submit();
+        else say(row.getAttribute("data-reference") + " is already assigned; open it to reassign.");
         break;
       case "x":
         row = currentRow();

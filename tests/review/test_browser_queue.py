@@ -82,6 +82,13 @@ def test_keyboard_shortcuts_move_assign_open_search_and_help(chromium, live_serv
     page.locator(f'tr[data-reference="{second.reference}"] td.assignee').get_by_text(reviewer.full_name).wait_for()
     second.refresh_from_db()
     assert second.assignee == reviewer.user
+    # On a row someone already holds, "a" says so instead of doing nothing.
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    assert current.get_attribute("data-reference") == second.reference
+    page.keyboard.press("a")
+    status = page.locator("#shortcut-status")
+    assert status.inner_text() == f"{second.reference} is already assigned; open it to reassign."
 
     # /: focus the search box; typing there does not trigger shortcuts.
     page.keyboard.press("/")
@@ -107,7 +114,8 @@ def test_keyboard_shortcuts_move_assign_open_search_and_help(chromium, live_serv
     dialog.wait_for(state="hidden")
 
     # o: open the current request.
-    page.keyboard.press("j")
+    page.keyboard.press("k")  # from the second row back to the first
+    assert current.get_attribute("data-reference") == first.reference
     page.keyboard.press("o")
     page.wait_for_url(f"**/legal/requests/{first.reference}/")
 
