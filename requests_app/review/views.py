@@ -140,6 +140,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             }
         )
     saved = list(SavedView.objects.filter(owner=request.user))
+    supervisor = is_supervisor(request.user)
     # Comprehensions, not list(): list() asks ModelChoiceIterator for len(), which is a COUNT query.
     fields = filterset.form.fields
     return render(
@@ -162,8 +163,9 @@ def queue(request: HttpRequest) -> HttpResponse:
             "builtin_views": workspace.BUILTIN_VIEWS,
             "active_view": active_view,
             "saved_views": saved,
-            "staff": [u for u in staff_users()],
-            "is_supervisor": is_supervisor(request.user),
+            # Only supervisors may give requests to a colleague: nobody else needs the list (or its query).
+            "staff": [u for u in staff_users()] if supervisor else [],
+            "is_supervisor": supervisor,
             "save_view_form": forms.SavedViewForm(),
         },
     )
