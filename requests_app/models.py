@@ -34,6 +34,13 @@ class Agency(models.Model):
         VERIFIED = "verified", "Verified"
         SUSPENDED = "suspended", "Suspended"
 
+    class VerificationMethod(models.TextChoices):
+        CALL_BACK = "call_back", "Call-back to a number from an official directory"
+        OFFICIAL_DIRECTORY = "official_directory", "Listed in an official government directory"
+        OFFICIAL_DOMAIN = "official_domain", "Official government e-mail domain checked"
+        IN_PERSON = "in_person", "Met in person or known liaison"
+        OTHER = "other", "Other (described in the evidence)"
+
     name = models.CharField(max_length=200)
     country = CountryField()
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -44,6 +51,9 @@ class Agency(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     verified_at = models.DateTimeField(null=True, blank=True)
+    # Issue 16: how the supervisor checked the agency is real, recorded at verification.
+    verification_method = models.CharField(max_length=20, choices=VerificationMethod.choices, blank=True)
+    verification_evidence = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -477,6 +487,7 @@ class EventType(models.TextChoices):
     # A legal safeguard: emergency downgraded, ex-post validation recorded or refused, enforcing
     # State notified / confirmed / refused, nondisclosure order recorded or extended, notice decided.
     LEGAL = "legal", "Legal safeguard"
+    NOTE = "note", "Internal note"  # the legal team wrote an internal note (never shown to the agency)
 
 
 class RequestEvent(models.Model):

@@ -116,7 +116,9 @@ def seed(n: int) -> dict:
                 reference, agency_id, request_type, legal_framework, country, legal_basis, issuing_authority,
                 authority_kind, case_number, emergency, emergency_justification, emergency_attested, ndo_indefinite,
                 data_categories, findings, received_at, due_at, clock_paused_at, status, outcome, rejection_reason,
-                produced_categories, assignee_id, created_at, updated_at)
+                produced_categories, assignee_id, created_at, updated_at,
+                dsa_art10_2, dsa_category, declarations, enforcing_notification_required, ndo_extension_pending,
+                notice_decision, validated_by_name)
             SELECT
                 'LR-2026-' || lpad(i::text, 7, '0'), ag.id, ({types})[1 + mod(i, 5)], 'us_sca', ag.country, '', 'Court',
                 'judge', 'CASE-' || i, mod(i, 97) = 0, '', false, false,
@@ -125,7 +127,8 @@ def seed(n: int) -> dict:
                 now() + (mod(i * 104729, 5184000) - 2592000) * interval '1 second',
                 CASE WHEN h = 94 THEN now() - interval '1 day' END,
                 {STATUS_SQL}, '', '', '[]'::jsonb,
-                CASE WHEN mod(i, 10) < 7 THEN st.uid END, now(), now()
+                CASE WHEN mod(i, 10) < 7 THEN st.uid END, now(), now(),
+                false, '', '{{}}'::jsonb, false, false, '', ''
             FROM g
             JOIN ag ON ag.idx = mod(i, {len(agencies)})
             JOIN st ON st.idx = mod(i, {len(staff)})
@@ -134,8 +137,8 @@ def seed(n: int) -> dict:
         )
         cur.execute(
             """
-            INSERT INTO requests_app_target (request_id, identifier_type, raw_value, kind, value, lookup)
-            SELECT r.id, 'username', 'user_' || r.id || '_' || k, 'username', 'user_' || r.id || '_' || k, 'pending'
+            INSERT INTO requests_app_target (request_id, identifier_type, raw_value, kind, value, lookup, account_ref)
+            SELECT r.id, 'username', 'user_' || r.id || '_' || k, 'username', 'user_' || r.id || '_' || k, 'pending', ''
             FROM requests_app_legalrequest r, generate_series(1, 1 + mod(r.id, 3)::int) AS k
             """
         )
@@ -161,6 +164,8 @@ def measure(n: int) -> list[dict]:
         ("not emergency", {"emergency": "false"}),
         ("status = in review", {"status": "in_review"}),
         ("assigned to one reviewer", {"assignee": reviewer.pk}),
+        ("sorted by agency, descending", {"sort": "-agency"}),
+        ("page 2", {"page": 2}),
     ]
     out = []
     for label, params in pages:
@@ -174,7 +179,10 @@ def measure(n: int) -> list[dict]:
 
         with connection.execute_wrapper(count):
             response = client.get("/legal/", params)
-        rows = response.content.decode().count('data-reference="')
+        html = response.content.decode()
+        rows = html.count('data-reference="')
+        total = html.split('id="queue-total">', 1)[1].split("<", 1)[0] if 'id="queue-total">' in html else ""
+        counts = [q for q in executed if "COUNT(" in q.upper()]
         times = []
         for _ in range(RUNS):
             t = time.perf_counter()
@@ -187,6 +195,8 @@ def measure(n: int) -> list[dict]:
                 "page": label,
                 "rows": rows,
                 "queries": len(executed),
+                "count_queries": len(counts),
+                "total_shown": total,
                 "min_ms": round(times[0], 1),
                 "median_ms": round(statistics.median(times), 1),
                 "p95_ms": round(times[int(len(times) * 0.95) - 1], 1),
@@ -200,16 +210,14 @@ def explain(params: dict) -> str:
     from django.test import RequestFactory
 
     from requests_app.models import LegalRequest
+    from requests_app.review import workspace
     from requests_app.review.filters import QueueFilter
-    from requests_app.review.views import _target_count
 
     base = LegalRequest.objects.all() if params.get("status") else LegalRequest.objects.open()
-    qs = (
-        QueueFilter(params or None, queryset=base, request=RequestFactory().get("/"))
-        .qs.select_related("agency", "assignee__officer")
-        .annotate(target_count=_target_count())
-        .queue_order()[:51]
+    qs = QueueFilter(params or None, queryset=base, request=RequestFactory().get("/")).qs.select_related(
+        "agency", "assignee__officer"
     )
+    qs = workspace.apply_sort(qs, workspace.parse_sort(params.get("sort")))[:51]
     return qs.explain(analyze=True)
 
 

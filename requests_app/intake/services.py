@@ -137,16 +137,36 @@ def _clean_domains(domains: list[str] | None) -> list[str]:
 
 
 def agency_verify(
-    *, agency: Agency, actor: User, email_domains: list[str] | None = None, ip: str | None = None
+    *,
+    agency: Agency,
+    actor: User,
+    email_domains: list[str] | None = None,
+    method: str = "",
+    evidence: str = "",
+    ip: str | None = None,
 ) -> Agency:
-    """Verify (or re-instate) an agency; its pending officers become active with it."""
+    """Verify (or re-instate) an agency; its pending officers become active with it.
+
+    The supervisor records how the agency was checked (issue 16): the method (a call-back to a
+    number from an official directory, an official directory listing, ...) and the evidence (which
+    directory, which number, whom they spoke to). Both are required, for a re-instatement too.
+    """
     _require_supervisor(actor)
+    if method not in Agency.VerificationMethod.values:
+        raise PermissionDenied("Choose how you checked the agency (for example a call-back to an official number).")
+    evidence = " ".join((evidence or "").split())
+    if not evidence:
+        raise PermissionDenied("Write down the evidence: which directory or number you used and whom you spoke to.")
+    if len(evidence) > 500:
+        raise PermissionDenied("Keep the evidence under 500 characters.")
     with transaction.atomic():
         locked = Agency.objects.select_for_update().get(pk=agency.pk)
         before = locked.verification_status
         locked.verification_status = Agency.Verification.VERIFIED
         locked.verified_by = actor
         locked.verified_at = timezone.now()
+        locked.verification_method = method
+        locked.verification_evidence = evidence
         if email_domains is not None:
             locked.email_domains = _clean_domains(email_domains)
         locked.save()
@@ -154,8 +174,14 @@ def agency_verify(
             event_type=EventType.AGENCY,
             actor=actor,
             agency=locked,
-            message=f"Agency verified: {locked.name}",
-            payload={"from": before, "to": locked.verification_status, "email_domains": locked.email_domains},
+            message=f"Agency verified: {locked.name} ({locked.get_verification_method_display().lower()})",
+            payload={
+                "from": before,
+                "to": locked.verification_status,
+                "email_domains": locked.email_domains,
+                "method": method,
+                "evidence": evidence,
+            },
             ip=ip,
         )
         activated = []

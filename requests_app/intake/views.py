@@ -490,9 +490,11 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 @supervisor_required
 def agency_list(request: HttpRequest) -> HttpResponse:
     """Legal supervisors: pending agencies and officers, and all agencies to verify or suspend."""
-    agencies = Agency.objects.annotate(
-        n_officers=Count("officers", filter=Q(officers__role=Officer.Role.OFFICER))
-    ).order_by("verification_status", "name")
+    agencies = (
+        Agency.objects.select_related("verified_by__officer")
+        .annotate(n_officers=Count("officers", filter=Q(officers__role=Officer.Role.OFFICER)))
+        .order_by("verification_status", "name")
+    )
     pending_officers = (
         Officer.objects.filter(role=Officer.Role.OFFICER)
         .exclude(status=Officer.Status.ACTIVE)
@@ -515,6 +517,7 @@ def agency_list(request: HttpRequest) -> HttpResponse:
             "pending_agencies": pending_agencies,
             "agencies": [a for a in agencies if a.verification_status != Agency.Verification.PENDING],
             "officers": pending_officers,
+            "method_choices": Agency.VerificationMethod.choices,
         },
     )
 
@@ -531,6 +534,8 @@ def agency_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 agency=agency,
                 actor=request.user,
                 email_domains=domains.replace(",", " ").split() if domains is not None else None,
+                method=request.POST.get("method", ""),
+                evidence=request.POST.get("evidence", ""),
                 ip=client_ip(request),
             )
             messages.success(request, f"{agency.name} is verified.")
@@ -568,4 +573,21 @@ def officer_list(request: HttpRequest, pk: int) -> HttpResponse:
     """Legal supervisors: the officers of one agency, to suspend or re-activate."""
     agency = get_object_or_404(Agency, pk=pk)
     officers = agency.officers.filter(role=Officer.Role.OFFICER).select_related("user").order_by("full_name")
-    return render(request, "intake/staff_agency_officers.html", {"agency": agency, "officers": officers})
+    from requests_app.models import EventType, RequestEvent
+
+    # Issue 16: the agency's verification history (verified, suspended, re-instated), newest first.
+    history = (
+        RequestEvent.objects.filter(agency=agency, event_type=EventType.AGENCY)
+        .select_related("actor__officer")
+        .order_by("-id")[:200]
+    )
+    return render(
+        request,
+        "intake/staff_agency_officers.html",
+        {
+            "agency": agency,
+            "officers": officers,
+            "history": history,
+            "method_choices": Agency.VerificationMethod.choices,
+        },
+    )

@@ -838,6 +838,52 @@ def hold_extend_voluntary(
     return locked
 
 
+def hold_release(*, hold: PreservationHold, actor, reason: str, now: datetime | None = None) -> PreservationHold:
+    """A supervisor ends a hold before its date (issue 16), with a recorded reason.
+
+    18 U.S.C. 2703(f) preserves records "upon the request of a governmental entity", and
+    Reg. 2023/1543 Art. 11 ends an EPOC-PR's preservation when the issuing authority says it is no
+    longer necessary: so the usual reason is the agency's withdrawal. A hold past its end that an
+    open follow-up kept (see holds_release_expired) is released here too. A CyberTipline hold is
+    never released early: 18 U.S.C. 2258A(h)(1) makes the provider keep it for one year.
+    """
+    if not is_supervisor(actor):
+        raise PermissionDenied("Only a legal supervisor can release a preservation hold early.")
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise HoldError("Say why the hold ends early (for example: the agency withdrew its request in writing).")
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = PreservationHold.objects.select_for_update(of=("self",)).select_related("request").get(pk=hold.pk)
+        if locked.released_at is not None:
+            raise HoldError("This hold has already ended.")
+        if locked.basis == PreservationHold.Basis.CYBERTIPLINE and locked.until >= timezone.localdate(now):
+            raise HoldError("A CyberTipline hold must be kept for one year (18 U.S.C. 2258A(h)); it cannot end early.")
+        locked.released_at = now
+        locked.save(update_fields=["released_at"])
+        # The agency sees that the hold ended; the supervisor's reason stays in a staff-only event.
+        event_record(
+            event_type=EventType.HOLD,
+            actor=actor,
+            request=locked.request,
+            public=True,
+            message=f"Preservation released on {timezone.localdate(now):%Y-%m-%d} (planned until {locked.until:%Y-%m-%d})",
+            payload={"hold": locked.pk, "until": locked.until, "early": True},
+            at=now,
+        )
+        event_record(
+            event_type=EventType.HOLD,
+            actor=actor,
+            request=locked.request,
+            public=False,
+            message="Reason for the early release recorded",
+            payload={"hold": locked.pk, "reason": reason[:500]},
+            at=now,
+        )
+    hold.released_at = locked.released_at
+    return locked
+
+
 def hold_has_open_followup(hold: PreservationHold) -> bool:
     return hold.followups.filter(status__in=OPEN_STATES).exists()
 

@@ -13,5 +13,6 @@ urlpatterns = [
     path("p/<int:pk>/sign/", views.certificate_sign, name="certificate_sign"),
     path("holds/", views.holds_list, name="holds"),
     path("holds/<int:pk>/extend/", views.hold_extend, name="hold_extend"),
+    path("holds/<int:pk>/release/", views.hold_release, name="hold_release"),
     path("notices/", views.notices_list, name="notices"),
 ]

@@ -10,9 +10,11 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from requests_app import rules
 from requests_app.lifecycle import TransitionError
 from requests_app.permissions import (
     client_ip,
@@ -180,6 +182,25 @@ def hold_extend(request: HttpRequest, pk: int) -> HttpResponse:
 
 @second_factor_required
 @require_POST
+def hold_release(request: HttpRequest, pk: int) -> HttpResponse:
+    """Legal supervisors only: end a preservation hold before its date, with a reason (audited)."""
+    hold = get_object_or_404(PreservationHold.objects.select_related("request"), pk=pk)
+    lr = get_visible_request(request.user, pk=hold.request_id)
+    if not is_supervisor(request.user):
+        return _forbidden(request, "Only a legal supervisor can release a preservation hold early.")
+    try:
+        services.hold_release(hold=hold, actor=request.user, reason=request.POST.get("reason", "")[:500])
+    except (services.HoldError, PermissionDenied) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, f"Preservation on {hold.target} released; the data is no longer held for this request."
+        )
+    return _back(request, lr)
+
+
+@second_factor_required
+@require_POST
 def ndo_lift(request: HttpRequest, reference: str) -> HttpResponse:
     """Legal supervisors only: record that the request's nondisclosure order was lifted."""
     lr = get_visible_request(request.user, reference=reference)
@@ -241,7 +262,18 @@ def holds_list(request: HttpRequest) -> HttpResponse:
         .select_related("request__agency", "target")
         .order_by("until", "pk")[:500]
     )
-    return render(request, "production/holds.html", {"holds": holds})
+    today = timezone.localdate()
+    holds = list(holds)
+    for hold in holds:
+        hold.days_left = (hold.until - today).days
+        hold.days_over = -hold.days_left
+        hold.extendable = hold.can_extend and rules.hold_extension(hold.request.request_type) is not None
+    staff = is_staff_member(request.user)
+    return render(
+        request,
+        "production/holds.html",
+        {"holds": holds, "staff": staff, "supervisor": is_supervisor(request.user), "here": request.path},
+    )
 
 
 @second_factor_required

@@ -113,3 +113,11 @@ class ChangeDecisionForm(DecisionForm):
     """Changing a decision already made is its own action, with the reason for the change."""
 
     why = forms.CharField(label="Why the decision changes", max_length=400)
+
+
+class SavedViewForm(forms.Form):
+    name = forms.CharField(label="Name of this view", max_length=60)
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(label="Internal note (the agency never sees it)", widget=forms.Textarea(attrs={"rows": 3}))

@@ -63,3 +63,34 @@ class Letter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id}: {self.kind}"
+
+
+class InternalNote(models.Model):
+    """A note the legal team keeps on a request. Staff only: never in the agency's timeline, pages or API."""
+
+    request = models.ForeignKey(LegalRequest, on_delete=models.PROTECT, related_name="internal_notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Note {self.pk} on {self.request_id}"
+
+
+class SavedView(models.Model):
+    """A staff member's own named queue filter (the query string of the queue page, whitelisted keys only)."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_queue_views")
+    name = models.CharField(max_length=60)
+    query = models.CharField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="saved_view_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name

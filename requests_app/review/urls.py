@@ -7,6 +7,10 @@ from requests_app.review import views
 app_name = "review"
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("bulk-assign/", views.bulk_assign, name="bulk_assign"),
+    path("views/", views.saved_view_create, name="saved_view_create"),
+    path("views/<int:pk>/delete/", views.saved_view_delete, name="saved_view_delete"),
+    path("requests/<str:reference>/notes/", views.note, name="note"),
     path("requests/<str:reference>/", views.request_detail, name="request"),
     path("requests/<str:reference>/audit/", views.audit, name="audit"),
     path("requests/<str:reference>/documents/<int:pk>/", views.document, name="document"),

@@ -8,14 +8,14 @@ Views stay thin: forms check input, services do the work.
 
 from __future__ import annotations
 
+from collections import Counter
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import Count, F, IntegerField, OuterRef, Subquery
-from django.db.models.functions import Coalesce
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.db.models import F
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -37,10 +37,10 @@ from requests_app.permissions import (
 from requests_app.production.forms import NdoForm
 from requests_app.production.services import ProductionError, notice_danger_over, notice_decide
 from requests_app.production.services import ndo_record as production_ndo_record
-from requests_app.review import forms
+from requests_app.review import forms, workspace
 from requests_app.review import services as svc
 from requests_app.review.filters import QueueFilter, staff_users
-from requests_app.review.models import EmergencyVerification, Letter
+from requests_app.review.models import EmergencyVerification, Letter, SavedView
 from requests_app.services import DocumentUnavailable, PermissionDenied, actor_role
 
 PAGE_SIZE = 50
@@ -64,41 +64,83 @@ def staff_only(view):
     return wrapper
 
 
-def _target_count():
-    counts = (
-        Target.objects.filter(request=OuterRef("pk")).order_by().values("request").annotate(n=Count("pk")).values("n")
-    )
-    return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
+def queue_rows(filterset: QueueFilter, offset: int, limit: int, sort=None) -> list[LegalRequest]:
+    """Two queries, however many rows: the page (with agency and assignee), then its targets' request ids,
+    counted here. No COUNT in SQL: the queue never asks the database to count (issue 16)."""
+    qs = filterset.qs.select_related("agency", "assignee__officer")
+    rows = list(workspace.apply_sort(qs, sort)[offset : offset + limit])
+    counts = Counter(Target.objects.filter(request__in=[r.pk for r in rows]).values_list("request_id", flat=True))
+    for row in rows:
+        row.target_count = counts.get(row.pk, 0)
+    return rows
 
 
-def queue_rows(filterset: QueueFilter, offset: int, limit: int) -> list[LegalRequest]:
-    """One query: the page of rows, with agency, assignee and the target count."""
-    return list(
-        filterset.qs.select_related("agency", "assignee__officer")
-        .annotate(target_count=_target_count())
-        .queue_order()[offset : offset + limit]
-    )
+def _queue_params(request: HttpRequest):
+    """The GET parameters the queue works from: a built-in view (?view=mine) expands to its filters."""
+    params = request.GET.copy()
+    slug = params.get("view", "")
+    builtin = workspace.builtin_params(slug, request.user) if slug else None
+    if builtin is not None:
+        sort = params.get("sort")
+        params = QueryDict(mutable=True)
+        params.update(builtin)
+        if sort:
+            params["sort"] = sort
+    params.pop("view", None)
+    return params, (slug if builtin is not None else "")
 
 
 @require_GET
 @staff_only
 def queue(request: HttpRequest) -> HttpResponse:
-    """Staff: the queue of requests, emergencies first, then by due time; filters and search."""
-    base = LegalRequest.objects.all() if request.GET.get("status") else LegalRequest.objects.open()
-    filterset = QueueFilter(request.GET or None, queryset=base)
+    """Staff: the queue of requests, emergencies first, then by due time; filters, search, sortable
+    columns (?sort=, whitelisted), saved views, bulk assignment and an approximate total."""
+    params, active_view = _queue_params(request)
+    filters = {k: v for k, v in params.items() if k not in ("page", "sort")}
+    base = LegalRequest.objects.all() if params.get("status") else LegalRequest.objects.open()
+    filterset = QueueFilter(params if filters else None, queryset=base)
+    sort = workspace.parse_sort(params.get("sort"))
     try:
-        page = max(1, int(request.GET.get("page", "1")))
+        page = max(1, int(params.get("page", "1")))
     except ValueError:
         page = 1
+    total = None
     if filterset.is_bound and not filterset.is_valid():
         rows, has_next = [], False
     else:
         if not filterset.is_bound:
             filterset = QueueFilter(None, queryset=base)
-        fetched = queue_rows(filterset, (page - 1) * PAGE_SIZE, PAGE_SIZE + 1)
+        fetched = queue_rows(filterset, (page - 1) * PAGE_SIZE, PAGE_SIZE + 1, sort)
         rows, has_next = fetched[:PAGE_SIZE], len(fetched) > PAGE_SIZE
-    params = request.GET.copy()
+        if page == 1 and not has_next:
+            total = workspace.Total(len(rows), exact=True)  # the page holds them all: no second query
+        else:
+            estimate_qs = None
+            if params.get("overdue") == "true" and not params.get("status"):
+                # Same rows (overdue states are all open), but one status list instead of two: PostgreSQL
+                # multiplies the two lists' selectivities and guesses ten times too few otherwise.
+                estimate_qs = QueueFilter(params, queryset=LegalRequest.objects.all()).qs
+            total = workspace.queue_total(filterset.qs, estimate_qs=estimate_qs)
     params.pop("page", None)
+    current_query = workspace.clean_query(params.urlencode())
+    without_sort = params.copy()
+    without_sort.pop("sort", None)
+    sort_key, sort_desc = sort if sort else ("", False)
+    columns = []
+    for key, label in workspace.SORT_LABELS.items():
+        descending_next = key == sort_key and not sort_desc
+        link = without_sort.copy()
+        link["sort"] = f"-{key}" if descending_next else key
+        columns.append(
+            {
+                "key": key,
+                "label": label,
+                "href": "?" + link.urlencode(),
+                "aria_sort": ("descending" if sort_desc else "ascending") if key == sort_key else "",
+            }
+        )
+    saved = list(SavedView.objects.filter(owner=request.user))
+    supervisor = is_supervisor(request.user)
     # Comprehensions, not list(): list() asks ModelChoiceIterator for len(), which is a COUNT query.
     fields = filterset.form.fields
     return render(
@@ -110,11 +152,105 @@ def queue(request: HttpRequest) -> HttpResponse:
             "page": page,
             "has_next": has_next,
             "querystring": params.urlencode(),
+            "current_query": current_query,
             "country_choices": [c for c in fields["country"].choices],
             "agency_choices": [c for c in fields["agency"].choices],
             "now": timezone.now(),
+            "total": total,
+            "showing_open": not params.get("status"),
+            "columns": columns,
+            "sort": params.get("sort", "") if sort else "",
+            "builtin_views": workspace.BUILTIN_VIEWS,
+            "active_view": active_view,
+            "saved_views": saved,
+            # Only supervisors may give requests to a colleague: nobody else needs the list (or its query).
+            "staff": [u for u in staff_users()] if supervisor else [],
+            "is_supervisor": supervisor,
+            "save_view_form": forms.SavedViewForm(),
         },
     )
+
+
+def _queue_back(request: HttpRequest) -> HttpResponse:
+    """Back to the queue with the filters the form came from (only the whitelisted keys)."""
+    query = workspace.clean_query(request.POST.get("back", ""))
+    return redirect(reverse("review:queue") + (f"?{query}" if query else ""))
+
+
+@require_POST
+@staff_only
+def bulk_assign(request: HttpRequest) -> HttpResponse:
+    """Staff: assign the selected requests (to me, to nobody, or, for supervisors, to someone), all or nothing."""
+    refs = request.POST.getlist("ref")
+    value = request.POST.get("assignee", "")
+    if value == "me":
+        assignee = request.user
+    elif value == "nobody":
+        assignee = None
+    else:
+        assignee = get_user_model().objects.filter(pk=value).first() if value.isdigit() else None
+        if assignee is None:
+            messages.error(request, "Choose whom to assign the selected requests to.")
+            return _queue_back(request)
+    result = workspace.bulk_assign(references=refs, assignee=assignee, actor=request.user, ip=client_ip(request))
+    if result.ok:
+        who = "you" if assignee == request.user else (svc._name(assignee) if assignee else "nobody")
+        n = len(result.assigned)
+        messages.success(
+            request, f"{n} request{'s' if n != 1 else ''} assigned to {who}: {', '.join(result.assigned)}."
+        )
+    else:
+        n = len(result.refused)
+        messages.error(
+            request,
+            "Nothing was changed. "
+            + (
+                f"{n} of the selected requests cannot be assigned that way: "
+                if any(ref for ref, _ in result.refused)
+                else ""
+            )
+            + " ".join(f"{ref}: {why}" if ref else why for ref, why in result.refused),
+        )
+    return _queue_back(request)
+
+
+@require_POST
+@staff_only
+def saved_view_create(request: HttpRequest) -> HttpResponse:
+    """Staff: save the queue's current filters and sort under a name (their own, nobody else sees it)."""
+    try:
+        view = workspace.saved_view_save(
+            owner=request.user, name=request.POST.get("name", ""), query=request.POST.get("back", "")
+        )
+    except (workspace.SavedViewError, PermissionDenied) as exc:
+        messages.error(request, str(exc))
+        return _queue_back(request)
+    messages.success(request, f"View “{view.name}” saved.")
+    return redirect(reverse("review:queue") + f"?{view.query}")
+
+
+@require_POST
+@staff_only
+def saved_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Staff: delete one of their own saved views (someone else's: 404)."""
+    if not workspace.saved_view_delete(owner=request.user, pk=pk):
+        raise Http404("No such view")
+    messages.success(request, "View deleted.")
+    return redirect(reverse("review:queue"))
+
+
+@require_POST
+@staff_only
+def note(request: HttpRequest, reference: str) -> HttpResponse:
+    """Staff: add an internal note to the request (the agency never sees it)."""
+    lr = _request_for_staff(request, reference)
+    try:
+        workspace.note_add(request=lr, actor=request.user, body=request.POST.get("body", ""), ip=client_ip(request))
+    except (workspace.NoteError, PermissionDenied) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Internal note saved.")
+    return redirect(reverse("review:request", args=[lr.reference]) + "#notes")
 
 
 def _request_for_staff(request: HttpRequest, reference: str) -> LegalRequest:
@@ -164,6 +300,8 @@ def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "Status": Status,
         # Only staff holding the CyberTipline role see the reports a request follows up.
         "cybertip_reports": cybertip_selectors.for_request(me, lr),
+        # Issue 16: the legal team's internal notes (staff only; never on officer pages or the API).
+        "notes": workspace.notes_for(request=lr, viewer=me),
         # What this person may do here comes from the lifecycle's transition table.
         "actions": lifecycle.actions_for(lr.status, actor_role(me)),
         **_safeguards(lr, timezone.now(), me),

@@ -44,7 +44,13 @@ def test_verify_agency_activates_its_officers(
     agency = pending_officer.agency
     with django_capture_on_commit_callbacks(execute=True):
         response = client_supervisor.post(
-            f"/legal/agencies/{agency.pk}/verify/", {"email_domains": "NewForce.example, @alt.example"}
+            f"/legal/agencies/{agency.pk}/verify/",
+            {
+                "email_domains": "NewForce.example, @alt.example",
+                # Issue 16: how the agency was checked is now required at verification.
+                "method": "call_back",
+                "evidence": "Called the switchboard listed on the ministry site; Sgt. Lee confirmed",
+            },
         )
     assert response.status_code == 302
     agency.refresh_from_db()
