@@ -378,8 +378,19 @@ else:
 HOLD_REMINDER_DAYS = env_int("HOLD_REMINDER_DAYS", 7)  # remind the agency this many days before a hold ends
 PRODUCTION_TMP_DIR = env_str("PRODUCTION_TMP_DIR")  # encrypted packages are built here (default: the system temp dir)
 PRODUCTION_RETRY_SECONDS = env_int("PRODUCTION_RETRY_SECONDS", 30)  # first retry of a failed build; doubles each time
+# A build touches its row's heartbeat this often while it writes; one silent for STALL seconds lost
+# its worker (kill -9, out of memory) and beat queues it again (requeue_stalled_productions).
+PRODUCTION_HEARTBEAT_SECONDS = env_int("PRODUCTION_HEARTBEAT_SECONDS", 10)
+PRODUCTION_STALL_SECONDS = env_int("PRODUCTION_STALL_SECONDS", 600)
+PRODUCTION_STALL_CHECK_SECONDS = env_int("PRODUCTION_STALL_CHECK_SECONDS", 60)
+if PRODUCTION_STALL_SECONDS < 3 * PRODUCTION_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured("PRODUCTION_STALL_SECONDS must be at least 3 x PRODUCTION_HEARTBEAT_SECONDS")
 CELERY_BEAT_SCHEDULE.update(
     {
+        "production-requeue-stalled": {
+            "task": "requests_app.production.tasks.requeue_stalled_productions",
+            "schedule": PRODUCTION_STALL_CHECK_SECONDS,
+        },
         "production-purge-expired": {
             "task": "requests_app.production.tasks.purge_expired_productions",
             "schedule": crontab(minute=7),

@@ -10,6 +10,7 @@ from django.test import Client
 
 from requests_app.models import Agency, Officer
 from tests.factories import AgencyFactory, OfficerFactory, StaffFactory, login_verified
+from tests.faults import redis_server, workers  # noqa: F401  (fixtures of the fault tests)
 
 
 def pytest_configure(config):

@@ -21,6 +21,7 @@ def build_production(self, production_id: int) -> str:
     try:
         return services.production_build(production_id=production_id).status
     except Exception as exc:
+        services.production_heartbeat(production_id)  # waiting for a retry is not a stall
         # Eager mode (development, no broker) has no worker to retry later: give up at once.
         if self.request.retries >= self.max_retries or self.request.is_eager:
             logger.exception("production %s failed after %s attempts", production_id, self.request.retries + 1)
@@ -33,6 +34,12 @@ def build_production(self, production_id: int) -> str:
 def purge_expired_productions() -> int:
     """Beat: delete packages whose download link expired."""
     return services.production_purge_expired()
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def requeue_stalled_productions() -> list[int]:
+    """Beat: queue again builds with no heartbeat for PRODUCTION_STALL_SECONDS (worker killed)."""
+    return services.production_requeue_stalled()
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
