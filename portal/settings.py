@@ -297,11 +297,16 @@ OUTBOX_RELAY_GRACE_SECONDS = env_int("OUTBOX_RELAY_GRACE_SECONDS", 10)  # pendin
 # Sent but unfinished this long: the message was lost (broker restarted empty, task killed): send again.
 OUTBOX_REDELIVER_SECONDS = env_int("OUTBOX_REDELIVER_SECONDS", 900)
 
+# A stored file no row names is deleted once it is this old (requests_app.files).
+ORPHAN_FILE_GRACE_SECONDS = env_int("ORPHAN_FILE_GRACE_SECONDS", 3600)
+
 CELERY_BEAT_SCHEDULE = {
     "sweep-deadlines": {"task": "requests_app.tasks.sweep_deadlines", "schedule": crontab(minute="*/5")},
     # Backstop for the after-commit trigger: sequences whatever is still pending (requests_app.audit).
     "sequence-log": {"task": "requests_app.tasks.sequence_log", "schedule": timedelta(seconds=10)},
     "sweep-outbox": {"task": "requests_app.tasks.sweep_outbox", "schedule": timedelta(seconds=OUTBOX_SWEEP_SECONDS)},
+    # Stored files whose row never committed (a process killed between writing the file and COMMIT).
+    "sweep-orphan-files": {"task": "requests_app.tasks.sweep_orphan_files", "schedule": crontab(minute=23)},
 }
 
 # --- domain settings ---------------------------------------------------------------

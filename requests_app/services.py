@@ -368,7 +368,12 @@ def _store_document(*, request: LegalRequest, doc: DocumentInput, actor) -> Docu
         uploaded_by=actor,
     )
     document.file.save("document.bin", encrypted_file(doc.content), save=False)
-    document.save()
+    try:
+        document.save()
+    except BaseException:
+        # The row never existed: neither may its file (requests_app.files sweeps what a crash leaves).
+        document.file.delete(save=False)
+        raise
     return document
 
 
