@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import secrets
 import threading
 from collections.abc import Iterator
@@ -32,6 +33,8 @@ from django.utils import timezone
 from requests_app import tlog
 from requests_app.batching import collecting
 from requests_app.models import EventType, LogCheckpoint, LogNode, RequestEvent
+
+logger = logging.getLogger(__name__)
 
 # Any constant works as long as nothing else in the database uses it: "AUDITLOG" in ASCII.
 ADVISORY_LOCK_KEY = 0x41554449544C4F47
@@ -147,7 +150,12 @@ def _kick() -> None:
         return
     from requests_app.tasks import sequence_log
 
-    sequence_log.delay()
+    try:
+        sequence_log.delay()
+    except Exception:
+        # The change is committed; a broker outage must not turn it into an error for the caller.
+        # Beat's sequence_log picks the pending events up within 10 s (see followups.py).
+        logger.warning("Could not kick the audit sequencer (broker unavailable); beat will sequence the events")
 
 
 # ---------------------------------------------------------------- the sequencer

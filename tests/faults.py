@@ -213,3 +213,15 @@ def workers(transactional_db, tmp_path) -> Iterator[Callable[..., WorkerProcess]
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
             " WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+def run_django(code: str, *, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:
+    """Run `code` in a fresh Django process (same environment a worker gets)."""
+    script = "import django\ndjango.setup()\n" + code
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "portal.settings"},
+        capture_output=True,
+        timeout=timeout,
+    )
