@@ -29,7 +29,6 @@ from requests_app.crypto import DecryptionError, decrypt_stream, encrypt_chunks
 from requests_app.lifecycle import OPEN_STATES, Status
 from requests_app.models import Decision, EventType, LegalRequest, Target
 from requests_app.permissions import is_agency_officer, is_staff_member, is_supervisor
-from requests_app.production import emails
 from requests_app.production.certificate import certificate_pdf
 from requests_app.production.models import (
     PreservationHold,
@@ -488,7 +487,7 @@ def _production_finish(
                     outcome=LegalRequest.Outcome.DATA_PRODUCED if produced else LegalRequest.Outcome.NO_DATA,
                 )
             lr_id = lr.pk
-            transaction.on_commit(lambda: emails.production_ready(request_id=lr_id))
+            followups.emit(followups.MAIL_PRODUCTION_READY, request_id=lr_id)
             return locked
     except BaseException:
         if stored_name:
@@ -931,7 +930,7 @@ def holds_release_expired(*, now: datetime | None = None) -> dict[str, int]:
                 at=now,
             )
             if hold.request_id:  # a CyberTipline hold has no agency to remind, and no user is ever told
-                transaction.on_commit(lambda pk=pk: emails.hold_reminder(hold_id=pk))
+                followups.emit(followups.MAIL_HOLD_REMINDER, hold_id=pk)
             reminded += 1
     # A hold with an open follow-up request is never released by itself (DESIGN.md, Preservation):
     # _kept_by_followup below keeps it and tells a supervisor once.

@@ -8,7 +8,7 @@ from celery import shared_task
 from django.conf import settings
 
 from requests_app.outbox import FollowUpTask
-from requests_app.production import services
+from requests_app.production import emails, services
 
 logger = logging.getLogger(__name__)
 
@@ -76,3 +76,15 @@ def link_followups(request_id: int) -> int:
 def provisional_holds(request_id: int) -> int:
     """After submission: preserve the named accounts from receipt."""
     return len(services.holds_provisional_create(request_id=request_id))
+
+
+@shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def mail_production_ready(request_id: int) -> None:
+    """E-mail the agency: the package is ready."""
+    emails.production_ready(request_id=request_id)
+
+
+@shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def mail_hold_reminder(hold_id: int) -> None:
+    """E-mail the agency: a preservation hold ends soon."""
+    emails.hold_reminder(hold_id=hold_id)
