@@ -301,6 +301,8 @@ OUTBOX_RELAY_GRACE_SECONDS = env_int("OUTBOX_RELAY_GRACE_SECONDS", 10)  # pendin
 # Sent but unfinished this long: the message was lost (broker restarted empty, task killed): send again.
 OUTBOX_REDELIVER_SECONDS = env_int("OUTBOX_REDELIVER_SECONDS", 900)
 
+# The audit sequencer is kicked at most once per this window per process, at its end (requests_app.audit).
+AUDIT_KICK_WINDOW_SECONDS = float(env_str("AUDIT_KICK_WINDOW_SECONDS", "0.5") or 0)
 # A stored file no row names is deleted once it is this old (requests_app.files).
 ORPHAN_FILE_GRACE_SECONDS = env_int("ORPHAN_FILE_GRACE_SECONDS", 3600)
 

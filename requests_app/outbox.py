@@ -144,10 +144,11 @@ class FollowUpTask(Task):
         pk = _followup_pk(self.request.id)
         if pk is None:
             return super().__call__(*args, **kwargs)
-        if FollowUp.objects.filter(pk=pk, status=FollowUp.Status.DONE).exists():
-            logger.info("follow-up #%s already done; this delivery is skipped", pk)
-            return None
-        FollowUp.objects.filter(pk=pk).update(attempts=F("attempts") + 1)
+        # One statement: count the attempt unless the row is already done (then skip this delivery).
+        if not FollowUp.objects.filter(pk=pk).exclude(status=FollowUp.Status.DONE).update(attempts=F("attempts") + 1):
+            if FollowUp.objects.filter(pk=pk).exists():
+                logger.info("follow-up #%s already done; this delivery is skipped", pk)
+                return None
         try:
             result = super().__call__(*args, **kwargs)
         except Retry as exc:
