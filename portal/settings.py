@@ -300,6 +300,8 @@ OUTBOX_SWEEP_SECONDS = env_int("OUTBOX_SWEEP_SECONDS", 15)  # how often beat run
 OUTBOX_RELAY_GRACE_SECONDS = env_int("OUTBOX_RELAY_GRACE_SECONDS", 10)  # pending this long: the relay missed it
 # Sent but unfinished this long: the message was lost (broker restarted empty, task killed): send again.
 OUTBOX_REDELIVER_SECONDS = env_int("OUTBOX_REDELIVER_SECONDS", 900)
+# A process that could not reach the broker leaves its next commits' rows to the sweep for this long.
+OUTBOX_BROKER_BACKOFF_SECONDS = env_int("OUTBOX_BROKER_BACKOFF_SECONDS", 5)
 
 # The audit sequencer is kicked at most once per this window per process, at its end (requests_app.audit).
 AUDIT_KICK_WINDOW_SECONDS = float(env_str("AUDIT_KICK_WINDOW_SECONDS", "0.5") or 0)

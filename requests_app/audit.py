@@ -31,7 +31,7 @@ from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from requests_app import tlog
+from requests_app import outbox, tlog
 from requests_app.batching import collecting
 from requests_app.models import EventType, LogCheckpoint, LogNode, RequestEvent
 
@@ -158,7 +158,7 @@ def _kick() -> None:
     # in the window (a kick per commit cost the worker one task per submission for no extra effect).
     global _kicked_until
     now = time.monotonic()
-    if now < _kicked_until:
+    if now < _kicked_until or outbox.broker_down():
         return
     window = settings.AUDIT_KICK_WINDOW_SECONDS
     _kicked_until = now + window
@@ -166,6 +166,7 @@ def _kick() -> None:
         sequence_log.apply_async(countdown=window) if window else sequence_log.delay()
     except Exception:
         _kicked_until = 0.0
+        outbox.note_broker(reachable=False)
         # The change is committed; a broker outage must not turn it into an error for the caller.
         # Beat's sequence_log picks the pending events up within 10 s (see followups.py).
         logger.warning("Could not kick the audit sequencer (broker unavailable); beat will sequence the events")

@@ -27,6 +27,14 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _broker_not_marked_down():
+    """A broker outage one test staged must not make the next test's relay skip publishing."""
+    from requests_app import outbox
+
+    outbox.note_broker(reachable=True)
+
+
 @pytest.fixture
 def agency_a(db) -> Agency:
     return AgencyFactory(name="Metropolitan Police", country="GB", email_domains=["met.police.example"])

@@ -419,9 +419,27 @@ def measure(tag: str, drain_timeout: float) -> dict:
         "half_saved": half + orphans,
         "stuck_builds": productions.filter(status=Production.Status.BUILDING).count(),
         "builds_ready": productions.filter(status=Production.Status.READY).count(),
+        "build_attempts": sum(productions.values_list("attempts", flat=True)),
         "stale_temp_files": len(list((WORK / "build-tmp").glob("*.part"))) if (WORK / "build-tmp").exists() else 0,
         "drain_seconds": round(drain, 1),
     }
+
+
+def cpu_by_group(groups: dict[str, int]) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by each process group (gunicorn, the worker)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = dict.fromkeys(groups, 0.0)
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        for name, pgid in groups.items():
+            if int(fields[2]) == pgid:
+                out[name] += (int(fields[11]) + int(fields[12])) / tick
+    return out
 
 
 def throughput(tag: str, seconds: float, token: str, clients: int, pdf: bytes) -> dict:
@@ -430,9 +448,12 @@ def throughput(tag: str, seconds: float, token: str, clients: int, pdf: bytes) -
 
     from requests_app.models import FollowUp
 
+    groups = {"web": web.p.pid, "worker": worker.p.pid}
+    cpu_before = cpu_by_group(groups)
     start = timezone.now()
     counts = load(tag, token, clients, seconds, pdf)
     end = timezone.now()
+    cpu = {k: v - cpu_before[k] for k, v in cpu_by_group(groups).items()}
     created = FollowUp.objects.filter(created_at__gte=start, created_at__lt=end).count()
     finished = FollowUp.objects.filter(finished_at__gte=start, finished_at__lt=end).count()
     backlog = FollowUp.objects.exclude(status=FollowUp.Status.DONE).count()
@@ -443,6 +464,9 @@ def throughput(tag: str, seconds: float, token: str, clients: int, pdf: bytes) -
         "followups_done_per_s": round(finished / seconds, 1),
         "ratio": round(finished / created, 2) if created else None,
         "backlog_at_end": backlog,
+        # CPU per unit of work while both ran flat out (the machine's 2 cores are shared by both, and PostgreSQL).
+        "web_cpu_ms_per_submission": round(cpu["web"] * 1000 / max(counts["2xx"], 1), 1),
+        "worker_cpu_ms_per_followup": round(cpu["worker"] * 1000 / max(finished, 1), 1),
     }
 
 
@@ -498,6 +522,7 @@ def main() -> None:
         "half_saved",
         "stuck_builds",
         "builds_ready",
+        "build_attempts",
         "stale_temp_files",
         "reruns",
         "drain_seconds",

@@ -236,3 +236,39 @@ def test_services_queue_follow_ups_only_through_the_outbox():
             if re.search(r"on_commit\(|\.delay\(|send_mail\(", line) and "delete" not in line:
                 offenders.append(f"{rel}:{number}: {line.strip()}")
     assert offenders == []
+
+
+def test_an_unreachable_broker_stops_the_batch_and_the_relay_backs_off(
+    officer_a, monkeypatch, django_capture_on_commit_callbacks, published
+):
+    """Each try costs the request the broker's connect timeout: after one, leave the rows to the sweep."""
+    from kombu.exceptions import OperationalError as BrokerUnreachable
+
+    tries = []
+
+    def unreachable(*args, **kwargs):
+        tries.append(1)
+        raise BrokerUnreachable("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    for names in followups.FOLLOW_UPS.values():
+        for name in names:
+            monkeypatch.setattr(current_app.tasks[name], "apply_async", unreachable)
+    with django_capture_on_commit_callbacks(execute=True):
+        request_submit(actor=officer_a.user, data=warrant_data(), documents=[_pdf()])
+    assert len(tries) == 1  # the first row found the broker down; the others were not tried
+    assert outbox.broker_down()
+    assert not FollowUp.objects.exclude(status=FollowUp.Status.PENDING).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        request_submit(actor=officer_a.user, data=warrant_data(), documents=[_pdf()], acknowledge_warnings=True)
+    assert len(tries) == 1  # backing off: this commit's relay did not try at all
+    # The sweep does not back off: it is how the rows get out once the broker is back.
+    monkeypatch.undo()
+    outbox.note_broker(reachable=False)
+    current_app.loader.import_default_modules()
+    sent = []
+    for names in followups.FOLLOW_UPS.values():
+        for name in names:
+            monkeypatch.setattr(current_app.tasks[name], "apply_async", lambda *a, **k: sent.append(k["task_id"]))
+    pending = FollowUp.objects.filter(status=FollowUp.Status.PENDING).count()
+    assert outbox.sweep(now=timezone.now() + timedelta(minutes=1)) == pending == len(sent)
+    assert not outbox.broker_down()
