@@ -20,8 +20,8 @@ What it does:
    writes bench/faults/results.json.
 
 Definitions. A request is *committed* if its row is in the database (whatever the client saw).
-*lost follow-ups*: outbox rows of committed requests not done after the drain wait, plus committed
-requests without an acknowledgement or a report-facts row. *duplicated*: acknowledgement e-mails sent
+*lost follow-ups*: committed requests without their outbox rows, plus rows that failed for good. *unfinished after wait*: rows not done, and
+requests not acknowledged or without facts, when the bounded wait (--drain) ended. *duplicated*: acknowledgement e-mails sent
 more than once for one request (counted from the e-mails actually sent), plus packages beyond one per
 production. *half-saved*: committed requests missing their targets, document, document file or
 submission event, plus stored files no row names. *stuck builds*: productions still building.
@@ -322,10 +322,9 @@ def fault(tag: str, seconds: float, reviewer_id: int, log: list[str]) -> None:
         redis.kill()
         start_redis()
         log.append(f"redis killed -9 and restarted empty at {seconds / 2:.0f} s")
-    elif tag == "worker_kill":
-        time.sleep(min(3.0, third))
-        log.append(f"productions started: {start_productions(tag, reviewer_id, 3)}")
-        time.sleep(3)  # builds in flight
+    elif tag == "worker_kill":  # its builds were started (and are in flight) before the load began
+        time.sleep(1)
+        log.append(f"builds in flight: {len(list((WORK / 'build-tmp').glob('*.part')))} (temp files)")
         worker.kill()
         log.append("worker killed -9")
         time.sleep(3)
@@ -413,7 +412,9 @@ def measure(tag: str, drain_timeout: float) -> dict:
     )
     return {
         "committed": len(ids),
-        "lost_followups": not_done + without_rows + unacked + no_facts,
+        # Lost: never to be done (no row, or a row failed for good). Unfinished: not done yet when the wait ended.
+        "lost_followups": without_rows + rows.filter(status=FollowUp.Status.FAILED).count(),
+        "unfinished_after_wait": not_done + unacked + no_facts,
         "duplicated_followups": dup_mails + extra_packages,
         "reruns": rows.filter(attempts__gt=1).count(),  # a task run again after a kill (idempotent)
         "half_saved": half + orphans,
@@ -474,8 +475,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--drain", type=float, default=90, help="longest wait for follow-ups after a scenario")
+    parser.add_argument("--drain", type=float, default=240, help="longest wait for follow-ups after a scenario")
     parser.add_argument("--only", default=",".join(SCENARIOS))
+    parser.add_argument("--out", default="results.json", help="file name in bench/faults/")
     args = parser.parse_args()
 
     WORK.mkdir(parents=True, exist_ok=True)
@@ -491,6 +493,13 @@ def main() -> None:
         load("warmup", token, 2, 2, pdf)
         for tag in args.only.split(","):
             log: list[str] = []
+            before: Counter = Counter()
+            if tag == "worker_kill":
+                # Builds first (the queue is drained), so that the kill finds them mid-way, not still queued.
+                before = load(tag, token, 1, 2, pdf)
+                wait_for(lambda t=tag: not open_followups(t), 60)
+                log.append(f"productions started: {start_productions(tag, reviewer_id, 3)}")
+                wait_for(lambda: len(list((WORK / "build-tmp").glob("*.part"))) >= 2, 60)
             t = threading.Thread(target=fault, args=(tag, args.seconds, reviewer_id, log))
             t.start()
             if tag == "baseline":
@@ -500,6 +509,7 @@ def main() -> None:
                 tp = None
                 counts = load(tag, token, args.clients, args.seconds, pdf)
             t.join()
+            counts.update(before)
             row = {"scenario": tag, **{k: counts.get(k, 0) for k in ("sent", "2xx", "4xx", "5xx", "no_answer")}}
             row.update(measure(tag, args.drain))
             row["faults"] = log
@@ -518,6 +528,7 @@ def main() -> None:
         "no_answer",
         "committed",
         "lost_followups",
+        "unfinished_after_wait",
         "duplicated_followups",
         "half_saved",
         "stuck_builds",
@@ -534,7 +545,7 @@ def main() -> None:
     if "baseline" in results:
         print("\nthroughput (baseline):", json.dumps(results["baseline"]["throughput"]))
     out = {"seconds": args.seconds, "clients": args.clients, "results": results}
-    (Path(__file__).parent / "results.json").write_text(json.dumps(out, indent=2, default=str) + "\n")
+    (Path(__file__).parent / args.out).write_text(json.dumps(out, indent=2, default=str) + "\n")
 
 
 if __name__ == "__main__":

@@ -28,5 +28,5 @@ class SlowSource(DemoRecordSource):
     """The demo record store, $BENCH_SLOW_RECORDS_SECONDS slower per file: builds last long enough to kill."""
 
     def records(self, *args):
-        time.sleep(float(os.environ.get("BENCH_SLOW_RECORDS_SECONDS", "1.5")))
+        time.sleep(float(os.environ.get("BENCH_SLOW_RECORDS_SECONDS", "3")))
         return super().records(*args)
