@@ -103,11 +103,18 @@ def app_on_broker(url: str) -> Iterator[object]:
         pools.reset()
         app._local.__dict__.pop("backend", None)
 
+    # Celery reads CELERY_BROKER_URL from the environment before its configuration (CI sets it).
+    saved_env = os.environ.get("CELERY_BROKER_URL")
+    os.environ["CELERY_BROKER_URL"] = url
     app.conf.update(task_always_eager=False, broker_url=url, result_backend=None)
     reset_pools()
     try:
         yield app
     finally:
+        if saved_env is None:
+            os.environ.pop("CELERY_BROKER_URL", None)
+        else:
+            os.environ["CELERY_BROKER_URL"] = saved_env
         app.conf.update(saved)
         reset_pools()
 
