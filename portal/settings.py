@@ -123,6 +123,10 @@ DATABASES = {
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # A database that does not answer fails the request in seconds (a 503), not after the OS timeout.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 3))
+ERROR_RETRY_AFTER_SECONDS = env_int("ERROR_RETRY_AFTER_SECONDS", 5)  # Retry-After of a 503 (database unavailable)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -299,12 +303,21 @@ OUTBOX_SWEEP_SECONDS = env_int("OUTBOX_SWEEP_SECONDS", 15)  # how often beat run
 OUTBOX_RELAY_GRACE_SECONDS = env_int("OUTBOX_RELAY_GRACE_SECONDS", 10)  # pending this long: the relay missed it
 # Sent but unfinished this long: the message was lost (broker restarted empty, task killed): send again.
 OUTBOX_REDELIVER_SECONDS = env_int("OUTBOX_REDELIVER_SECONDS", 900)
+# A process that could not reach the broker leaves its next commits' rows to the sweep for this long.
+OUTBOX_BROKER_BACKOFF_SECONDS = env_int("OUTBOX_BROKER_BACKOFF_SECONDS", 5)
+
+# The audit sequencer is kicked at most once per this window per process, at its end (requests_app.audit).
+AUDIT_KICK_WINDOW_SECONDS = float(env_str("AUDIT_KICK_WINDOW_SECONDS", "0.5") or 0)
+# A stored file no row names is deleted once it is this old (requests_app.files).
+ORPHAN_FILE_GRACE_SECONDS = env_int("ORPHAN_FILE_GRACE_SECONDS", 3600)
 
 CELERY_BEAT_SCHEDULE = {
     "sweep-deadlines": {"task": "requests_app.tasks.sweep_deadlines", "schedule": crontab(minute="*/5")},
     # Backstop for the after-commit trigger: sequences whatever is still pending (requests_app.audit).
     "sequence-log": {"task": "requests_app.tasks.sequence_log", "schedule": timedelta(seconds=10)},
     "sweep-outbox": {"task": "requests_app.tasks.sweep_outbox", "schedule": timedelta(seconds=OUTBOX_SWEEP_SECONDS)},
+    # Stored files whose row never committed (a process killed between writing the file and COMMIT).
+    "sweep-orphan-files": {"task": "requests_app.tasks.sweep_orphan_files", "schedule": crontab(minute=23)},
 }
 
 # --- domain settings ---------------------------------------------------------------
@@ -394,8 +407,19 @@ else:
 HOLD_REMINDER_DAYS = env_int("HOLD_REMINDER_DAYS", 7)  # remind the agency this many days before a hold ends
 PRODUCTION_TMP_DIR = env_str("PRODUCTION_TMP_DIR")  # encrypted packages are built here (default: the system temp dir)
 PRODUCTION_RETRY_SECONDS = env_int("PRODUCTION_RETRY_SECONDS", 30)  # first retry of a failed build; doubles each time
+# A build touches its row's heartbeat this often while it writes; one silent for STALL seconds lost
+# its worker (kill -9, out of memory) and beat queues it again (requeue_stalled_productions).
+PRODUCTION_HEARTBEAT_SECONDS = env_int("PRODUCTION_HEARTBEAT_SECONDS", 10)
+PRODUCTION_STALL_SECONDS = env_int("PRODUCTION_STALL_SECONDS", 600)
+PRODUCTION_STALL_CHECK_SECONDS = env_int("PRODUCTION_STALL_CHECK_SECONDS", 60)
+if PRODUCTION_STALL_SECONDS < 3 * PRODUCTION_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured("PRODUCTION_STALL_SECONDS must be at least 3 x PRODUCTION_HEARTBEAT_SECONDS")
 CELERY_BEAT_SCHEDULE.update(
     {
+        "production-requeue-stalled": {
+            "task": "requests_app.production.tasks.requeue_stalled_productions",
+            "schedule": PRODUCTION_STALL_CHECK_SECONDS,
+        },
         "production-purge-expired": {
             "task": "requests_app.production.tasks.purge_expired_productions",
             "schedule": crontab(minute=7),

@@ -20,3 +20,9 @@ urlpatterns = [
     path("production/", include("requests_app.production.urls")),
     path("transparency/", include("transparency.urls")),
 ]
+
+# Plain error pages, JSON with a code under /api/; they read nothing from the database (requests_app.errors).
+handler400 = "requests_app.errors.bad_request"
+handler403 = "requests_app.errors.permission_denied"
+handler404 = "requests_app.errors.page_not_found"
+handler500 = "requests_app.errors.server_error"

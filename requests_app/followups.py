@@ -48,6 +48,21 @@ REPORT_DRAFTED = "report_drafted"  # a draft transparency report needs its numbe
 CYBERTIP_SUBMIT = "cybertip_submit"  # a CyberTipline report must be sent (or resent) to NCMEC (report_id)
 DOCUMENT_STORED = "document_stored"  # an uploaded document was stored and must be scanned for malware (document_id)
 DOCUMENT_QUARANTINED = "document_quarantined"  # the malware scan found something in a document (document_id)
+# E-mails that tell someone about a change (one event each: the e-mail is sent once the change commits,
+# and survives a broker outage or a killed process like any other follow-up).
+MAIL_REGISTRATION_PENDING = "mail:registration_pending"  # an officer registered, awaits verification (officer_id)
+MAIL_ACCOUNT_ACTIVATED = "mail:account_activated"  # an officer's account became active (officer_id)
+MAIL_TOKEN_CREATED = "mail:token_created"  # noqa: S105  (an event name) an API token was created (token_id)
+MAIL_MESSAGE_POSTED = "mail:message_posted"  # a message was posted on a request's thread (message_id)
+MAIL_LETTER_SENT = "mail:letter_sent"  # the legal team sent a letter to the agency (letter_id)
+MAIL_REVIEW_REMINDER = "mail:review_reminder"  # a request falls due soon (request_id)
+MAIL_REVIEW_ESCALATION = "mail:review_escalation"  # a request is overdue: tell the supervisors (request_id)
+MAIL_PRODUCTION_READY = "mail:production_ready"  # a package is ready for download (request_id)
+MAIL_CERTIFICATE_TO_SIGN = "mail:certificate_to_sign"  # a built package waits for a custodian (production_id)
+MAIL_HOLD_REMINDER = "mail:hold_reminder"  # a preservation hold ends soon (hold_id)
+MAIL_CYBERTIP_REMINDER = "mail:cybertip_reminder"  # a CyberTipline report falls due soon (report_id)
+MAIL_CYBERTIP_ESCALATION = "mail:cybertip_escalation"  # a CyberTipline report is overdue (report_id)
+MAIL_CYBERTIP_REFUSED = "mail:cybertip_refused"  # NCMEC refused a submission (report_id)
 
 
 def entered(status: str) -> str:
@@ -75,6 +90,20 @@ FOLLOW_UPS: dict[str, tuple[str, ...]] = {
     CYBERTIP_SUBMIT: ("requests_app.cybertipline.tasks.submit_report",),
     DOCUMENT_STORED: ("requests_app.tasks.scan_document",),  # ClamAV (requests_app/scanning.py)
     DOCUMENT_QUARANTINED: ("requests_app.intake.tasks.send_quarantine_notice",),  # tell the officer
+    # e-mails
+    MAIL_REGISTRATION_PENDING: ("requests_app.intake.tasks.mail_registration_pending",),
+    MAIL_ACCOUNT_ACTIVATED: ("requests_app.intake.tasks.mail_account_activated",),
+    MAIL_TOKEN_CREATED: ("requests_app.intake.tasks.mail_token_created",),
+    MAIL_MESSAGE_POSTED: ("requests_app.intake.tasks.mail_message_notice",),
+    MAIL_LETTER_SENT: ("requests_app.review.tasks.mail_letter_sent",),
+    MAIL_REVIEW_REMINDER: ("requests_app.review.tasks.mail_reminder",),
+    MAIL_REVIEW_ESCALATION: ("requests_app.review.tasks.mail_escalation",),
+    MAIL_PRODUCTION_READY: ("requests_app.production.tasks.mail_production_ready",),
+    MAIL_CERTIFICATE_TO_SIGN: ("requests_app.production.tasks.mail_certificate_to_sign",),
+    MAIL_HOLD_REMINDER: ("requests_app.production.tasks.mail_hold_reminder",),
+    MAIL_CYBERTIP_REMINDER: ("requests_app.cybertipline.tasks.mail_deadline_reminder",),
+    MAIL_CYBERTIP_ESCALATION: ("requests_app.cybertipline.tasks.mail_deadline_escalation",),
+    MAIL_CYBERTIP_REFUSED: ("requests_app.cybertipline.tasks.mail_submission_refused",),
 }
 
 

@@ -374,7 +374,13 @@ def _store_document(*, request: LegalRequest, doc: DocumentInput, actor) -> Docu
         uploaded_by=actor,
     )
     document.save()
-    store_encrypted(document, doc.content)
+    try:
+        store_encrypted(document, doc.content)
+    except BaseException:
+        # The file must not outlive a row that never got it (requests_app.files sweeps what a crash leaves).
+        if document.file:
+            document.file.delete(save=False)
+        raise
     # Scanned for malware once this commits (requests_app/scanning.py); until then "Not scanned".
     followups.emit(followups.DOCUMENT_STORED, document_id=document.pk)
     return document

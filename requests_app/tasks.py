@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from requests_app import outbox, services
+from requests_app import files, outbox, services
 from requests_app.outbox import FollowUpTask
 
 
@@ -16,6 +16,12 @@ def sweep_deadlines() -> int:
 def sweep_outbox() -> int:
     """Republish follow-ups left pending or unfinished (beat, every OUTBOX_SWEEP_SECONDS; idempotent)."""
     return outbox.sweep()
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def sweep_orphan_files() -> int:
+    """Delete stored files whose row never committed (beat, hourly; idempotent)."""
+    return files.orphan_files_sweep()
 
 
 @shared_task(acks_late=True, ignore_result=True)

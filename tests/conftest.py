@@ -10,6 +10,7 @@ from django.test import Client
 
 from requests_app.models import Agency, Officer
 from tests.factories import AgencyFactory, OfficerFactory, StaffFactory, login_verified
+from tests.faults import redis_server, workers  # noqa: F401  (fixtures of the fault tests)
 
 
 def pytest_configure(config):
@@ -24,6 +25,14 @@ def pytest_configure(config):
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _broker_not_marked_down():
+    """A broker outage one test staged must not make the next test's relay skip publishing."""
+    from requests_app import outbox
+
+    outbox.note_broker(reachable=True)
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from requests_app import followups
 from requests_app import rules as core_rules
 from requests_app.audit import event_record
 from requests_app.crypto import DecryptionError
-from requests_app.cybertipline import emails, reportxml, rules
+from requests_app.cybertipline import reportxml, rules
 from requests_app.cybertipline.access import can_access
 from requests_app.cybertipline.client import NcmecClient, NcmecRefused, NcmecUnavailable
 from requests_app.cybertipline.models import CyberTipReport, ReportedAccount, ReportFile
@@ -333,7 +333,7 @@ def report_send(*, report_id: int, client: NcmecClient | None = None, now: datet
                 status=Status.REVIEWED, last_error=str(exc)[:500], claimed_until=None
             )
             _audit(report, actor=None, message="NCMEC refused the submission", payload={"error": str(exc)[:300]})
-        transaction.on_commit(lambda: emails.submission_refused(report_id=report_id))
+        followups.emit(followups.MAIL_CYBERTIP_REFUSED, report_id=report_id)
         return CyberTipReport.objects.get(pk=report_id)
 
 
@@ -469,7 +469,7 @@ def deadlines_sweep(*, now: datetime | None = None) -> dict[str, int]:
             r.reminded_at = now
             r.save(update_fields=["reminded_at"])
             _audit(r, actor=None, message=f"Reminder: due at {r.due_at:%Y-%m-%d %H:%M} UTC", at=now)
-            transaction.on_commit(lambda pk=pk: emails.deadline_reminder(report_id=pk))
+            followups.emit(followups.MAIL_CYBERTIP_REMINDER, report_id=pk)
             reminded += 1
     for pk in open_reports.filter(escalated_at__isnull=True, knowledge_at__lt=now - sla).values_list("pk", flat=True):
         with transaction.atomic():
@@ -479,7 +479,7 @@ def deadlines_sweep(*, now: datetime | None = None) -> dict[str, int]:
             r.escalated_at = now
             r.save(update_fields=["escalated_at"])
             _audit(r, actor=None, message="Overdue: escalated to supervisors", at=now)
-            transaction.on_commit(lambda pk=pk: emails.deadline_escalation(report_id=pk))
+            followups.emit(followups.MAIL_CYBERTIP_ESCALATION, report_id=pk)
             escalated += 1
     return {"reminded": reminded, "escalated": escalated}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from requests_app.cybertipline import services
+from requests_app.cybertipline import emails, services
 from requests_app.cybertipline.client import NcmecUnavailable
 from requests_app.outbox import FollowUpTask
 
@@ -33,3 +33,21 @@ def sweep_deadlines() -> dict[str, int]:
 def link_cited_reports(request_id: int) -> int:
     """A new law-enforcement request: link it to the reports whose NCMEC id it cites."""
     return services.followups_link_cited(request_id=request_id)
+
+
+@shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def mail_deadline_reminder(report_id: int) -> None:
+    """E-mail the register's holders: a report falls due soon."""
+    emails.deadline_reminder(report_id=report_id)
+
+
+@shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def mail_deadline_escalation(report_id: int) -> None:
+    """E-mail the supervisors: a report is overdue."""
+    emails.deadline_escalation(report_id=report_id)
+
+
+@shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def mail_submission_refused(report_id: int) -> None:
+    """E-mail the register's holders: NCMEC refused a submission."""
+    emails.submission_refused(report_id=report_id)

@@ -14,7 +14,9 @@ import json
 import uuid
 from datetime import timedelta
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.http import parse_header_parameters
 from drf_spectacular.openapi import AutoSchema
@@ -26,9 +28,9 @@ from rest_framework.exceptions import ParseError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.views import APIView, exception_handler
+from rest_framework.views import APIView, exception_handler, set_rollback
 
-from requests_app import audit, rules
+from requests_app import audit, errors, rules
 from requests_app import permissions as portal_permissions
 from requests_app.documents import DocumentError
 from requests_app.intake import serializers as s
@@ -49,13 +51,34 @@ from requests_app.services import (
 
 
 def api_exception_handler(exc, context):
-    """DRF's handler, with field errors carrying their codes."""
+    """DRF's handler, with field errors carrying their codes and every error a top-level `code`.
+
+    What DRF does not know (database down, a body too large or nested too deeply) is answered
+    as requests_app.errors answers it outside DRF: JSON, never Django's HTML page.
+    """
     if isinstance(exc, exceptions.ValidationError):
         details = exc.get_full_details()
         if isinstance(details, list):
             details = {"non_field_errors": details}
-        return Response({"detail": "Some fields are not valid.", "errors": details}, status=status.HTTP_400_BAD_REQUEST)
-    return exception_handler(exc, context)
+        return Response(
+            {"detail": "Some fields are not valid.", "code": "invalid", "errors": details},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    if not isinstance(exc, exceptions.APIException | Http404 | DjangoPermissionDenied):
+        status_code, code, _title, detail, retry_after = errors.classify(exc)
+        if status_code == 500:
+            return None  # a bug: Django logs it and errors.server_error answers
+        set_rollback()
+        return errors.api_error(status_code, code, detail, retry_after=retry_after)
+    response = exception_handler(exc, context)
+    if response is not None and isinstance(response.data, dict) and "code" not in response.data:
+        codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else None
+        response.data["code"] = codes if isinstance(codes, str) else getattr(exc, "default_code", "error")
+        if isinstance(exc, Http404):
+            response.data["code"] = "not_found"
+        elif isinstance(exc, DjangoPermissionDenied):
+            response.data["code"] = "permission_denied"
+    return response
 
 
 class IsAgencyOfficer(permissions.BasePermission):

@@ -16,10 +16,9 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 
-from requests_app import permissions
+from requests_app import followups, permissions
 from requests_app.audit import event_record
 from requests_app.documents import DocumentInput, store_encrypted
-from requests_app.intake import emails
 from requests_app.intake.models import PENDING_UPLOAD_TTL, ApiToken, PendingUpload, token_digest
 from requests_app.lifecycle import Status
 from requests_app.models import Agency, Document, EventType, LegalRequest, Message, Officer
@@ -118,7 +117,7 @@ def officer_register(
             ip=ip,
         )
         if status == Officer.Status.PENDING:
-            transaction.on_commit(lambda: emails.send_registration_pending(officer_id=officer.pk))
+            followups.emit(followups.MAIL_REGISTRATION_PENDING, officer_id=officer.pk)
     return officer
 
 
@@ -230,7 +229,7 @@ def _officer_set_status(*, officer: Officer, actor: User, status: str, reason: s
     )
     if status == Officer.Status.ACTIVE and before != status:
         officer_id = officer.pk
-        transaction.on_commit(lambda: emails.send_account_activated(officer_id=officer_id))
+        followups.emit(followups.MAIL_ACCOUNT_ACTIVATED, officer_id=officer_id)
 
 
 def officer_verify(*, officer: Officer, actor: User, ip: str | None = None) -> Officer:
@@ -292,7 +291,7 @@ def api_token_create(
             ip=ip,
         )
         token_id = token.pk
-        transaction.on_commit(lambda: emails.send_token_created(token_id=token_id))
+        followups.emit(followups.MAIL_TOKEN_CREATED, token_id=token_id)
     return token, secret
 
 
@@ -378,7 +377,7 @@ def message_post(*, request: LegalRequest, author: User, body: str, ip: str | No
             ip=ip,
         )
         message_id = message.pk
-        transaction.on_commit(lambda: emails.send_message_notice(message_id=message_id))
+        followups.emit(followups.MAIL_MESSAGE_POSTED, message_id=message_id)
     return message
 
 

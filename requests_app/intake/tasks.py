@@ -32,3 +32,27 @@ def purge_pending_uploads() -> int:
     from requests_app.intake import services
 
     return services.pending_upload_purge()
+
+
+@shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def mail_registration_pending(officer_id: int) -> None:
+    """E-mail: registration received, awaiting verification."""
+    emails.send_registration_pending(officer_id=officer_id)
+
+
+@shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def mail_account_activated(officer_id: int) -> None:
+    """E-mail: the account is active."""
+    emails.send_account_activated(officer_id=officer_id)
+
+
+@shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def mail_token_created(token_id: int) -> None:
+    """E-mail: an API token was created (security notice)."""
+    emails.send_token_created(token_id=token_id)
+
+
+@shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def mail_message_notice(message_id: int) -> None:
+    """E-mail: a new message on a request's thread."""
+    emails.send_message_notice(message_id=message_id)

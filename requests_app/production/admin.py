@@ -18,7 +18,17 @@ class ReadOnly(admin.ModelAdmin):
 
 @admin.register(Production)
 class ProductionAdmin(ReadOnly):
-    list_display = ["pk", "request", "status", "progress", "record_count", "created_at", "expires_at"]
+    list_display = [
+        "pk",
+        "request",
+        "status",
+        "progress",
+        "attempts",
+        "heartbeat_at",
+        "record_count",
+        "created_at",
+        "expires_at",
+    ]
     list_filter = ["status"]
     search_fields = ["request__reference"]
     exclude = ["manifest"]

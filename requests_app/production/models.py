@@ -40,6 +40,9 @@ class Production(models.Model):
     progress_note = models.CharField(max_length=200, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.CharField(max_length=500, blank=True)
+    # Touched while a build runs (start, each file, every PRODUCTION_HEARTBEAT_SECONDS of writing):
+    # a building production silent for PRODUCTION_STALL_SECONDS lost its worker and is queued again.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     # The package: ciphertext on storage; the hashes are of the plaintext zip the officer receives.
     file = models.FileField(upload_to=production_path, max_length=300, blank=True)
     size = models.PositiveBigIntegerField(null=True, blank=True)

@@ -12,6 +12,7 @@ import logging
 import os
 import re
 import tempfile
+import time
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -29,7 +30,6 @@ from requests_app.documents import DocumentInput
 from requests_app.lifecycle import OPEN_STATES, Status
 from requests_app.models import Decision, Document, EventType, LegalRequest, Target
 from requests_app.permissions import is_agency_officer, is_staff_member, is_supervisor
-from requests_app.production import emails
 from requests_app.production.certificate import certificate_pdf
 from requests_app.production.models import (
     PreservationHold,
@@ -194,8 +194,101 @@ def _safe(value: str) -> str:
 
 def _set_progress(production_id: int, percent: int, note: str) -> None:
     Production.objects.filter(pk=production_id, status=Production.Status.BUILDING).update(
-        progress=min(percent, 99), progress_note=note[:200]
+        progress=min(percent, 99), progress_note=note[:200], heartbeat_at=timezone.now()
     )
+
+
+def production_heartbeat(production_id: int) -> None:
+    Production.objects.filter(pk=production_id, status=Production.Status.BUILDING).update(heartbeat_at=timezone.now())
+
+
+# --- temporary files: one per build attempt, named after the production -----------------
+PART_PREFIX = "production-"
+PART_SUFFIX = ".part"
+
+
+def production_tmp_dir() -> str:
+    """Where encrypted packages are built (PRODUCTION_TMP_DIR, or the system temp dir)."""
+    tmp_dir = getattr(settings, "PRODUCTION_TMP_DIR", None) or tempfile.gettempdir()
+    os.makedirs(tmp_dir, exist_ok=True)
+    return str(tmp_dir)
+
+
+def _part_files(production_id: int | None = None) -> list[tuple[int, str]]:
+    """(production id, path) of the build temp files in the temp dir (of one production, if given)."""
+    tmp_dir = production_tmp_dir()
+    found = []
+    for name in os.listdir(tmp_dir):
+        if not (name.startswith(PART_PREFIX) and name.endswith(PART_SUFFIX)):
+            continue
+        owner = name[len(PART_PREFIX) :].split("-", 1)[0]
+        if not owner.isdigit() or (production_id is not None and int(owner) != production_id):
+            continue
+        found.append((int(owner), os.path.join(tmp_dir, name)))
+    return found
+
+
+def _remove(path: str) -> bool:
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def _clean_parts(production_id: int) -> int:
+    """Remove what earlier attempts of this build left (a worker killed mid-build).
+
+    A still-running attempt (a stalled build queued again while its old worker came back)
+    keeps writing to its open file; on POSIX the removal only drops the name.
+    """
+    removed = sum(_remove(path) for _, path in _part_files(production_id))
+    if removed:
+        logger.info("production %s: removed %d temp file(s) of an earlier attempt", production_id, removed)
+    return removed
+
+
+def production_clean_temp_files() -> int:
+    """Remove build temp files of productions no longer building (or gone). Idempotent."""
+    parts = _part_files()
+    building = set(
+        Production.objects.filter(pk__in={pid for pid, _ in parts}, status=Production.Status.BUILDING).values_list(
+            "pk", flat=True
+        )
+    )
+    return sum(_remove(path) for pid, path in parts if pid not in building)
+
+
+def production_requeue_stalled(*, now: datetime | None = None) -> list[int]:
+    """Beat: queue again every build silent for PRODUCTION_STALL_SECONDS (its worker was lost).
+
+    The build is idempotent (a finished one is a no-op; two at once leave one package), so a
+    requeue of a build that was only slow costs work, never a second package.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.PRODUCTION_STALL_SECONDS)
+    stalled = Q(heartbeat_at__lte=cutoff) | Q(heartbeat_at__isnull=True, created_at__lte=cutoff)
+    requeued = []
+    with transaction.atomic():
+        for production in (
+            Production.objects.select_for_update(skip_locked=True)
+            .select_related("request")
+            .filter(stalled, status=Production.Status.BUILDING)
+        ):
+            # Counted from now: queued again once per stall period, not at every beat.
+            Production.objects.filter(pk=production.pk).update(heartbeat_at=now, progress_note="Queued again")
+            event_record(
+                event_type=EventType.PRODUCTION,
+                request=production.request,
+                message="Production build stalled (no progress); queued again",
+                payload={"production": production.pk, "attempts": production.attempts},
+                at=now,
+            )
+            _queue_build(production.pk)
+            requeued.append(production.pk)
+    if requeued:
+        logger.warning("requeued %d stalled production build(s): %s", len(requeued), requeued)
+    return requeued
 
 
 def production_build(
@@ -211,7 +304,10 @@ def production_build(
     production = Production.objects.select_related("request__agency").get(pk=production_id)
     if production.status != Production.Status.BUILDING:
         return production
-    Production.objects.filter(pk=production_id).update(attempts=F("attempts") + 1, error="")
+    Production.objects.filter(pk=production_id).update(
+        attempts=F("attempts") + 1, error="", heartbeat_at=timezone.now()
+    )
+    _clean_parts(production_id)
     source = source or get_record_source()
     lr = production.request
     targets = list(Target.objects.filter(pk__in=production.target_ids).order_by("pk"))
@@ -264,23 +360,30 @@ def production_build(
         ]
 
     writer = PackageWriter(files=files, closing=closing, on_progress=progress)
-    tmp_dir = getattr(settings, "PRODUCTION_TMP_DIR", None) or None
-    if tmp_dir:
-        os.makedirs(tmp_dir, exist_ok=True)
-    with tempfile.NamedTemporaryFile(prefix="production-", suffix=".part", dir=tmp_dir) as tmp:
-        for piece in encrypt_chunks(writer.stream(), record=f"{Production._meta.label_lower}:{production_id}"):
-            tmp.write(piece)
-        tmp.flush()
-        tmp.seek(0)
-        return _production_finish(
-            production_id=production_id,
-            tmp=tmp,
-            writer=writer,
-            manifest=result["manifest"],
-            manifest_sha256=result["manifest_sha256"],
-            receipt=result["receipt"],
-            now=now,
-        )
+    # Named after the production, so the next attempt and the purge find what a killed one left.
+    fd, path = tempfile.mkstemp(prefix=f"{PART_PREFIX}{production_id}-", suffix=PART_SUFFIX, dir=production_tmp_dir())
+    every = settings.PRODUCTION_HEARTBEAT_SECONDS
+    try:
+        with os.fdopen(fd, "w+b") as tmp:
+            beat_at = time.monotonic()
+            for piece in encrypt_chunks(writer.stream(), record=f"{Production._meta.label_lower}:{production_id}"):
+                tmp.write(piece)
+                if time.monotonic() - beat_at >= every:
+                    production_heartbeat(production_id)
+                    beat_at = time.monotonic()
+            tmp.flush()
+            tmp.seek(0)
+            return _production_finish(
+                production_id=production_id,
+                tmp=tmp,
+                writer=writer,
+                manifest=result["manifest"],
+                manifest_sha256=result["manifest_sha256"],
+                receipt=result["receipt"],
+                now=now,
+            )
+    finally:
+        _remove(path)
 
 
 def _records(source: RecordSource, account_id: str, category: str, date_from: date | None, date_to: date | None):
@@ -372,7 +475,7 @@ def _production_finish(
                 },
                 at=now,
             )
-            transaction.on_commit(lambda: emails.certificate_to_sign(production_id=production_id))
+            followups.emit(followups.MAIL_CERTIFICATE_TO_SIGN, production_id=production_id)
             return locked
     except BaseException:
         if stored_name:
@@ -507,7 +610,7 @@ def _release(locked: Production, *, now: datetime) -> None:
             outcome=LegalRequest.Outcome.DATA_PRODUCED if produced else LegalRequest.Outcome.NO_DATA,
         )
     lr_id = lr.pk
-    transaction.on_commit(lambda: emails.production_ready(request_id=lr_id))
+    followups.emit(followups.MAIL_PRODUCTION_READY, request_id=lr_id)
 
 
 def _signer_name(user) -> str:
@@ -703,6 +806,8 @@ def production_purge_expired(*, now: datetime | None = None) -> int:
             if name:
                 transaction.on_commit(lambda name=name: _delete_file(name))
             purged += 1
+    # Temp files of builds that ended (or whose worker was killed and nobody retried).
+    production_clean_temp_files()
     return purged
 
 
@@ -1053,7 +1158,7 @@ def holds_release_expired(*, now: datetime | None = None) -> dict[str, int]:
                 at=now,
             )
             if hold.request_id:  # a CyberTipline hold has no agency to remind, and no user is ever told
-                transaction.on_commit(lambda pk=pk: emails.hold_reminder(hold_id=pk))
+                followups.emit(followups.MAIL_HOLD_REMINDER, hold_id=pk)
             reminded += 1
     # A hold with an open follow-up request is never released by itself (DESIGN.md, Preservation):
     # _kept_by_followup below keeps it and tells a supervisor once.

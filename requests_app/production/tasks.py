@@ -8,7 +8,7 @@ from celery import shared_task
 from django.conf import settings
 
 from requests_app.outbox import FollowUpTask
-from requests_app.production import services
+from requests_app.production import emails, services
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +21,7 @@ def build_production(self, production_id: int) -> str:
     try:
         return services.production_build(production_id=production_id).status
     except Exception as exc:
+        services.production_heartbeat(production_id)  # waiting for a retry is not a stall
         # Eager mode (development, no broker) has no worker to retry later: give up at once.
         if self.request.retries >= self.max_retries or self.request.is_eager:
             logger.exception("production %s failed after %s attempts", production_id, self.request.retries + 1)
@@ -33,6 +34,12 @@ def build_production(self, production_id: int) -> str:
 def purge_expired_productions() -> int:
     """Beat: delete packages whose download link expired."""
     return services.production_purge_expired()
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def requeue_stalled_productions() -> list[int]:
+    """Beat: queue again builds with no heartbeat for PRODUCTION_STALL_SECONDS (worker killed)."""
+    return services.production_requeue_stalled()
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
@@ -69,3 +76,21 @@ def link_followups(request_id: int) -> int:
 def provisional_holds(request_id: int) -> int:
     """After submission: preserve the named accounts from receipt."""
     return len(services.holds_provisional_create(request_id=request_id))
+
+
+@shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def mail_production_ready(request_id: int) -> None:
+    """E-mail the agency: the package is ready."""
+    emails.production_ready(request_id=request_id)
+
+
+@shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def mail_certificate_to_sign(production_id: int) -> None:
+    """E-mail the custodians of records: a built package's certificate waits for a signature."""
+    emails.certificate_to_sign(production_id=production_id)
+
+
+@shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def mail_hold_reminder(hold_id: int) -> None:
+    """E-mail the agency: a preservation hold ends soon."""
+    emails.hold_reminder(hold_id=hold_id)

@@ -631,7 +631,6 @@ def document_open(*, document: Document, actor, ip: str | None = None) -> bytes:
 def letter_send(*, request: LegalRequest, kind: str, actor=None) -> Letter:
     """Render a letter as PDF, store it on the request (Document kind=letter, SHA-256),
     show it in the agency's timeline and e-mail the submitting officer."""
-    from requests_app.review import emails
     from requests_app.review.letters import render_letter
 
     if kind not in Letter.Kind.values:
@@ -668,7 +667,7 @@ def letter_send(*, request: LegalRequest, kind: str, actor=None) -> Letter:
             )
             if recipient:
                 letter_id = letter.pk
-                transaction.on_commit(lambda: emails.letter_sent(letter_id))
+                followups.emit(followups.MAIL_LETTER_SENT, letter_id=letter_id)
     except BaseException:
         if document is not None and document.file:
             document.file.delete(save=False)
@@ -687,7 +686,6 @@ def deadline_reminders(*, now: datetime | None = None) -> list[int]:
     Idempotent: one REMINDER event per due time (a due time moved by a pause
     earns a new reminder).
     """
-    from requests_app.review import emails
 
     now = now or timezone.now()
     window = timedelta(hours=settings.REMINDER_BEFORE_DUE_HOURS)
@@ -718,7 +716,7 @@ def deadline_reminders(*, now: datetime | None = None) -> list[int]:
                 at=now,
             )
             sent.append(pk)
-            transaction.on_commit(lambda pk=pk: emails.reminder(pk))
+            followups.emit(followups.MAIL_REVIEW_REMINDER, request_id=pk)
     return sent
 
 
@@ -731,7 +729,6 @@ def request_escalate(*, request_id: int, now: datetime | None = None) -> bool:
 
     The `overdue` follow-up (requests_app.followups), written by the core deadline sweep.
     """
-    from requests_app.review import emails
 
     now = now or timezone.now()
     with transaction.atomic():
@@ -748,7 +745,7 @@ def request_escalate(*, request_id: int, now: datetime | None = None) -> bool:
             payload={"due_at": key, "assignee": request.assignee_id},
             at=now,
         )
-        transaction.on_commit(lambda: emails.escalation(request_id))
+        followups.emit(followups.MAIL_REVIEW_ESCALATION, request_id=request_id)
     return True
 
 

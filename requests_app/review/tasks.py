@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 
 from requests_app.models import LegalRequest
 from requests_app.outbox import FollowUpTask
-from requests_app.review import services
+from requests_app.review import emails, services
 
 
 @shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
@@ -28,3 +28,21 @@ def remind_due_soon() -> int:
 def escalate_overdue(request_id: int) -> bool:
     """Tell supervisors about one overdue request (a follow-up of the overdue event)."""
     return services.request_escalate(request_id=request_id)
+
+
+@shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def mail_letter_sent(letter_id: int) -> None:
+    """E-mail the agency that a letter was sent."""
+    emails.letter_sent(letter_id)
+
+
+@shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def mail_reminder(request_id: int) -> None:
+    """E-mail the assignee: a request falls due soon."""
+    emails.reminder(request_id)
+
+
+@shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def mail_escalation(request_id: int) -> None:
+    """E-mail the supervisors: a request is overdue."""
+    emails.escalation(request_id)

@@ -204,3 +204,77 @@ def test_outbox_status_raises_the_audit_log_alarm(settings, capsys):
     sequence_pending()
     call_command("outbox_status")  # no alarm, no failure: exits normally
     assert "audit log: 0 event(s) waiting for a position, 0 longer than 60 s\n" in capsys.readouterr().out
+
+
+def test_an_email_that_follows_a_change_is_an_outbox_row_sent_once(
+    officer_a, mailoutbox, django_capture_on_commit_callbacks
+):
+    from requests_app.intake import services as intake_services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        token, _secret = intake_services.api_token_create(user=officer_a.user, name="case system")
+    row = FollowUp.objects.get(event=followups.MAIL_TOKEN_CREATED)
+    assert row.task == "requests_app.intake.tasks.mail_token_created"
+    assert row.kwargs == {"token_id": token.pk} and row.status == FollowUp.Status.DONE
+    assert len(mailoutbox) == 1
+    # Delivered again (a redelivery after a lost acknowledgement): the done row is skipped.
+    outbox.registered_task(row.task).apply(kwargs=row.kwargs, task_id=f"{outbox.TASK_ID_PREFIX}{row.pk}")
+    assert len(mailoutbox) == 1
+
+
+def test_services_queue_follow_ups_only_through_the_outbox():
+    """No e-mail or task is sent from a bare on_commit: such a send is lost with its process."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    allowed = {
+        "requests_app/outbox.py",  # the relay itself
+        "requests_app/audit.py",  # the sequencer's kick: beat sequences what it misses (followups.py)
+    }
+    offenders = []
+    for path in [*root.glob("requests_app/**/*.py"), *root.glob("transparency/**/*.py")]:
+        rel = str(path.relative_to(root))
+        if rel in allowed or "/migrations/" in rel:
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            # Deleting a file after commit is storage cleanup, not a follow-up.
+            if re.search(r"on_commit\(|\.delay\(|send_mail\(", line) and "delete" not in line:
+                offenders.append(f"{rel}:{number}: {line.strip()}")
+    assert offenders == []
+
+
+def test_an_unreachable_broker_stops_the_batch_and_the_relay_backs_off(
+    officer_a, monkeypatch, django_capture_on_commit_callbacks, published
+):
+    """Each try costs the request the broker's connect timeout: after one, leave the rows to the sweep."""
+    from kombu.exceptions import OperationalError as BrokerUnreachable
+
+    tries = []
+
+    def unreachable(*args, **kwargs):
+        tries.append(1)
+        raise BrokerUnreachable("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    for names in followups.FOLLOW_UPS.values():
+        for name in names:
+            monkeypatch.setattr(current_app.tasks[name], "apply_async", unreachable)
+    with django_capture_on_commit_callbacks(execute=True):
+        request_submit(actor=officer_a.user, data=warrant_data(), documents=[_pdf()])
+    assert len(tries) == 1  # the first row found the broker down; the others were not tried
+    assert outbox.broker_down()
+    assert not FollowUp.objects.exclude(status=FollowUp.Status.PENDING).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        request_submit(actor=officer_a.user, data=warrant_data(), documents=[_pdf()], acknowledge_warnings=True)
+    assert len(tries) == 1  # backing off: this commit's relay did not try at all
+    # The sweep does not back off: it is how the rows get out once the broker is back.
+    monkeypatch.undo()
+    outbox.note_broker(reachable=False)
+    current_app.loader.import_default_modules()
+    sent = []
+    for names in followups.FOLLOW_UPS.values():
+        for name in names:
+            monkeypatch.setattr(current_app.tasks[name], "apply_async", lambda *a, **k: sent.append(k["task_id"]))
+    pending = FollowUp.objects.filter(status=FollowUp.Status.PENDING).count()
+    assert outbox.sweep(now=timezone.now() + timedelta(minutes=1)) == pending == len(sent)
+    assert not outbox.broker_down()
