@@ -376,13 +376,13 @@ def _store_document(*, request: LegalRequest, doc: DocumentInput, actor) -> Docu
     document.save()
     try:
         store_encrypted(document, doc.content)
+        # Scanned for malware once this commits (requests_app/scanning.py); until then "Not scanned".
+        followups.emit(followups.DOCUMENT_STORED, document_id=document.pk)
     except BaseException:
-        # The file must not outlive a row that never got it (requests_app.files sweeps what a crash leaves).
+        # The file must not outlive a row that rolls back (requests_app.files sweeps what a crash leaves).
         if document.file:
             document.file.delete(save=False)
         raise
-    # Scanned for malware once this commits (requests_app/scanning.py); until then "Not scanned".
-    followups.emit(followups.DOCUMENT_STORED, document_id=document.pk)
     return document
 
 

@@ -403,9 +403,10 @@ def measure(tag: str, drain_timeout: float) -> dict:
         else 0
     )
     productions = Production.objects.filter(request__in=committed)
+    BUILT = (Production.Status.UNSIGNED, Production.Status.READY)  # built: signed, or waiting for the custodian
     extra_packages = sum(
         max(0, n - 1)
-        for n in productions.filter(status=Production.Status.READY)
+        for n in productions.filter(status__in=BUILT)
         .values("request")
         .annotate(n=Count("pk"))
         .values_list("n", flat=True)
@@ -419,7 +420,7 @@ def measure(tag: str, drain_timeout: float) -> dict:
         "reruns": rows.filter(attempts__gt=1).count(),  # a task run again after a kill (idempotent)
         "half_saved": half + orphans,
         "stuck_builds": productions.filter(status=Production.Status.BUILDING).count(),
-        "builds_ready": productions.filter(status=Production.Status.READY).count(),
+        "builds_ready": productions.filter(status__in=BUILT).count(),
         "build_attempts": sum(productions.values_list("attempts", flat=True)),
         "stale_temp_files": len(list((WORK / "build-tmp").glob("*.part"))) if (WORK / "build-tmp").exists() else 0,
         "drain_seconds": round(drain, 1),

@@ -50,7 +50,7 @@ def test_a_build_removes_what_an_earlier_attempt_left_and_leaves_no_temp_file(bu
     other = _part(tmp_dir, building.pk + 1000)  # another production's build: not ours to touch
     started = timezone.now()
     built = services.production_build(production_id=building.pk)
-    assert built.status == Production.Status.READY
+    assert built.status == Production.Status.UNSIGNED  # built; waits for the custodian (i10)
     assert not os.path.exists(stale)
     assert _parts(tmp_dir) == [os.path.basename(other)]
     built.refresh_from_db()
@@ -62,7 +62,7 @@ def test_a_second_run_of_a_finished_build_does_nothing(building, tmp_dir):
     services.production_build(production_id=building.pk)
     first = Production.objects.get(pk=building.pk)
     again = services.production_build(production_id=building.pk)
-    assert again.status == Production.Status.READY
+    assert again.status == Production.Status.UNSIGNED
     assert (again.file.name, again.sha256, again.attempts) == (first.file.name, first.sha256, 1)
     assert Production.objects.filter(request=building.request).count() == 1
     assert _parts(tmp_dir) == []
