@@ -160,8 +160,12 @@ def build() -> MatrixData:
     officer_b = OfficerFactory(agency=agency_b, full_name="Charlie Other", user__email="charlie@polizei.berlin.example")
     pending = OfficerFactory(agency=agency_a, full_name="Pat Pending", user__email="pat@met.police.example")
     reviewer = grant(StaffFactory(full_name="Rita Reviewer", user__email="rita@platform.example"))
-    supervisor = StaffFactory(full_name="Sam Supervisor", role=Officer.Role.SUPERVISOR, user__email="sam@platform.example")
-    supervisor2 = StaffFactory(full_name="Sue Supervisor", role=Officer.Role.SUPERVISOR, user__email="sue@platform.example")
+    supervisor = StaffFactory(
+        full_name="Sam Supervisor", role=Officer.Role.SUPERVISOR, user__email="sam@platform.example"
+    )
+    supervisor2 = StaffFactory(
+        full_name="Sue Supervisor", role=Officer.Role.SUPERVISOR, user__email="sue@platform.example"
+    )
     admin = StaffFactory(
         full_name="Ada Admin",
         role=Officer.Role.ADMIN,
@@ -194,7 +198,9 @@ def build() -> MatrixData:
 
     sequence_pending()
     for side in (a, b):
-        event = RequestEvent.objects.filter(request=side.request, public=True, seq__isnull=False).order_by("seq").first()
+        event = (
+            RequestEvent.objects.filter(request=side.request, public=True, seq__isnull=False).order_by("seq").first()
+        )
         side.receipt_index = event.seq - 1
 
     personas: dict[str, Persona] = {"anonymous": Persona("anonymous")}
@@ -213,6 +219,29 @@ def build() -> MatrixData:
         client = Client()
         _password_only(client, officer.user)
         personas[name] = Persona(name, _cookies(client))
+
+    # Something behind every admin page that shows one object (else the page only says "no such object").
+    from axes.models import AccessAttempt, AccessFailureLog
+    from django_celery_beat.models import (
+        ClockedSchedule,
+        CrontabSchedule,
+        IntervalSchedule,
+        PeriodicTask,
+        SolarSchedule,
+    )
+
+    from requests_app.models import Message
+    from requests_app.production.models import ProductionDownload
+
+    Message.objects.create(request=a.request, author=officer_a.user, from_agency=True, body="Any news?")
+    ProductionDownload.objects.create(production_id=a.production_pk, user=officer_a.user, ip_address="192.0.2.1")
+    AccessAttempt.objects.create(username="x@example.org", ip_address="192.0.2.9", failures_since_start=1)
+    AccessFailureLog.objects.create(username="x@example.org", ip_address="192.0.2.9")
+    every = IntervalSchedule.objects.create(every=10, period=IntervalSchedule.SECONDS)
+    PeriodicTask.objects.create(name="matrix", task="requests_app.tasks.sweep_deadlines", interval=every)
+    ClockedSchedule.objects.create(clocked_time=timezone.now())
+    CrontabSchedule.objects.create(minute="5")
+    SolarSchedule.objects.create(event="sunrise", latitude=51.5, longitude=-0.1)
 
     group = Group.objects.create(name="operators")
     group.permissions.add(Permission.objects.get(codename="view_agency"))
@@ -239,5 +268,7 @@ def build() -> MatrixData:
         obj = model._default_manager.order_by("pk").first()
         data.admin_objects[f"{model._meta.app_label}_{model._meta.model_name}"] = str(obj.pk) if obj else "999999"
     assert Report.objects.filter(pk=draft.pk).exists()
-    assert a.request.status in {Status.PARTIALLY_APPROVED, Status.APPROVED, Status.PRODUCING, Status.DELIVERED}, a.request.status
+    assert a.request.status in {Status.PARTIALLY_APPROVED, Status.APPROVED, Status.PRODUCING, Status.DELIVERED}, (
+        a.request.status
+    )
     return data
