@@ -251,7 +251,7 @@ def test_cell(matrix, key, route, name, variant, persona, method):
     path = path_for(matrix, key, route, name, variant)
     client = matrix.personas[persona].client()
     cache.clear()  # throttles and rate limits start afresh in every cell
-    with CaptureQueriesContext(connection) as queries:
+    with CaptureQueriesContext(connection) as queries, TestCase.captureOnCommitCallbacks() as after_commit:
         response = client.generic(method, path)
         if getattr(response, "streaming", False):
             b"".join(response.streaming_content)
@@ -260,6 +260,7 @@ def test_cell(matrix, key, route, name, variant, persona, method):
     assert got == expected, f"{method} {path} as {persona}: got {got} ({response.status_code}), table says {expected}"
     if got in T.REFUSED:
         assert not writes, f"refused {method} {path} as {persona} wrote to the database: {writes}"
+        assert not after_commit, f"refused {method} {path} as {persona} queued work for after the commit"
         after = row_counts()
         changed = {
             t: (matrix.row_counts[t], after[t])
