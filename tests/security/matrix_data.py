@@ -235,6 +235,11 @@ def build() -> MatrixData:
 
     Message.objects.create(request=a.request, author=officer_a.user, from_agency=True, body="Any news?")
     ProductionDownload.objects.create(production_id=a.production_pk, user=officer_a.user, ip_address="192.0.2.1")
+    from requests_app.production.models import UserNotice
+
+    if not UserNotice.objects.exists():
+        target = a.request.targets.exclude(notice__isnull=False).first()
+        UserNotice.objects.create(request=a.request, target=target, status=UserNotice.Status.WAITING_DECISION)
     AccessAttempt.objects.create(username="x@example.org", ip_address="192.0.2.9", failures_since_start=1)
     AccessFailureLog.objects.create(username="x@example.org", ip_address="192.0.2.9")
     every = IntervalSchedule.objects.create(every=10, period=IntervalSchedule.SECONDS)
