@@ -14,8 +14,18 @@ from requests_app.permissions import session_mfa_verified
 # sign-in, enrolment and re-authentication (/accounts/), public pages, and the
 # API, which authenticates every call by token, never by session.
 _ENROLMENT_OPEN = ("/accounts/", "/static/", "/transparency/", "/api/", "/favicon.ico", "/healthz")
-# ... except the legal team's pages that live under a public prefix.
-_NEVER_OPEN = ("/transparency/manage/",)
+# ... except the legal team's pages that live under a public prefix, and the pages that change how the
+# account signs in (e-mail addresses, password, authenticator, recovery codes): a session that passed only a
+# password may finish signing in, not change those (found by tests/security/test_access_matrix.py).
+_NEVER_OPEN = (
+    "/transparency/manage/",
+    "/accounts/email/",
+    "/accounts/password/change/",
+    "/accounts/password/set/",
+    "/accounts/2fa/totp/deactivate/",
+    "/accounts/2fa/recovery-codes/",
+)
+_NEVER_OPEN_EXACT = frozenset({"/accounts/2fa/"})
 
 
 class AccountStateMiddleware:
@@ -60,7 +70,11 @@ class RequireTwoFactorMiddleware:
         if (
             user is None
             or not user.is_authenticated
-            or (request.path.startswith(_ENROLMENT_OPEN) and not request.path.startswith(_NEVER_OPEN))
+            or (
+                request.path.startswith(_ENROLMENT_OPEN)
+                and not request.path.startswith(_NEVER_OPEN)
+                and request.path not in _NEVER_OPEN_EXACT
+            )
         ):
             return self.get_response(request)
         if session_mfa_verified(request):
