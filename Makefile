@@ -6,6 +6,10 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+SHELL := /bin/bash
+# pip prints one "Location ... is ignored" warning per package when a configured index
+# (pip.conf, PIP_EXTRA_INDEX_URL) is a missing folder; nothing is wrong, so it is filtered out.
+PIP_QUIET := 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
 
 .PHONY: run test install system-deps lint typecheck format worker beat demo migrate check-deploy clean
 
@@ -14,23 +18,25 @@ SYSTEM_PACKAGES := chromium poppler-utils fonts-dejavu
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -r requirements-dev.txt
-	touch $(STAMP)
+	@test -x $(PY) || { echo "Creating the virtualenv in $(VENV)"; $(PYTHON) -m venv $(VENV); }
+	@echo "Installing Python packages (requirements-dev.txt) ..."
+	@$(PIP) install --quiet --upgrade pip $(PIP_QUIET)
+	@$(PIP) install --quiet -r requirements-dev.txt $(PIP_QUIET)
+	@touch $(STAMP)
 
 install: $(STAMP)
 
 migrate: install
-	$(PY) manage.py migrate --noinput
+	@echo "Migrating the database ..."
+	@$(PY) manage.py migrate --noinput --verbosity 0
 
 demo: migrate
-	$(PY) manage.py seed_demo
+	@$(PY) manage.py seed_demo
 
 ## make run: install, migrate SQLite, load demo data, serve on 127.0.0.1:8000 (Celery eager)
 run: demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (Celery runs tasks in-process: no broker needed)"
-	env -u CELERY_BROKER_URL $(PY) manage.py runserver $(HOST):$(PORT)
+	@env -u CELERY_BROKER_URL $(PY) manage.py runserver $(HOST):$(PORT)
 
 system-deps:
 	@missing=""; \

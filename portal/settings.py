@@ -1,7 +1,7 @@
 """Settings for the law-enforcement request portal.
 
 Everything comes from the environment through portal.env. Development defaults
-are safe (SQLite, eager Celery, console e-mail); DJANGO_ENV=production refuses
+are safe (SQLite, eager Celery, e-mail written to files under var/mail/); DJANGO_ENV=production refuses
 to start without the secrets it needs.
 """
 
@@ -237,7 +237,9 @@ if PRODUCTION:
             f"EMAIL_BACKEND={EMAIL_BACKEND} does not deliver mail; set a real backend in production"
         )
 else:
-    EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+    # Development: each e-mail is a file under var/mail/ (git-ignored), not a screenful on the console.
+    EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
@@ -329,8 +331,15 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # One line per task is useful from a worker; with tasks run in-process (make run, tests) it is noise.
-    "loggers": {"celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"}},
+    "loggers": {
+        # One line per task is useful from a worker; with tasks run in-process (make run, tests) it is noise.
+        "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"},
+        # WeasyPrint logs each rendering step and fontTools each font subset at INFO: a dozen lines per PDF.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        # runserver already prints "Watching for file changes"; the log line repeats it.
+        "django.utils.autoreload": {"level": "WARNING"},
+    },
 }
 AXES_VERBOSE = False
 
