@@ -88,3 +88,26 @@ class PortalLocaleMiddleware(LocaleMiddleware):
             request.LANGUAGE_CODE = translation.get_language()
             return
         super().process_request(request)
+
+    def process_response(self, request, response):
+        response = super().process_response(request, response)
+        _remember_officer_language(request)
+        return response
+
+
+def _remember_officer_language(request) -> None:
+    """Keep the officer's language for the e-mails sent later, outside any request (one UPDATE
+    when it changes). A preference, not a case fact: not audited."""
+    if request.path.startswith(_ENGLISH_ONLY):
+        return
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return
+    officer = getattr(user, "officer", None)
+    language = getattr(request, "LANGUAGE_CODE", "")
+    if officer is None or officer.is_staff_role or not language or officer.language == language:
+        return
+    from requests_app.models import Officer
+
+    Officer.objects.filter(pk=officer.pk).update(language=language)
+    officer.language = language
