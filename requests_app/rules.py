@@ -3,14 +3,16 @@ how fast it must be answered, and how targets are checked.
 
 Plain Python so it can be read, reviewed and tested as a table by lawyers and
 engineers alike. Everything here is data plus small functions that return findings;
-nothing here touches the database. The one Django import is gettext: labels are
-translated lazily and findings where they are built, in the language of the request
+nothing here touches the database, and it imports without Django. Its English texts
+are marked for the catalogues (gettext_noop, _); when Django runs, labels are translated
+where they are shown and findings where they are built, in the language of the request
 (the portal's switcher or Accept-Language, also for the API; issue 16).
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -18,13 +20,23 @@ from enum import StrEnum
 from typing import cast
 
 import phonenumbers
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _gettext_lazy
 
 
-def gettext_lazy(message: str) -> str:
-    """A label translated when it is shown (typed as str for the readers of this table)."""
-    return cast(str, _gettext_lazy(message))
+def gettext_noop(message: str) -> str:
+    """Marks an English label for the catalogues (makemessages); translate() shows it."""
+    return message
+
+
+def translate(message: str) -> str:
+    """`message` in the active language when Django runs with its catalogues, else as written."""
+    translation = sys.modules.get("django.utils.translation")
+    conf = sys.modules.get("django.conf")
+    if translation is None or conf is None or not conf.settings.configured:
+        return message
+    return cast(str, translation.gettext(message))
+
+
+_ = translate  # findings are translated where they are built
 
 
 # --------------------------------------------------------------------------------
@@ -61,12 +73,20 @@ def has_errors(findings: Iterable[Finding]) -> bool:
 @dataclass(frozen=True)
 class DataCategory:
     code: str
-    label: str
+    label_en: str
     content: bool  # content of communications (needs the strongest process)
     e2ee: bool  # end-to-end encrypted: the platform cannot read it, ever
-    description: str
+    description_en: str
     # EU e-Evidence Regulation 2023/1543 Art. 3(9)-(12) class of the data.
     eu_class: str
+
+    @property
+    def label(self) -> str:
+        return translate(self.label_en)
+
+    @property
+    def description(self) -> str:
+        return translate(self.description_en)
 
 
 CATEGORIES: dict[str, DataCategory] = {
@@ -74,86 +94,86 @@ CATEGORIES: dict[str, DataCategory] = {
     for c in [
         DataCategory(
             "subscriber_info",
-            gettext_lazy("Subscriber information"),
+            gettext_noop("Subscriber information"),
             content=False,
             e2ee=False,
-            description=gettext_lazy("Phone number, sign-up date, display names and username."),
+            description_en=gettext_noop("Phone number, sign-up date, display names and username."),
             eu_class="subscriber",
         ),
         DataCategory(
             "ip_logs",
-            gettext_lazy("IP addresses and connection logs"),
+            gettext_noop("IP addresses and connection logs"),
             content=False,
             e2ee=False,
-            description=gettext_lazy("IP addresses and times of connections to the service."),
+            description_en=gettext_noop("IP addresses and times of connections to the service."),
             # Reg. 2023/1543 Art. 3(11): traffic data, unless requested for the sole purpose of
             # identifying the user for a specific time (Art. 3(10)): see eu_data_class().
             eu_class="traffic",
         ),
         DataCategory(
             "contacts",
-            gettext_lazy("Contacts"),
+            gettext_noop("Contacts"),
             content=False,
             e2ee=False,
-            description=gettext_lazy("Contacts the account uploaded or added."),
+            description_en=gettext_noop("Contacts the account uploaded or added."),
             # Reg. 2023/1543 Art. 3(12): data the user supplied (an address book) is content data.
             eu_class="content",
         ),
         DataCategory(
             "cloud_chat_content",
-            gettext_lazy("Cloud chat content"),
+            gettext_noop("Cloud chat content"),
             content=True,
             e2ee=False,
-            description=gettext_lazy(
+            description_en=gettext_noop(
                 "Messages in cloud (non-secret) one-to-one chats, stored on the platform's servers."
             ),
             eu_class="content",
         ),
         DataCategory(
             "group_channel_content",
-            gettext_lazy("Group and channel content and membership"),
+            gettext_noop("Group and channel content and membership"),
             content=True,
             e2ee=False,
-            description=gettext_lazy("Posts in groups and channels and the account's memberships."),
+            description_en=gettext_noop("Posts in groups and channels and the account's memberships."),
             eu_class="content",
         ),
         DataCategory(
             "media",
-            gettext_lazy("Media"),
+            gettext_noop("Media"),
             content=True,
             e2ee=False,
-            description=gettext_lazy("Photos, videos and files sent in cloud chats, groups and channels."),
+            description_en=gettext_noop("Photos, videos and files sent in cloud chats, groups and channels."),
             eu_class="content",
         ),
         DataCategory(
             "secret_chat_content",
-            gettext_lazy("Secret chat content"),
+            gettext_noop("Secret chat content"),
             content=True,
             e2ee=True,
-            description=gettext_lazy("Secret chats are end-to-end encrypted: only the two devices hold the keys."),
+            description_en=gettext_noop("Secret chats are end-to-end encrypted: only the two devices hold the keys."),
             eu_class="content",
         ),
         DataCategory(
             "call_content",
-            gettext_lazy("Call content"),
+            gettext_noop("Call content"),
             content=True,
             e2ee=True,
-            description=gettext_lazy("Voice and video calls are end-to-end encrypted and never recorded."),
+            description_en=gettext_noop("Voice and video calls are end-to-end encrypted and never recorded."),
             eu_class="content",
         ),
     ]
 }
 
-E2EE_EXPLANATION = gettext_lazy(
+E2EE_EXPLANATION = gettext_noop(
     "Secret chats and calls are end-to-end encrypted: the platform never has the keys, "
     "so their content cannot be produced under any legal process."
 )
 
 EU_CLASS_LABELS = {
-    "subscriber": gettext_lazy("subscriber data (Reg. 2023/1543 Art. 3(9))"),
-    "identification": gettext_lazy("data requested for the sole purpose of identifying the user (Art. 3(10))"),
-    "traffic": gettext_lazy("traffic data (Art. 3(11))"),
-    "content": gettext_lazy("content data (Art. 3(12))"),
+    "subscriber": gettext_noop("subscriber data (Reg. 2023/1543 Art. 3(9))"),
+    "identification": gettext_noop("data requested for the sole purpose of identifying the user (Art. 3(10))"),
+    "traffic": gettext_noop("traffic data (Art. 3(11))"),
+    "content": gettext_noop("content data (Art. 3(12))"),
 }
 # Categories that are identification data when, and only when, the officer declares they are
 # requested for the sole purpose of identifying the user at given times (Art. 3(10)).
@@ -176,21 +196,21 @@ CONTENT = frozenset(code for code, c in CATEGORIES.items() if c.content and not 
 # --------------------------------------------------------------------------------
 
 FRAMEWORKS: dict[str, str] = {
-    "us_sca": gettext_lazy("United States: Stored Communications Act and related statutes"),
-    "eu_eevidence": gettext_lazy("European Union: e-Evidence Regulation (EU) 2023/1543"),
-    "eu_dsa": gettext_lazy("European Union: Digital Services Act (EU) 2022/2065"),
-    "mlat": gettext_lazy("Mutual legal assistance treaty"),
-    "cloud_act": gettext_lazy("CLOUD Act executive agreement (18 U.S.C. 2523)"),
-    "national": gettext_lazy("Other national law"),
+    "us_sca": gettext_noop("United States: Stored Communications Act and related statutes"),
+    "eu_eevidence": gettext_noop("European Union: e-Evidence Regulation (EU) 2023/1543"),
+    "eu_dsa": gettext_noop("European Union: Digital Services Act (EU) 2022/2065"),
+    "mlat": gettext_noop("Mutual legal assistance treaty"),
+    "cloud_act": gettext_noop("CLOUD Act executive agreement (18 U.S.C. 2523)"),
+    "national": gettext_noop("Other national law"),
 }
 
 AUTHORITY_KINDS: dict[str, str] = {
-    "judge": gettext_lazy("Judge"),
-    "court": gettext_lazy("Court"),
-    "prosecutor": gettext_lazy("Prosecutor"),
-    "police": gettext_lazy("Police"),
-    "national_security": gettext_lazy("National-security agency"),
-    "other": gettext_lazy("Other authority"),
+    "judge": gettext_noop("Judge"),
+    "court": gettext_noop("Court"),
+    "prosecutor": gettext_noop("Prosecutor"),
+    "police": gettext_noop("Police"),
+    "national_security": gettext_noop("National-security agency"),
+    "other": gettext_noop("Other authority"),
 }
 JUDICIAL = frozenset({"judge", "court"})
 
@@ -198,7 +218,7 @@ JUDICIAL = frozenset({"judge", "court"})
 @dataclass(frozen=True)
 class RequestType:
     code: str
-    label: str
+    label_en: str
     frameworks: tuple[str, ...]  # where this process exists
     compels: frozenset[str]  # categories it can reach
     preservation: bool = False  # keeps data, discloses nothing
@@ -207,7 +227,15 @@ class RequestType:
     emergency_due: timedelta | None = None
     hold: timedelta | None = None  # preservation period
     hold_extension: timedelta | None = None
-    note: str = ""
+    note_en: str = ""
+
+    @property
+    def label(self) -> str:
+        return translate(self.label_en)
+
+    @property
+    def note(self) -> str:
+        return translate(self.note_en) if self.note_en else ""
 
 
 ALL_PRODUCIBLE = frozenset(PRODUCIBLE_CATEGORIES)
@@ -219,36 +247,36 @@ REQUEST_TYPES: dict[str, RequestType] = {
         # durations, temporarily assigned network addresses, length of service, means of payment.
         RequestType(
             "subpoena",
-            gettext_lazy("Subpoena"),
+            gettext_noop("Subpoena"),
             ("us_sca",),
             frozenset({"subscriber_info", "ip_logs"}),
         ),
         # 18 U.S.C. 2703(d): a court order on specific and articulable facts reaches all
         # non-content records.
-        RequestType("court_order_2703d", gettext_lazy("Court order (18 U.S.C. 2703(d))"), ("us_sca",), NON_CONTENT),
+        RequestType("court_order_2703d", gettext_noop("Court order (18 U.S.C. 2703(d))"), ("us_sca",), NON_CONTENT),
         # 18 U.S.C. 2703(a)-(b): a warrant on probable cause reaches stored content too.
-        RequestType("search_warrant", gettext_lazy("Search warrant"), ("us_sca", "national"), ALL_PRODUCIBLE),
+        RequestType("search_warrant", gettext_noop("Search warrant"), ("us_sca", "national"), ALL_PRODUCIBLE),
         # A court order under other national law: non-content; content needs a warrant-level order.
         RequestType(
             "court_order_other",
-            gettext_lazy("Other court order"),
+            gettext_noop("Other court order"),
             ("national", "us_sca", "mlat"),
             NON_CONTENT,
-            note=gettext_lazy("Content needs a search warrant or an order of equivalent standing."),
+            note_en=gettext_noop("Content needs a search warrant or an order of equivalent standing."),
         ),
         # 18 U.S.C. 3121-3127: prospective dialing, routing, addressing and signalling data only.
         RequestType(
-            "pen_register", gettext_lazy("Pen register / trap and trace order"), ("us_sca",), frozenset({"ip_logs"})
+            "pen_register", gettext_noop("Pen register / trap and trace order"), ("us_sca",), frozenset({"ip_logs"})
         ),
         # 18 U.S.C. 2518: interception order; reaches content going forward.
-        RequestType("wiretap", gettext_lazy("Wiretap order"), ("us_sca", "national"), ALL_PRODUCIBLE),
+        RequestType("wiretap", gettext_noop("Wiretap order"), ("us_sca", "national"), ALL_PRODUCIBLE),
         # 18 U.S.C. 2702(b)(8) and (c)(4): voluntary disclosure when there is a good-faith
         # belief of an emergency involving danger of death or serious physical injury.
-        RequestType("emergency", gettext_lazy("Emergency disclosure request"), tuple(FRAMEWORKS), ALL_PRODUCIBLE),
+        RequestType("emergency", gettext_noop("Emergency disclosure request"), tuple(FRAMEWORKS), ALL_PRODUCIBLE),
         # 18 U.S.C. 2703(f)(2): preserve for 90 days, extendable once by 90 days.
         RequestType(
             "preservation",
-            gettext_lazy("Preservation request"),
+            gettext_noop("Preservation request"),
             ("us_sca", "national", "mlat", "cloud_act"),
             ALL_PRODUCIBLE,
             preservation=True,
@@ -258,7 +286,7 @@ REQUEST_TYPES: dict[str, RequestType] = {
         ),
         RequestType(
             "preservation_extension",
-            gettext_lazy("Preservation extension"),
+            gettext_noop("Preservation extension"),
             ("us_sca", "national", "mlat", "cloud_act"),
             ALL_PRODUCIBLE,
             preservation=True,
@@ -269,18 +297,18 @@ REQUEST_TYPES: dict[str, RequestType] = {
         # opinion reads (b)(1) as name, address, length of service and toll billing records.
         RequestType(
             "nsl",
-            gettext_lazy("National security letter"),
+            gettext_noop("National security letter"),
             ("us_sca",),
             frozenset({"subscriber_info"}),
             national_security=True,
-            note=gettext_lazy(
+            note_en=gettext_noop(
                 "Limited to name, address, length of service and toll billing records (18 U.S.C. 2709(b))."
             ),
         ),
         # 50 U.S.C. 1805 (electronic surveillance) and 1824 (physical search): FISC orders for content.
         RequestType(
             "fisa_content",
-            gettext_lazy("FISA order for content (50 U.S.C. 1805, 1824)"),
+            gettext_noop("FISA order for content (50 U.S.C. 1805, 1824)"),
             ("us_sca",),
             ALL_PRODUCIBLE,
             national_security=True,
@@ -288,7 +316,7 @@ REQUEST_TYPES: dict[str, RequestType] = {
         # 50 U.S.C. 1842 (pen register) and 1861 (business records): FISC orders for non-content.
         RequestType(
             "fisa_non_content",
-            gettext_lazy("FISA order for non-content (50 U.S.C. 1842, 1861)"),
+            gettext_noop("FISA order for non-content (50 U.S.C. 1842, 1861)"),
             ("us_sca",),
             NON_CONTENT,
             national_security=True,
@@ -296,7 +324,7 @@ REQUEST_TYPES: dict[str, RequestType] = {
         # 50 U.S.C. 1881a(i): a directive of the Attorney General and the DNI (Section 702).
         RequestType(
             "fisa_702",
-            gettext_lazy("FISA Section 702 directive (50 U.S.C. 1881a)"),
+            gettext_noop("FISA Section 702 directive (50 U.S.C. 1881a)"),
             ("us_sca",),
             ALL_PRODUCIBLE,
             national_security=True,
@@ -305,18 +333,18 @@ REQUEST_TYPES: dict[str, RequestType] = {
         # content still needs a search warrant (18 U.S.C. 2703(a)-(b)), see _check_mlat.
         RequestType(
             "mlat",
-            gettext_lazy("Mutual legal assistance request"),
+            gettext_noop("Mutual legal assistance request"),
             ("mlat",),
             ALL_PRODUCIBLE,
-            note=gettext_lazy("Reaches the platform as U.S. process obtained by the Department of Justice."),
+            note_en=gettext_noop("Reaches the platform as U.S. process obtained by the Department of Justice."),
         ),
         # 18 U.S.C. 2523 agreements (e.g. UK-US Data Access Agreement): orders under the
         # requesting state's law, covered by the agreement.
-        RequestType("cloud_act", gettext_lazy("CLOUD Act agreement order"), ("cloud_act",), ALL_PRODUCIBLE),
+        RequestType("cloud_act", gettext_noop("CLOUD Act agreement order"), ("cloud_act",), ALL_PRODUCIBLE),
         # Reg. 2023/1543 Art. 10(2): 10 days; Art. 10(4): 8 hours in an emergency.
         RequestType(
             "epoc",
-            gettext_lazy("European Production Order"),
+            gettext_noop("European Production Order"),
             ("eu_eevidence",),
             ALL_PRODUCIBLE,
             due=timedelta(days=10),
@@ -325,7 +353,7 @@ REQUEST_TYPES: dict[str, RequestType] = {
         # Reg. 2023/1543 Art. 11(1): preserve 60 days, extendable by 30 days.
         RequestType(
             "epoc_pr",
-            gettext_lazy("European Preservation Order"),
+            gettext_noop("European Preservation Order"),
             ("eu_eevidence",),
             ALL_PRODUCIBLE,
             preservation=True,
@@ -337,7 +365,7 @@ REQUEST_TYPES: dict[str, RequestType] = {
         # within the first 60 days; issued under the Art. 4(3) authority rule.
         RequestType(
             "epoc_pr_extension",
-            gettext_lazy("Extension of a European Preservation Order (Annex VI)"),
+            gettext_noop("Extension of a European Preservation Order (Annex VI)"),
             ("eu_eevidence",),
             ALL_PRODUCIBLE,
             preservation=True,
@@ -348,7 +376,7 @@ REQUEST_TYPES: dict[str, RequestType] = {
         # production was issued; the data are kept as long as needed to produce them (no fixed end).
         RequestType(
             "epoc_pr_confirmation",
-            gettext_lazy("Confirmation of a subsequent production request (Annex V)"),
+            gettext_noop("Confirmation of a subsequent production request (Annex V)"),
             ("eu_eevidence",),
             ALL_PRODUCIBLE,
             preservation=True,
@@ -358,10 +386,10 @@ REQUEST_TYPES: dict[str, RequestType] = {
         # what it may compel comes from that basis, not from the DSA (recital 31).
         RequestType(
             "dsa_art10",
-            gettext_lazy("DSA order to provide information (Art. 10)"),
+            gettext_noop("DSA order to provide information (Art. 10)"),
             ("eu_dsa",),
             ALL_PRODUCIBLE,
-            note=gettext_lazy(
+            note_en=gettext_noop(
                 "What the order may reach comes from the national or Union law it cites (DSA recital 31)."
             ),
         ),
@@ -386,10 +414,10 @@ PRODUCTION_ORDER_TYPES = frozenset(
 # --------------------------------------------------------------------------------
 
 TARGET_TYPES: dict[str, str] = {
-    "phone": gettext_lazy("Phone number"),
-    "username": gettext_lazy("Username"),
-    "user_id": gettext_lazy("Numeric user ID"),
-    "link": gettext_lazy("t.me link to a user, channel or group"),
+    "phone": gettext_noop("Phone number"),
+    "username": gettext_noop("Username"),
+    "user_id": gettext_noop("Numeric user ID"),
+    "link": gettext_noop("t.me link to a user, channel or group"),
 }
 
 # The platform's username syntax: 5-32 characters, letters, digits and underscores.
@@ -617,16 +645,16 @@ class NoticePolicy(StrEnum):
 
 
 NOTICE_POLICY_REASONS = {
-    NoticePolicy.NEVER_AUTOMATIC: gettext_lazy(
+    NoticePolicy.NEVER_AUTOMATIC: gettext_noop(
         "This process carries its own secrecy rule; the user is never told automatically."
     ),
-    NoticePolicy.AFTER_DANGER: gettext_lazy(
+    NoticePolicy.AFTER_DANGER: gettext_noop(
         "Emergency: the user is told only once a reviewer records that the danger is over."
     ),
-    NoticePolicy.REVIEWER_DECISION: gettext_lazy(
+    NoticePolicy.REVIEWER_DECISION: gettext_noop(
         "A reviewer must decide whether the user is told (treaty or agreement process)."
     ),
-    NoticePolicy.AUTOMATIC: gettext_lazy(
+    NoticePolicy.AUTOMATIC: gettext_noop(
         "The user is told when the request closes, unless a nondisclosure order runs."
     ),
 }
@@ -746,7 +774,7 @@ def validate(draft: Draft) -> list[Finding]:
                 "framework_mismatch",
                 "legal_framework",
                 _("%(process)s: not legal process under %(framework)s; choose the framework it was issued under.")
-                % {"process": rtype.label, "framework": FRAMEWORKS[draft.legal_framework]},
+                % {"process": rtype.label, "framework": translate(FRAMEWORKS[draft.legal_framework])},
             )
         )
     if draft.authority_kind and draft.authority_kind not in AUTHORITY_KINDS:
@@ -856,7 +884,8 @@ def _check_categories(draft: Draft, rtype: RequestType) -> list[Finding]:
                 _err(
                     "e2ee_category",
                     "data_categories",
-                    _("%(category)s: %(explanation)s") % {"category": cat.label, "explanation": E2EE_EXPLANATION},
+                    _("%(category)s: %(explanation)s")
+                    % {"category": cat.label, "explanation": translate(E2EE_EXPLANATION)},
                 )
             )
         elif code not in rtype.compels:
@@ -915,7 +944,7 @@ def _check_authority(draft: Draft, rtype: RequestType, emergency: bool) -> list[
                     "needs_court",
                     "authority_kind",
                     _("%(process)s must be issued by a judge or court; the authority named is: %(kind)s.")
-                    % {"process": rtype.label, "kind": AUTHORITY_KINDS[kind]},
+                    % {"process": rtype.label, "kind": translate(AUTHORITY_KINDS[kind])},
                 )
             )
     return out
@@ -1265,10 +1294,12 @@ def _info(code: str, fld: str, msg: str) -> Finding:
 
 
 def choices(mapping: dict[str, object]) -> list[tuple[str, str]]:
-    """(code, label) pairs for forms and model fields."""
+    """(code, label) pairs for forms and model fields, the labels translated lazily: a form or
+    model shows them in the language of the request. Only Django code calls this."""
+    from django.utils.translation import gettext_lazy
+
     out = []
     for code, value in mapping.items():
-        # Kept lazy: a form or model shows the label in the language of the request.
-        label = getattr(value, "label", value)
-        out.append((code, cast(str, label)))
+        label = getattr(value, "label_en", value)
+        out.append((code, cast(str, gettext_lazy(str(label)))))
     return out

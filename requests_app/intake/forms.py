@@ -323,7 +323,7 @@ class RequestForm(forms.Form):
 
 class TargetForm(forms.Form):
     identifier_type = forms.ChoiceField(
-        label=_("Identifier type"), choices=BLANK + list(rules.TARGET_TYPES.items()), required=False
+        label=_("Identifier type"), choices=BLANK + rules.choices(rules.TARGET_TYPES), required=False
     )
     value = forms.CharField(label=_("Identifier"), max_length=300, required=False)
 

@@ -65,7 +65,7 @@ def _marked_in_source() -> set[str]:
             if (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Name)
-                and node.func.id in {"_", "gettext", "gettext_lazy"}
+                and node.func.id in {"_", "gettext", "gettext_lazy", "gettext_noop"}
                 and node.args
                 and isinstance(node.args[0], ast.Constant)
                 and isinstance(node.args[0].value, str)
