@@ -22,6 +22,13 @@ SHIPPED = [code for code, _name in settings.LANGUAGES if code != settings.LANGUA
 PLACEHOLDER = re.compile(r"%\(\w+\)s|%%")
 
 
+@pytest.fixture(autouse=True)
+def _back_to_english():
+    # The test client runs LocaleMiddleware in this thread, which leaves the language activated.
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 def _locale_dir(code: str) -> Path:
     return ROOT / "locale" / translation.to_locale(code) / "LC_MESSAGES"
 
@@ -127,7 +134,8 @@ def test_findings_are_translated_where_they_are_built():
         german = {f.code: f.message for f in rules.validate(draft)}
     with translation.override("ar"):
         arabic = {f.code: f.message for f in rules.validate(draft)}
-    english = {f.code: f.message for f in rules.validate(draft)}
+    with translation.override("en"):
+        english = {f.code: f.message for f in rules.validate(draft)}
     assert german["category_not_compellable"].startswith("Subpoena (Herausgabeverlangen) kann diese Daten nicht")
     assert "Inhalte von Cloud-Chats" in german["category_not_compellable"]
     assert german["target_invalid"] == (
@@ -179,3 +187,42 @@ def test_signed_report_labels_stay_english():
 
     with translation.override("ru"):
         assert type_label("search_warrant") == "Search warrant"
+
+
+@pytest.mark.django_db
+def test_the_officers_language_is_remembered_for_their_e_mails(client_a, officer_a, client_reviewer, reviewer):
+    client_a.get("/le/requests/", HTTP_ACCEPT_LANGUAGE="ru")
+    officer_a.refresh_from_db()
+    assert officer_a.language == "ru"
+    client_a.get("/le/requests/", HTTP_ACCEPT_LANGUAGE="ru")  # unchanged: no second write needed
+    officer_a.refresh_from_db()
+    assert officer_a.language == "ru"
+    # Staff read English mail whatever their browser says.
+    client_reviewer.get("/transparency/", HTTP_ACCEPT_LANGUAGE="de")
+    reviewer.refresh_from_db()
+    assert reviewer.language == ""
+
+
+@pytest.mark.django_db
+def test_officer_e_mails_are_written_in_their_language_and_legal_team_mail_in_english(officer_a, mailoutbox):
+    from requests_app.documents import DocumentInput
+    from requests_app.intake import emails
+    from requests_app.services import request_submit
+    from tests.factories import minimal_pdf
+    from tests.requests_app.test_services import warrant
+
+    officer_a.language = "de"
+    officer_a.save(update_fields=["language"])
+    lr = request_submit(actor=officer_a.user, data=warrant(), documents=[DocumentInput("w.pdf", minimal_pdf())])
+    mailoutbox.clear()
+    emails.send_acknowledgement(request_id=lr.pk)
+    (mail,) = mailoutbox
+    assert mail.subject == f"Ersuchen {lr.reference} eingegangen"
+    assert f"Wir haben Ihr Ersuchen {lr.reference} (Durchsuchungsbeschluss)" in mail.body
+    assert "Das Rechtsteam der Plattform" in mail.body
+    assert "Follow it" not in mail.body and "Im Portal verfolgen" in mail.alternatives[0][0]
+    # A legal-team e-mail triggered from a German page stays English.
+    mailoutbox.clear()
+    with translation.override("de"):
+        emails.send_registration_pending(officer_id=officer_a.pk)
+    assert mailoutbox[0].subject == "Officer registration waiting for verification"
