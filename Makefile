@@ -11,7 +11,7 @@ SHELL := /bin/bash
 # (pip.conf, PIP_EXTRA_INDEX_URL) is a missing folder; nothing is wrong, so it is filtered out.
 PIP_QUIET := 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
 
-.PHONY: run test install system-deps lint typecheck format worker beat demo migrate check-deploy clean
+.PHONY: run test install system-deps lint typecheck format worker beat demo migrate check-deploy clean messages
 
 # Debian packages the tests need: Chromium for browser tests, poppler for PDF text, DejaVu fonts for PDFs.
 SYSTEM_PACKAGES := chromium poppler-utils fonts-dejavu
@@ -61,6 +61,12 @@ lint: install
 ## make typecheck: mypy --strict on the pure modules (rules, lifecycle)
 typecheck: install
 	$(VENV)/bin/mypy --follow-imports=silent requests_app/rules.py requests_app/lifecycle.py
+
+## make messages: extract marked strings into locale/*/django.po and compile the .mo files (needs gettext)
+messages: install
+	$(PY) manage.py makemessages -l fr -l de -l es -l pt_BR -l ru -l ar --no-obsolete \
+	  --ignore=.venv --ignore=bench --ignore=tests --ignore=staticfiles
+	$(PY) manage.py compilemessages --ignore=.venv
 
 format: install
 	$(VENV)/bin/ruff format .
