@@ -403,13 +403,13 @@ def draft_from_post(data, files_present: bool) -> tuple[SubmissionData, bool]:
 
 class MessageForm(forms.Form):
     body = forms.CharField(
-        label="Message", widget=forms.Textarea(attrs={"rows": 4}), max_length=services.MESSAGE_MAX_CHARS
+        label=_("Message"), widget=forms.Textarea(attrs={"rows": 4}), max_length=services.MESSAGE_MAX_CHARS
     )
 
 
 class DocumentForm(forms.Form):
     document = forms.FileField(
-        label="Document (PDF)", widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"})
+        label=_("Document (PDF)"), widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"})
     )
 
     def clean_document(self):
@@ -422,13 +422,13 @@ class DocumentForm(forms.Form):
 
 class AnswerForm(forms.Form):
     body = forms.CharField(
-        label="Your answer",
+        label=_("Your answer"),
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
         max_length=services.MESSAGE_MAX_CHARS,
     )
     document = forms.FileField(
-        label="Document (PDF, optional)",
+        label=_("Document (PDF, optional)"),
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
     )
@@ -446,17 +446,17 @@ class AnswerForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if not self.errors and not (cleaned.get("body") or "").strip() and not cleaned.get("document"):
-            raise forms.ValidationError("Write an answer or attach a document.")
+            raise forms.ValidationError(_("Write an answer or attach a document."))
         return cleaned
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(label="Why are you withdrawing it? (optional)", max_length=500, required=False)
+    reason = forms.CharField(label=_("Why are you withdrawing it? (optional)"), max_length=500, required=False)
 
 
 class RequestFilterForm(forms.Form):
-    status = forms.ChoiceField(choices=[("", "Any status")] + list(Status.choices), required=False)
-    q = forms.CharField(label="Reference or case number", max_length=100, required=False)
+    status = forms.ChoiceField(choices=[("", _("Any status"))] + list(Status.choices), required=False)
+    q = forms.CharField(label=_("Reference or case number"), max_length=100, required=False)
 
 
 class TokenForm(forms.Form):

@@ -226,3 +226,18 @@ def test_officer_e_mails_are_written_in_their_language_and_legal_team_mail_in_en
     with translation.override("de"):
         emails.send_registration_pending(officer_id=officer_a.pk)
     assert mailoutbox[0].subject == "Officer registration waiting for verification"
+
+
+@pytest.mark.django_db
+def test_officer_request_page_in_arabic(client_a, officer_a):
+    from requests_app.documents import DocumentInput
+    from requests_app.services import request_submit
+    from tests.factories import minimal_pdf
+    from tests.requests_app.test_services import warrant
+
+    lr = request_submit(actor=officer_a.user, data=warrant(), documents=[DocumentInput("w.pdf", minimal_pdf())])
+    html = client_a.get(f"/le/requests/{lr.reference}/", HTTP_ACCEPT_LANGUAGE="ar").content.decode()
+    assert '<html lang="ar" dir="rtl">' in html
+    assert "<h2>الملخص</h2>" in html and "الرسائل مع الفريق القانوني" in html
+    assert f"سحب {lr.reference}" in html
+    assert ">مُرسَل</span>" in html or ">تم التحقق منه</span>" in html  # the status, translated
