@@ -241,3 +241,13 @@ def test_officer_request_page_in_arabic(client_a, officer_a):
     assert "<h2>الملخص</h2>" in html and "الرسائل مع الفريق القانوني" in html
     assert f"سحب {lr.reference}" in html
     assert ">مُرسَل</span>" in html or ">تم التحقق منه</span>" in html  # the status, translated
+
+
+def test_transparency_numbers_follow_the_language():
+    from transparency.templatetags.humanize_tr import days, num, pct
+
+    assert (num(1234567), pct(12.5), days(2.5)) == ("1,234,567", "12.5%", "2.5")
+    with translation.override("de"):
+        assert (num(1234567), pct(12.5), days(2.5)) == ("1.234.567", "12,5%", "2,5")
+    with translation.override("fr"):
+        assert num(1234) == "1\xa0234"  # a no-break space groups thousands in French
