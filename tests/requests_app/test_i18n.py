@@ -251,3 +251,15 @@ def test_transparency_numbers_follow_the_language():
         assert (num(1234567), pct(12.5), days(2.5)) == ("1.234.567", "12,5%", "2,5")
     with translation.override("fr"):
         assert num(1234) == "1\xa0234"  # a no-break space groups thousands in French
+
+
+@pytest.mark.django_db
+def test_report_country_names_follow_the_language():
+    from transparency.templatetags.humanize_tr import country
+
+    assert country("DE", "Germany") == "Germany"
+    with translation.override("de"):
+        assert country("DE", "Germany") == "Deutschland"
+    with translation.override("ar"):
+        assert country("DE", "Germany") == "ألمانيا"
+        assert country("ZZ", "Somewhere") == "Somewhere"  # not a country django-countries knows

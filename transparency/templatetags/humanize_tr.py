@@ -30,3 +30,13 @@ def pct(value) -> str:
 @register.filter
 def days(value) -> str:
     return "—" if value is None else _number(value)
+
+
+@register.filter
+def country(code, recorded_name: str = "") -> str:
+    """A country's name in the page's language (django-countries); a signed report records the
+    English name, and the code is what it certifies. Unknown codes keep the recorded name."""
+    from transparency.aggregation import country_name
+
+    name = country_name(code) if code else ""
+    return name if name and name != code else (recorded_name or code or "")
