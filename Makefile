@@ -6,8 +6,12 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+SHELL := /bin/bash
+# pip prints one "Location ... is ignored" warning per package when a configured index
+# (pip.conf, PIP_EXTRA_INDEX_URL) is a missing folder; nothing is wrong, so it is filtered out.
+PIP_QUIET := 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
 
-.PHONY: run test install system-deps lint typecheck format worker beat demo migrate check-deploy clean
+.PHONY: run test install system-deps lint typecheck format worker beat demo migrate check-deploy clean messages
 
 # Debian packages the tests need: Chromium for browser tests, poppler for PDF text, DejaVu fonts for PDFs,
 # ClamAV's daemon for the malware scan of uploads (the tests start their own clamd: tests/conftest.py).
@@ -15,23 +19,25 @@ SYSTEM_PACKAGES := chromium poppler-utils fonts-dejavu clamav-daemon clamav
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -r requirements-dev.txt
-	touch $(STAMP)
+	@test -x $(PY) || { echo "Creating the virtualenv in $(VENV)"; $(PYTHON) -m venv $(VENV); }
+	@echo "Installing Python packages (requirements-dev.txt) ..."
+	@$(PIP) install --quiet --upgrade pip $(PIP_QUIET)
+	@$(PIP) install --quiet -r requirements-dev.txt $(PIP_QUIET)
+	@touch $(STAMP)
 
 install: $(STAMP)
 
 migrate: install
-	$(PY) manage.py migrate --noinput
+	@echo "Migrating the database ..."
+	@$(PY) manage.py migrate --noinput --verbosity 0
 
 demo: migrate
-	$(PY) manage.py seed_demo
+	@$(PY) manage.py seed_demo
 
 ## make run: install, migrate SQLite, load demo data, serve on 127.0.0.1:8000 (Celery eager)
 run: demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (Celery runs tasks in-process: no broker needed)"
-	env -u CELERY_BROKER_URL $(PY) manage.py runserver $(HOST):$(PORT)
+	@env -u CELERY_BROKER_URL $(PY) manage.py runserver $(HOST):$(PORT)
 
 system-deps:
 	@missing=""; \
@@ -58,6 +64,12 @@ lint: install
 ## make typecheck: mypy --strict on the pure modules (rules, lifecycle)
 typecheck: install
 	$(VENV)/bin/mypy --follow-imports=silent requests_app/rules.py requests_app/lifecycle.py
+
+## make messages: extract marked strings into locale/*/django.po and compile the .mo files (needs gettext)
+messages: install
+	$(PY) manage.py makemessages -l fr -l de -l es -l pt_BR -l ru -l ar --no-obsolete \
+	  --ignore=.venv --ignore=bench --ignore=tests --ignore=staticfiles
+	$(PY) manage.py compilemessages --ignore=.venv
 
 format: install
 	$(VENV)/bin/ruff format .

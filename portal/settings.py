@@ -1,7 +1,7 @@
 """Settings for the law-enforcement request portal.
 
 Everything comes from the environment through portal.env. Development defaults
-are safe (SQLite, eager Celery, console e-mail); DJANGO_ENV=production refuses
+are safe (SQLite, eager Celery, e-mail written to files under var/mail/); DJANGO_ENV=production refuses
 to start without the secrets it needs.
 """
 
@@ -84,6 +84,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: the switcher's cookie, else the browser's Accept-Language (also for the API);
+    # Django's LocaleMiddleware, except that the legal workspace stays English.
+    "requests_app.middleware.PortalLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -109,6 +112,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "requests_app.context_processors.portal_user",
@@ -146,6 +150,19 @@ if TESTING:
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
 USE_I18N = True
+# The public pages and the law-enforcement portal (pages, findings, e-mails, letters) in these
+# languages; catalogues in locale/<code>/LC_MESSAGES/django.po (docs/i18n.md). The legal team's
+# workspace stays English.
+LANGUAGES = [
+    ("en", "English"),
+    ("fr", "Français"),
+    ("de", "Deutsch"),
+    ("es", "Español"),
+    ("pt-br", "Português (Brasil)"),
+    ("ru", "Русский"),
+    ("ar", "العربية"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "/static/"
@@ -244,7 +261,9 @@ if PRODUCTION:
             f"EMAIL_BACKEND={EMAIL_BACKEND} does not deliver mail; set a real backend in production"
         )
 else:
-    EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+    # Development: each e-mail is a file under var/mail/ (git-ignored), not a screenful on the console.
+    EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
@@ -358,8 +377,15 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # One line per task is useful from a worker; with tasks run in-process (make run, tests) it is noise.
-    "loggers": {"celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"}},
+    "loggers": {
+        # One line per task is useful from a worker; with tasks run in-process (make run, tests) it is noise.
+        "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"},
+        # WeasyPrint logs each rendering step and fontTools each font subset at INFO: a dozen lines per PDF.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        # runserver already prints "Watching for file changes"; the log line repeats it.
+        "django.utils.autoreload": {"level": "WARNING"},
+    },
 }
 AXES_VERBOSE = False
 

@@ -10,6 +10,8 @@ admin.site.site_header = "LE Request Portal — operator"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # set_language: the language switcher posts here (stores the choice in a cookie).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/", include("requests_app.intake.api_urls")),

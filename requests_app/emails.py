@@ -11,20 +11,30 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.utils import translation
 
 
 def site_url() -> str:
     return getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 
-def send_templated(name: str, to: list[str], context: dict[str, object]) -> None:
+def officer_language(user) -> str:
+    """The language an officer's e-mails are written in: the one they last used the portal in."""
+    officer = getattr(user, "officer", None) if user is not None else None
+    return (officer.language if officer is not None else "") or settings.LANGUAGE_CODE
+
+
+def send_templated(name: str, to: list[str], context: dict[str, object], *, language: str = "") -> None:
+    """Render and send; in `language` (an officer's, see officer_language), else the portal's
+    default: e-mails to the legal team stay English whatever request triggered them."""
     to = [address for address in to if address]
     if not to:
         return
     context = {**context, "site_url": site_url()}
-    subject = " ".join(render_to_string(f"emails/{name}-subject.txt", context).split())
-    text = render_to_string(f"emails/{name}-body.txt", context)
-    html = render_to_string(f"emails/{name}-body.html", context)
+    with translation.override(language or settings.LANGUAGE_CODE):
+        subject = " ".join(render_to_string(f"emails/{name}-subject.txt", context).split())
+        text = render_to_string(f"emails/{name}-body.txt", context)
+        html = render_to_string(f"emails/{name}-body.html", context)
     mail = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, to)
     mail.attach_alternative(html, "text/html")
     mail.send()

@@ -16,22 +16,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
+# Labels are translated where shown (the officer's pages and e-mails; issue 16).
 class Status(models.TextChoices):
-    SUBMITTED = "submitted", "Submitted"
-    VALIDATED = "validated", "Validated"
-    AWAITING_VERIFICATION = "awaiting_verification", "Awaiting emergency verification"
-    IN_REVIEW = "in_review", "In legal review"
-    NEEDS_INFO = "needs_info", "Waiting for information from the agency"
-    APPROVED = "approved", "Approved"
-    PARTIALLY_APPROVED = "partially_approved", "Partially approved"
-    PRODUCING = "producing", "Producing records"
-    DELIVERED = "delivered", "Delivered"
-    CLOSED = "closed", "Closed"
-    REJECTED = "rejected", "Rejected"
-    INVALID = "invalid", "Invalid"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    SUBMITTED = "submitted", _("Submitted")
+    VALIDATED = "validated", _("Validated")
+    AWAITING_VERIFICATION = "awaiting_verification", _("Awaiting emergency verification")
+    IN_REVIEW = "in_review", _("In legal review")
+    NEEDS_INFO = "needs_info", _("Waiting for information from the agency")
+    APPROVED = "approved", _("Approved")
+    PARTIALLY_APPROVED = "partially_approved", _("Partially approved")
+    PRODUCING = "producing", _("Producing records")
+    DELIVERED = "delivered", _("Delivered")
+    CLOSED = "closed", _("Closed")
+    REJECTED = "rejected", _("Rejected")
+    INVALID = "invalid", _("Invalid")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 # Defined once: a request in one of these states never moves again.

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from allauth.mfa.models import Authenticator
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 
 from requests_app.permissions import session_mfa_verified
 
 # Paths a logged-in user may reach before this session passed a second factor:
 # sign-in, enrolment and re-authentication (/accounts/), public pages, and the
 # API, which authenticates every call by token, never by session.
-_ENROLMENT_OPEN = ("/accounts/", "/static/", "/transparency/", "/api/", "/favicon.ico", "/healthz")
+_ENROLMENT_OPEN = ("/accounts/", "/static/", "/transparency/", "/api/", "/favicon.ico", "/healthz", "/i18n/")
 # ... except the legal team's pages that live under a public prefix, and the pages that change how the
 # account signs in (e-mail addresses, password, authenticator, recovery codes): a session that passed only a
 # password may finish signing in, not change those (found by tests/security/test_access_matrix.py).
@@ -83,3 +86,42 @@ class RequireTwoFactorMiddleware:
         if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
             return redirect(f"{reverse('mfa_activate_totp')}?next={nxt}")
         return redirect(f"{reverse('mfa_reauthenticate')}?next={nxt}")
+
+
+# The legal team's workspace stays English (issue 16): its pages publish signed reports and
+# write letters whose wording must not depend on a reviewer's browser.
+_ENGLISH_ONLY = ("/legal/", "/transparency/manage/", "/admin/")
+
+
+class PortalLocaleMiddleware(LocaleMiddleware):
+    """Django's LocaleMiddleware (switcher cookie, then Accept-Language), English on staff pages."""
+
+    def process_request(self, request):
+        if request.path.startswith(_ENGLISH_ONLY):
+            translation.activate(settings.LANGUAGE_CODE)
+            request.LANGUAGE_CODE = translation.get_language()
+            return
+        super().process_request(request)
+
+    def process_response(self, request, response):
+        response = super().process_response(request, response)
+        _remember_officer_language(request)
+        return response
+
+
+def _remember_officer_language(request) -> None:
+    """Keep the officer's language for the e-mails sent later, outside any request (one UPDATE
+    when it changes). A preference, not a case fact: not audited."""
+    if request.path.startswith(_ENGLISH_ONLY):
+        return
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return
+    officer = getattr(user, "officer", None)
+    language = getattr(request, "LANGUAGE_CODE", "")
+    if officer is None or officer.is_staff_role or not language or officer.language == language:
+        return
+    from requests_app.models import Officer
+
+    Officer.objects.filter(pk=officer.pk).update(language=language)
+    officer.language = language

@@ -98,6 +98,9 @@ class Officer(models.Model):
     flagged_at = models.DateTimeField(null=True, blank=True)
     flag_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # The language the officer last used the portal in (switcher or Accept-Language); their
+    # e-mails are written in it (issue 16). Blank: the portal's default, English.
+    language = models.CharField(max_length=10, blank=True, default="", choices=settings.LANGUAGES)
 
     class Meta:
         constraints = [

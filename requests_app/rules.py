@@ -1,20 +1,43 @@
 """The legal rules: what each kind of legal process may compel, who may issue it,
 how fast it must be answered, and how targets are checked.
 
-Pure Python (no Django import) so it can be read, reviewed and tested as a table
-by lawyers and engineers alike. Everything here is data plus small functions
-that return findings; nothing here touches the database.
+Plain Python so it can be read, reviewed and tested as a table by lawyers and
+engineers alike. Everything here is data plus small functions that return findings;
+nothing here touches the database, and it imports without Django. Its English texts
+are marked for the catalogues (gettext_noop, _); when Django runs, labels are translated
+where they are shown and findings where they are built, in the language of the request
+(the portal's switcher or Accept-Language, also for the API; issue 16).
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import cast
 
 import phonenumbers
+
+
+def gettext_noop(message: str) -> str:
+    """Marks an English label for the catalogues (makemessages); translate() shows it."""
+    return message
+
+
+def translate(message: str) -> str:
+    """`message` in the active language when Django runs with its catalogues, else as written."""
+    translation = sys.modules.get("django.utils.translation")
+    conf = sys.modules.get("django.conf")
+    if translation is None or conf is None or not conf.settings.configured:
+        return message
+    return cast(str, translation.gettext(message))
+
+
+_ = translate  # findings are translated where they are built
+
 
 # --------------------------------------------------------------------------------
 # Findings
@@ -50,12 +73,20 @@ def has_errors(findings: Iterable[Finding]) -> bool:
 @dataclass(frozen=True)
 class DataCategory:
     code: str
-    label: str
+    label_en: str
     content: bool  # content of communications (needs the strongest process)
     e2ee: bool  # end-to-end encrypted: the platform cannot read it, ever
-    description: str
+    description_en: str
     # EU e-Evidence Regulation 2023/1543 Art. 3(9)-(12) class of the data.
     eu_class: str
+
+    @property
+    def label(self) -> str:
+        return translate(self.label_en)
+
+    @property
+    def description(self) -> str:
+        return translate(self.description_en)
 
 
 CATEGORIES: dict[str, DataCategory] = {
@@ -63,84 +94,86 @@ CATEGORIES: dict[str, DataCategory] = {
     for c in [
         DataCategory(
             "subscriber_info",
-            "Subscriber information",
+            gettext_noop("Subscriber information"),
             content=False,
             e2ee=False,
-            description="Phone number, sign-up date, display names and username.",
+            description_en=gettext_noop("Phone number, sign-up date, display names and username."),
             eu_class="subscriber",
         ),
         DataCategory(
             "ip_logs",
-            "IP addresses and connection logs",
+            gettext_noop("IP addresses and connection logs"),
             content=False,
             e2ee=False,
-            description="IP addresses and times of connections to the service.",
+            description_en=gettext_noop("IP addresses and times of connections to the service."),
             # Reg. 2023/1543 Art. 3(11): traffic data, unless requested for the sole purpose of
             # identifying the user for a specific time (Art. 3(10)): see eu_data_class().
             eu_class="traffic",
         ),
         DataCategory(
             "contacts",
-            "Contacts",
+            gettext_noop("Contacts"),
             content=False,
             e2ee=False,
-            description="Contacts the account uploaded or added.",
+            description_en=gettext_noop("Contacts the account uploaded or added."),
             # Reg. 2023/1543 Art. 3(12): data the user supplied (an address book) is content data.
             eu_class="content",
         ),
         DataCategory(
             "cloud_chat_content",
-            "Cloud chat content",
+            gettext_noop("Cloud chat content"),
             content=True,
             e2ee=False,
-            description="Messages in cloud (non-secret) one-to-one chats, stored on the platform's servers.",
+            description_en=gettext_noop(
+                "Messages in cloud (non-secret) one-to-one chats, stored on the platform's servers."
+            ),
             eu_class="content",
         ),
         DataCategory(
             "group_channel_content",
-            "Group and channel content and membership",
+            gettext_noop("Group and channel content and membership"),
             content=True,
             e2ee=False,
-            description="Posts in groups and channels and the account's memberships.",
+            description_en=gettext_noop("Posts in groups and channels and the account's memberships."),
             eu_class="content",
         ),
         DataCategory(
             "media",
-            "Media",
+            gettext_noop("Media"),
             content=True,
             e2ee=False,
-            description="Photos, videos and files sent in cloud chats, groups and channels.",
+            description_en=gettext_noop("Photos, videos and files sent in cloud chats, groups and channels."),
             eu_class="content",
         ),
         DataCategory(
             "secret_chat_content",
-            "Secret chat content",
+            gettext_noop("Secret chat content"),
             content=True,
             e2ee=True,
-            description="Secret chats are end-to-end encrypted: only the two devices hold the keys.",
+            description_en=gettext_noop("Secret chats are end-to-end encrypted: only the two devices hold the keys."),
             eu_class="content",
         ),
         DataCategory(
             "call_content",
-            "Call content",
+            gettext_noop("Call content"),
             content=True,
             e2ee=True,
-            description="Voice and video calls are end-to-end encrypted and never recorded.",
+            description_en=gettext_noop("Voice and video calls are end-to-end encrypted and never recorded."),
             eu_class="content",
         ),
     ]
 }
 
-E2EE_EXPLANATION = (
+E2EE_EXPLANATION = gettext_noop(
     "Secret chats and calls are end-to-end encrypted: the platform never has the keys, "
     "so their content cannot be produced under any legal process."
 )
 
 EU_CLASS_LABELS = {
-    "subscriber": "subscriber data (Reg. 2023/1543 Art. 3(9))",
-    "identification": "data requested for the sole purpose of identifying the user (Art. 3(10))",
-    "traffic": "traffic data (Art. 3(11))",
-    "content": "content data (Art. 3(12))",
+    "subscriber": gettext_noop("subscriber data (Reg. 2023/1543 Art. 3(9))"),
+    "identification": gettext_noop("data requested for the sole purpose of identifying the user (Art. 3(10))"),
+    "traffic": gettext_noop("traffic data (Art. 3(11))"),
+    "content": gettext_noop("content data (Art. 3(12))"),
 }
 # Categories that are identification data when, and only when, the officer declares they are
 # requested for the sole purpose of identifying the user at given times (Art. 3(10)).
@@ -163,21 +196,21 @@ CONTENT = frozenset(code for code, c in CATEGORIES.items() if c.content and not 
 # --------------------------------------------------------------------------------
 
 FRAMEWORKS: dict[str, str] = {
-    "us_sca": "United States: Stored Communications Act and related statutes",
-    "eu_eevidence": "European Union: e-Evidence Regulation (EU) 2023/1543",
-    "eu_dsa": "European Union: Digital Services Act (EU) 2022/2065",
-    "mlat": "Mutual legal assistance treaty",
-    "cloud_act": "CLOUD Act executive agreement (18 U.S.C. 2523)",
-    "national": "Other national law",
+    "us_sca": gettext_noop("United States: Stored Communications Act and related statutes"),
+    "eu_eevidence": gettext_noop("European Union: e-Evidence Regulation (EU) 2023/1543"),
+    "eu_dsa": gettext_noop("European Union: Digital Services Act (EU) 2022/2065"),
+    "mlat": gettext_noop("Mutual legal assistance treaty"),
+    "cloud_act": gettext_noop("CLOUD Act executive agreement (18 U.S.C. 2523)"),
+    "national": gettext_noop("Other national law"),
 }
 
 AUTHORITY_KINDS: dict[str, str] = {
-    "judge": "Judge",
-    "court": "Court",
-    "prosecutor": "Prosecutor",
-    "police": "Police",
-    "national_security": "National-security agency",
-    "other": "Other authority",
+    "judge": gettext_noop("Judge"),
+    "court": gettext_noop("Court"),
+    "prosecutor": gettext_noop("Prosecutor"),
+    "police": gettext_noop("Police"),
+    "national_security": gettext_noop("National-security agency"),
+    "other": gettext_noop("Other authority"),
 }
 JUDICIAL = frozenset({"judge", "court"})
 
@@ -185,7 +218,7 @@ JUDICIAL = frozenset({"judge", "court"})
 @dataclass(frozen=True)
 class RequestType:
     code: str
-    label: str
+    label_en: str
     frameworks: tuple[str, ...]  # where this process exists
     compels: frozenset[str]  # categories it can reach
     preservation: bool = False  # keeps data, discloses nothing
@@ -194,7 +227,15 @@ class RequestType:
     emergency_due: timedelta | None = None
     hold: timedelta | None = None  # preservation period
     hold_extension: timedelta | None = None
-    note: str = ""
+    note_en: str = ""
+
+    @property
+    def label(self) -> str:
+        return translate(self.label_en)
+
+    @property
+    def note(self) -> str:
+        return translate(self.note_en) if self.note_en else ""
 
 
 ALL_PRODUCIBLE = frozenset(PRODUCIBLE_CATEGORIES)
@@ -206,34 +247,36 @@ REQUEST_TYPES: dict[str, RequestType] = {
         # durations, temporarily assigned network addresses, length of service, means of payment.
         RequestType(
             "subpoena",
-            "Subpoena",
+            gettext_noop("Subpoena"),
             ("us_sca",),
             frozenset({"subscriber_info", "ip_logs"}),
         ),
         # 18 U.S.C. 2703(d): a court order on specific and articulable facts reaches all
         # non-content records.
-        RequestType("court_order_2703d", "Court order (18 U.S.C. 2703(d))", ("us_sca",), NON_CONTENT),
+        RequestType("court_order_2703d", gettext_noop("Court order (18 U.S.C. 2703(d))"), ("us_sca",), NON_CONTENT),
         # 18 U.S.C. 2703(a)-(b): a warrant on probable cause reaches stored content too.
-        RequestType("search_warrant", "Search warrant", ("us_sca", "national"), ALL_PRODUCIBLE),
+        RequestType("search_warrant", gettext_noop("Search warrant"), ("us_sca", "national"), ALL_PRODUCIBLE),
         # A court order under other national law: non-content; content needs a warrant-level order.
         RequestType(
             "court_order_other",
-            "Other court order",
+            gettext_noop("Other court order"),
             ("national", "us_sca", "mlat"),
             NON_CONTENT,
-            note="Content needs a search warrant or an order of equivalent standing.",
+            note_en=gettext_noop("Content needs a search warrant or an order of equivalent standing."),
         ),
         # 18 U.S.C. 3121-3127: prospective dialing, routing, addressing and signalling data only.
-        RequestType("pen_register", "Pen register / trap and trace order", ("us_sca",), frozenset({"ip_logs"})),
+        RequestType(
+            "pen_register", gettext_noop("Pen register / trap and trace order"), ("us_sca",), frozenset({"ip_logs"})
+        ),
         # 18 U.S.C. 2518: interception order; reaches content going forward.
-        RequestType("wiretap", "Wiretap order", ("us_sca", "national"), ALL_PRODUCIBLE),
+        RequestType("wiretap", gettext_noop("Wiretap order"), ("us_sca", "national"), ALL_PRODUCIBLE),
         # 18 U.S.C. 2702(b)(8) and (c)(4): voluntary disclosure when there is a good-faith
         # belief of an emergency involving danger of death or serious physical injury.
-        RequestType("emergency", "Emergency disclosure request", tuple(FRAMEWORKS), ALL_PRODUCIBLE),
+        RequestType("emergency", gettext_noop("Emergency disclosure request"), tuple(FRAMEWORKS), ALL_PRODUCIBLE),
         # 18 U.S.C. 2703(f)(2): preserve for 90 days, extendable once by 90 days.
         RequestType(
             "preservation",
-            "Preservation request",
+            gettext_noop("Preservation request"),
             ("us_sca", "national", "mlat", "cloud_act"),
             ALL_PRODUCIBLE,
             preservation=True,
@@ -243,7 +286,7 @@ REQUEST_TYPES: dict[str, RequestType] = {
         ),
         RequestType(
             "preservation_extension",
-            "Preservation extension",
+            gettext_noop("Preservation extension"),
             ("us_sca", "national", "mlat", "cloud_act"),
             ALL_PRODUCIBLE,
             preservation=True,
@@ -254,16 +297,18 @@ REQUEST_TYPES: dict[str, RequestType] = {
         # opinion reads (b)(1) as name, address, length of service and toll billing records.
         RequestType(
             "nsl",
-            "National security letter",
+            gettext_noop("National security letter"),
             ("us_sca",),
             frozenset({"subscriber_info"}),
             national_security=True,
-            note="Limited to name, address, length of service and toll billing records (18 U.S.C. 2709(b)).",
+            note_en=gettext_noop(
+                "Limited to name, address, length of service and toll billing records (18 U.S.C. 2709(b))."
+            ),
         ),
         # 50 U.S.C. 1805 (electronic surveillance) and 1824 (physical search): FISC orders for content.
         RequestType(
             "fisa_content",
-            "FISA order for content (50 U.S.C. 1805, 1824)",
+            gettext_noop("FISA order for content (50 U.S.C. 1805, 1824)"),
             ("us_sca",),
             ALL_PRODUCIBLE,
             national_security=True,
@@ -271,7 +316,7 @@ REQUEST_TYPES: dict[str, RequestType] = {
         # 50 U.S.C. 1842 (pen register) and 1861 (business records): FISC orders for non-content.
         RequestType(
             "fisa_non_content",
-            "FISA order for non-content (50 U.S.C. 1842, 1861)",
+            gettext_noop("FISA order for non-content (50 U.S.C. 1842, 1861)"),
             ("us_sca",),
             NON_CONTENT,
             national_security=True,
@@ -279,7 +324,7 @@ REQUEST_TYPES: dict[str, RequestType] = {
         # 50 U.S.C. 1881a(i): a directive of the Attorney General and the DNI (Section 702).
         RequestType(
             "fisa_702",
-            "FISA Section 702 directive (50 U.S.C. 1881a)",
+            gettext_noop("FISA Section 702 directive (50 U.S.C. 1881a)"),
             ("us_sca",),
             ALL_PRODUCIBLE,
             national_security=True,
@@ -288,18 +333,18 @@ REQUEST_TYPES: dict[str, RequestType] = {
         # content still needs a search warrant (18 U.S.C. 2703(a)-(b)), see _check_mlat.
         RequestType(
             "mlat",
-            "Mutual legal assistance request",
+            gettext_noop("Mutual legal assistance request"),
             ("mlat",),
             ALL_PRODUCIBLE,
-            note="Reaches the platform as U.S. process obtained by the Department of Justice.",
+            note_en=gettext_noop("Reaches the platform as U.S. process obtained by the Department of Justice."),
         ),
         # 18 U.S.C. 2523 agreements (e.g. UK-US Data Access Agreement): orders under the
         # requesting state's law, covered by the agreement.
-        RequestType("cloud_act", "CLOUD Act agreement order", ("cloud_act",), ALL_PRODUCIBLE),
+        RequestType("cloud_act", gettext_noop("CLOUD Act agreement order"), ("cloud_act",), ALL_PRODUCIBLE),
         # Reg. 2023/1543 Art. 10(2): 10 days; Art. 10(4): 8 hours in an emergency.
         RequestType(
             "epoc",
-            "European Production Order",
+            gettext_noop("European Production Order"),
             ("eu_eevidence",),
             ALL_PRODUCIBLE,
             due=timedelta(days=10),
@@ -308,7 +353,7 @@ REQUEST_TYPES: dict[str, RequestType] = {
         # Reg. 2023/1543 Art. 11(1): preserve 60 days, extendable by 30 days.
         RequestType(
             "epoc_pr",
-            "European Preservation Order",
+            gettext_noop("European Preservation Order"),
             ("eu_eevidence",),
             ALL_PRODUCIBLE,
             preservation=True,
@@ -320,7 +365,7 @@ REQUEST_TYPES: dict[str, RequestType] = {
         # within the first 60 days; issued under the Art. 4(3) authority rule.
         RequestType(
             "epoc_pr_extension",
-            "Extension of a European Preservation Order (Annex VI)",
+            gettext_noop("Extension of a European Preservation Order (Annex VI)"),
             ("eu_eevidence",),
             ALL_PRODUCIBLE,
             preservation=True,
@@ -331,7 +376,7 @@ REQUEST_TYPES: dict[str, RequestType] = {
         # production was issued; the data are kept as long as needed to produce them (no fixed end).
         RequestType(
             "epoc_pr_confirmation",
-            "Confirmation of a subsequent production request (Annex V)",
+            gettext_noop("Confirmation of a subsequent production request (Annex V)"),
             ("eu_eevidence",),
             ALL_PRODUCIBLE,
             preservation=True,
@@ -341,10 +386,12 @@ REQUEST_TYPES: dict[str, RequestType] = {
         # what it may compel comes from that basis, not from the DSA (recital 31).
         RequestType(
             "dsa_art10",
-            "DSA order to provide information (Art. 10)",
+            gettext_noop("DSA order to provide information (Art. 10)"),
             ("eu_dsa",),
             ALL_PRODUCIBLE,
-            note="What the order may reach comes from the national or Union law it cites (DSA recital 31).",
+            note_en=gettext_noop(
+                "What the order may reach comes from the national or Union law it cites (DSA recital 31)."
+            ),
         ),
     ]
 }
@@ -367,10 +414,10 @@ PRODUCTION_ORDER_TYPES = frozenset(
 # --------------------------------------------------------------------------------
 
 TARGET_TYPES: dict[str, str] = {
-    "phone": "Phone number",
-    "username": "Username",
-    "user_id": "Numeric user ID",
-    "link": "t.me link to a user, channel or group",
+    "phone": gettext_noop("Phone number"),
+    "username": gettext_noop("Username"),
+    "user_id": gettext_noop("Numeric user ID"),
+    "link": gettext_noop("t.me link to a user, channel or group"),
 }
 
 # The platform's username syntax: 5-32 characters, letters, digits and underscores.
@@ -398,7 +445,10 @@ class NormalisedTarget:
 def normalise_username(raw: str) -> str:
     name = raw.strip().removeprefix("@")
     if not _USERNAME_RE.match(name):
-        raise TargetError(f"“{raw.strip()}” is not a valid username: use 5 to 32 letters, digits or underscores.")
+        raise TargetError(
+            _("“%(value)s” is not a valid username: use 5 to 32 letters, digits or underscores.")
+            % {"value": raw.strip()}
+        )
     # Usernames are case-insensitive on the platform.
     return name.lower()
 
@@ -406,16 +456,19 @@ def normalise_username(raw: str) -> str:
 def normalise_target(identifier_type: str, raw: str, default_region: str | None = None) -> NormalisedTarget:
     value = (raw or "").strip()
     if not value:
-        raise TargetError("The identifier is empty.")
+        raise TargetError(_("The identifier is empty."))
     if identifier_type == "phone":
         try:
             number = phonenumbers.parse(value, (default_region or "").upper() or None)
         except phonenumbers.NumberParseException as exc:
             raise TargetError(
-                f"“{value}” is not a phone number we can read: give it in international form, e.g. +44 20 7946 0018."
+                _(
+                    "“%(value)s” is not a phone number we can read: give it in international form, e.g. +44 20 7946 0018."
+                )
+                % {"value": value}
             ) from exc
         if not phonenumbers.is_valid_number(number):
-            raise TargetError(f"“{value}” is not a valid phone number for its country.")
+            raise TargetError(_("“%(value)s” is not a valid phone number for its country.") % {"value": value})
         return NormalisedTarget(
             "phone", "phone", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
         )
@@ -423,12 +476,14 @@ def normalise_target(identifier_type: str, raw: str, default_region: str | None 
         return NormalisedTarget("username", "username", normalise_username(value))
     if identifier_type == "user_id":
         if not value.isdigit() or int(value) <= 0 or int(value) > _USER_ID_MAX:
-            raise TargetError(f"“{value}” is not a user ID: a user ID is a positive whole number.")
+            raise TargetError(
+                _("“%(value)s” is not a user ID: a user ID is a positive whole number.") % {"value": value}
+            )
         return NormalisedTarget("user_id", "user_id", str(int(value)))
     if identifier_type == "link":
         match = _LINK_RE.match(value)
         if not match:
-            raise TargetError(f"“{value}” is not a t.me link: use the form https://t.me/name.")
+            raise TargetError(_("“%(value)s” is not a t.me link: use the form https://t.me/name.") % {"value": value})
         path = match.group("path").strip("/")
         invite = _INVITE_RE.match(path)
         if invite:
@@ -436,9 +491,12 @@ def normalise_target(identifier_type: str, raw: str, default_region: str | None 
         # t.me/name/123 points at a post in a channel: the channel is the target.
         name = path.split("/")[0]
         if name.lower() in {"joinchat", "c", "s", "addstickers", "share"}:
-            raise TargetError(f"“{value}” does not name a user, channel or group.")
+            raise TargetError(_("“%(value)s” does not name a user, channel or group.") % {"value": value})
         return NormalisedTarget("link", "username", normalise_username(name))
-    raise TargetError(f"Unknown identifier type “{identifier_type}”: use one of {', '.join(TARGET_TYPES)}.")
+    raise TargetError(
+        _("Unknown identifier type “%(type)s”: use one of %(types)s.")
+        % {"type": identifier_type, "types": ", ".join(TARGET_TYPES)}
+    )
 
 
 # --------------------------------------------------------------------------------
@@ -593,10 +651,18 @@ class NoticePolicy(StrEnum):
 
 
 NOTICE_POLICY_REASONS = {
-    NoticePolicy.NEVER_AUTOMATIC: "This process carries its own secrecy rule; the user is never told automatically.",
-    NoticePolicy.AFTER_DANGER: "Emergency: the user is told only once a reviewer records that the danger is over.",
-    NoticePolicy.REVIEWER_DECISION: "A reviewer must decide whether the user is told (treaty or agreement process).",
-    NoticePolicy.AUTOMATIC: "The user is told when the request closes, unless a nondisclosure order runs.",
+    NoticePolicy.NEVER_AUTOMATIC: gettext_noop(
+        "This process carries its own secrecy rule; the user is never told automatically."
+    ),
+    NoticePolicy.AFTER_DANGER: gettext_noop(
+        "Emergency: the user is told only once a reviewer records that the danger is over."
+    ),
+    NoticePolicy.REVIEWER_DECISION: gettext_noop(
+        "A reviewer must decide whether the user is told (treaty or agreement process)."
+    ),
+    NoticePolicy.AUTOMATIC: gettext_noop(
+        "The user is told when the request closes, unless a nondisclosure order runs."
+    ),
 }
 
 
@@ -690,7 +756,13 @@ def validate(draft: Draft) -> list[Finding]:
     add = findings.append
     rtype = REQUEST_TYPES.get(draft.request_type)
     if rtype is None:
-        add(_err("unknown_request_type", "request_type", f"“{draft.request_type}” is not a request type we accept."))
+        add(
+            _err(
+                "unknown_request_type",
+                "request_type",
+                _("“%(value)s” is not a request type we accept.") % {"value": draft.request_type},
+            )
+        )
         return findings
 
     emergency = draft.emergency or draft.request_type == "emergency"
@@ -698,15 +770,19 @@ def validate(draft: Draft) -> list[Finding]:
     # Framework: the process must exist in the legal framework named.
     if draft.legal_framework and draft.legal_framework not in FRAMEWORKS:
         add(
-            _err("unknown_framework", "legal_framework", f"“{draft.legal_framework}” is not a legal framework we know.")
+            _err(
+                "unknown_framework",
+                "legal_framework",
+                _("“%(value)s” is not a legal framework we know.") % {"value": draft.legal_framework},
+            )
         )
     elif draft.legal_framework and draft.legal_framework not in rtype.frameworks:
         add(
             _err(
                 "framework_mismatch",
                 "legal_framework",
-                f"A {rtype.label.lower()} is not legal process under "
-                f"{FRAMEWORKS[draft.legal_framework]}; choose the framework it was issued under.",
+                _("%(process)s: not legal process under %(framework)s; choose the framework it was issued under.")
+                % {"process": rtype.label, "framework": translate(FRAMEWORKS[draft.legal_framework])},
             )
         )
     if draft.authority_kind and draft.authority_kind not in AUTHORITY_KINDS:
@@ -714,7 +790,7 @@ def validate(draft: Draft) -> list[Finding]:
             _err(
                 "unknown_authority_kind",
                 "authority_kind",
-                f"“{draft.authority_kind}” is not an authority kind we know.",
+                _("“%(value)s” is not an authority kind we know.") % {"value": draft.authority_kind},
             )
         )
 
@@ -734,7 +810,7 @@ def validate(draft: Draft) -> list[Finding]:
                 _info(
                     "document_later",
                     "documents",
-                    "Send the legal process as soon as you have it; we act on the emergency first.",
+                    _("Send the legal process as soon as you have it; we act on the emergency first."),
                 )
             )
         else:
@@ -742,7 +818,7 @@ def validate(draft: Draft) -> list[Finding]:
                 _err(
                     "document_missing",
                     "documents",
-                    "Attach the legal process (the signed order, warrant or subpoena) as a PDF.",
+                    _("Attach the legal process (the signed order, warrant or subpoena) as a PDF."),
                 )
             )
 
@@ -752,13 +828,15 @@ def validate(draft: Draft) -> list[Finding]:
                 _err(
                     "ndo_conflict",
                     "ndo_until",
-                    "A nondisclosure order is either indefinite or has an end date, not both.",
+                    _("A nondisclosure order is either indefinite or has an end date, not both."),
                 )
             )
         elif not draft.ndo_indefinite and not draft.ndo_until:
             add(
                 _err(
-                    "ndo_end_missing", "ndo_until", "Give the date the nondisclosure order ends, or mark it indefinite."
+                    "ndo_end_missing",
+                    "ndo_until",
+                    _("Give the date the nondisclosure order ends, or mark it indefinite."),
                 )
             )
         elif draft.ndo_until and draft.ndo_until <= draft.today:
@@ -766,7 +844,7 @@ def validate(draft: Draft) -> list[Finding]:
                 _err(
                     "ndo_end_past",
                     "ndo_until",
-                    "The nondisclosure order's end date has passed; the user may be notified.",
+                    _("The nondisclosure order's end date has passed; the user may be notified."),
                 )
             )
         if draft.ndo_indefinite:
@@ -774,7 +852,7 @@ def validate(draft: Draft) -> list[Finding]:
                 _warn(
                     "ndo_indefinite",
                     "ndo_until",
-                    "An indefinite nondisclosure order will be reviewed; courts increasingly require an end date.",
+                    _("An indefinite nondisclosure order will be reviewed; courts increasingly require an end date."),
                 )
             )
 
@@ -785,7 +863,7 @@ def validate(draft: Draft) -> list[Finding]:
             _info(
                 "national_security_bands",
                 "request_type",
-                "National-security requests are reported publicly only in bands of 500.",
+                _("National-security requests are reported publicly only in bands of 500."),
             )
         )
 
@@ -797,22 +875,34 @@ def validate(draft: Draft) -> list[Finding]:
 def _check_categories(draft: Draft, rtype: RequestType) -> list[Finding]:
     out: list[Finding] = []
     if not draft.data_categories:
-        out.append(_err("no_categories", "data_categories", "Choose at least one kind of data."))
+        out.append(_err("no_categories", "data_categories", _("Choose at least one kind of data.")))
         return out
     for code in draft.data_categories:
         cat = CATEGORIES.get(code)
         if cat is None:
             out.append(
-                _err("unknown_category", "data_categories", f"“{code}” is not a kind of data the platform holds.")
+                _err(
+                    "unknown_category",
+                    "data_categories",
+                    _("“%(value)s” is not a kind of data the platform holds.") % {"value": code},
+                )
             )
         elif cat.e2ee:
-            out.append(_err("e2ee_category", "data_categories", f"{cat.label}: {E2EE_EXPLANATION}"))
+            out.append(
+                _err(
+                    "e2ee_category",
+                    "data_categories",
+                    _("%(category)s: %(explanation)s")
+                    % {"category": cat.label, "explanation": translate(E2EE_EXPLANATION)},
+                )
+            )
         elif code not in rtype.compels:
             out.append(
                 _err(
                     "category_not_compellable",
                     "data_categories",
-                    f"A {rtype.label.lower()} cannot compel {cat.label.lower()}. {_stronger_process(code)}",
+                    _("%(process)s cannot compel this data: %(category)s. %(stronger)s")
+                    % {"process": rtype.label, "category": cat.label, "stronger": _stronger_process(code)},
                 )
             )
     return out
@@ -821,8 +911,8 @@ def _check_categories(draft: Draft, rtype: RequestType) -> list[Finding]:
 def _stronger_process(category: str) -> str:
     cat = CATEGORIES[category]
     if cat.content:
-        return "Content needs a search warrant (18 U.S.C. 2703(a)-(b)) or an order of equivalent standing."
-    return "Non-content records need a 2703(d) court order or a search warrant."
+        return _("Content needs a search warrant (18 U.S.C. 2703(a)-(b)) or an order of equivalent standing.")
+    return _("Non-content records need a 2703(d) court order or a search warrant.")
 
 
 def _check_authority(draft: Draft, rtype: RequestType, emergency: bool) -> list[Finding]:
@@ -835,9 +925,11 @@ def _check_authority(draft: Draft, rtype: RequestType, emergency: bool) -> list[
             _err(
                 "nsl_issuer",
                 "authority_kind",
-                "A national security letter is issued only by a designated FBI official (the Director, a Deputy "
-                "Assistant Director or above, or a Special Agent in Charge, 18 U.S.C. 2709(b)); "
-                "choose National-security agency and attach the signed letter.",
+                _(
+                    "A national security letter is issued only by a designated FBI official (the Director, a Deputy "
+                    "Assistant Director or above, or a Special Agent in Charge, 18 U.S.C. 2709(b)); "
+                    "choose National-security agency and attach the signed letter."
+                ),
             )
         )
     if rtype.code == "fisa_702" and kind and kind != "national_security":
@@ -846,8 +938,10 @@ def _check_authority(draft: Draft, rtype: RequestType, emergency: bool) -> list[
             _err(
                 "fisa_702_issuer",
                 "authority_kind",
-                "A Section 702 directive is issued by the Attorney General and the Director of National "
-                "Intelligence (50 U.S.C. 1881a(i)); choose National-security agency.",
+                _(
+                    "A Section 702 directive is issued by the Attorney General and the Director of National "
+                    "Intelligence (50 U.S.C. 1881a(i)); choose National-security agency."
+                ),
             )
         )
     court_made = {"search_warrant", "wiretap", "court_order_2703d", "court_order_other", "pen_register"}
@@ -857,7 +951,8 @@ def _check_authority(draft: Draft, rtype: RequestType, emergency: bool) -> list[
                 _err(
                     "needs_court",
                     "authority_kind",
-                    f"A {rtype.label.lower()} must be issued by a judge or court, not by a {AUTHORITY_KINDS[kind].lower()}.",
+                    _("%(process)s must be issued by a judge or court; the authority named is: %(kind)s.")
+                    % {"process": rtype.label, "kind": translate(AUTHORITY_KINDS[kind])},
                 )
             )
     return out
@@ -874,8 +969,10 @@ def _check_eevidence(draft: Draft, rtype: RequestType, emergency: bool) -> list[
             _err(
                 "eevidence_not_applicable",
                 "request_type",
-                "The e-Evidence Regulation applies from 18 August 2026 (Regulation 2023/1543, Art. 34(2)); "
-                "before then, send this request as mutual legal assistance or under national law.",
+                _(
+                    "The e-Evidence Regulation applies from 18 August 2026 (Regulation 2023/1543, Art. 34(2)); "
+                    "before then, send this request as mutual legal assistance or under national law."
+                ),
             )
         )
     kind = draft.authority_kind
@@ -887,8 +984,10 @@ def _check_eevidence(draft: Draft, rtype: RequestType, emergency: bool) -> list[
             _err(
                 "authority_not_competent",
                 "authority_kind",
-                "A European order is issued by a judge, court, investigating judge or prosecutor, or by another "
-                "competent investigating authority and validated by one (Regulation 2023/1543, Art. 4).",
+                _(
+                    "A European order is issued by a judge, court, investigating judge or prosecutor, or by another "
+                    "competent investigating authority and validated by one (Regulation 2023/1543, Art. 4)."
+                ),
             )
         )
         return out
@@ -905,9 +1004,11 @@ def _check_eevidence(draft: Draft, rtype: RequestType, emergency: bool) -> list[
                 _err(
                     "epoc_needs_judge",
                     "authority_kind",
-                    "Traffic or content data need an order issued or validated by a judge, court or investigating "
-                    "judge (Regulation 2023/1543, Art. 4(2)), also in an emergency. Have it validated, or ask "
-                    "only for subscriber data or data to identify the user.",
+                    _(
+                        "Traffic or content data need an order issued or validated by a judge, court or investigating "
+                        "judge (Regulation 2023/1543, Art. 4(2)), also in an emergency. Have it validated, or ask "
+                        "only for subscriber data or data to identify the user."
+                    ),
                 )
             )
             return out
@@ -919,8 +1020,10 @@ def _check_eevidence(draft: Draft, rtype: RequestType, emergency: bool) -> list[
             _info(
                 "epoc_ex_post_validation",
                 "judicial_validation",
-                "Send the validation by a judge, court or prosecutor within 48 hours (Regulation 2023/1543, "
-                "Art. 4(5)); nothing is produced until it arrives, and the order is withdrawn if it is refused.",
+                _(
+                    "Send the validation by a judge, court or prosecutor within 48 hours (Regulation 2023/1543, "
+                    "Art. 4(5)); nothing is produced until it arrives, and the order is withdrawn if it is refused."
+                ),
             )
         )
         return out
@@ -929,9 +1032,11 @@ def _check_eevidence(draft: Draft, rtype: RequestType, emergency: bool) -> list[
         _err(
             "authority_not_competent",
             "authority_kind",
-            "An order of the police or another investigating authority must first be validated by a judge, "
-            "court or prosecutor (Regulation 2023/1543, Art. 4(1)(b) and 4(3)(b)); tick the validation box "
-            "and attach the validated order.",
+            _(
+                "An order of the police or another investigating authority must first be validated by a judge, "
+                "court or prosecutor (Regulation 2023/1543, Art. 4(1)(b) and 4(3)(b)); tick the validation box "
+                "and attach the validated order."
+            ),
         )
     )
     return out
@@ -954,9 +1059,12 @@ def _check_us_process(draft: Draft, rtype: RequestType) -> list[Finding]:
             _err(
                 "prospective_only",
                 "date_to",
-                f"A {rtype.label.lower()} covers data going forward; this period is wholly in the past. "
-                "Stored content needs a search warrant (18 U.S.C. 2703(a)-(b)) and past records a "
-                "subpoena or 2703(d) order (18 U.S.C. 2703(c)-(d)).",
+                _(
+                    "%(process)s covers data going forward; this period is wholly in the past. "
+                    "Stored content needs a search warrant (18 U.S.C. 2703(a)-(b)) and past records a "
+                    "subpoena or 2703(d) order (18 U.S.C. 2703(c)-(d))."
+                )
+                % {"process": rtype.label},
             )
         )
     if code == "mlat" and not draft.doj_warrant:
@@ -967,20 +1075,39 @@ def _check_us_process(draft: Draft, rtype: RequestType) -> list[Finding]:
                 _err(
                     "mlat_content_needs_warrant",
                     "doj_warrant",
-                    "Content is produced under a mutual legal assistance request only on a U.S. search warrant "
-                    "obtained by the Department of Justice (18 U.S.C. 3512, 2703(a)-(b)); attach it and tick the box.",
+                    _(
+                        "Content is produced under a mutual legal assistance request only on a U.S. search warrant "
+                        "obtained by the Department of Justice (18 U.S.C. 3512, 2703(a)-(b)); attach it and tick the box."
+                    ),
                 )
             )
     if code == "cloud_act":
         # 18 U.S.C. 2523(b)(4)(A)-(B): not targeting a U.S. person or a person in the U.S.;
         # (b)(4)(D)(v): subject to review or oversight by a court, judge or independent authority.
         for flag, field_name, sentence in (
-            (draft.cloud_act_non_us_person, "cloud_act_non_us_person", "the target is not a U.S. person"),
-            (draft.cloud_act_outside_us, "cloud_act_outside_us", "the target is located outside the United States"),
+            (
+                draft.cloud_act_non_us_person,
+                "cloud_act_non_us_person",
+                _(
+                    "Confirm that the target is not a U.S. person (18 U.S.C. 2523(b)(4)); "
+                    "without it the agreement does not apply."
+                ),
+            ),
+            (
+                draft.cloud_act_outside_us,
+                "cloud_act_outside_us",
+                _(
+                    "Confirm that the target is located outside the United States (18 U.S.C. 2523(b)(4)); "
+                    "without it the agreement does not apply."
+                ),
+            ),
             (
                 draft.cloud_act_independent_review,
                 "cloud_act_independent_review",
-                "the order was subject to review by a court, judge or other independent authority",
+                _(
+                    "Confirm that the order was subject to review by a court, judge or other independent authority "
+                    "(18 U.S.C. 2523(b)(4)); without it the agreement does not apply."
+                ),
             ),
         ):
             if not flag:
@@ -988,7 +1115,7 @@ def _check_us_process(draft: Draft, rtype: RequestType) -> list[Finding]:
                     _err(
                         "cloud_act_attestation_missing",
                         field_name,
-                        f"Confirm that {sentence} (18 U.S.C. 2523(b)(4)); without it the agreement does not apply.",
+                        sentence,
                     )
                 )
     if code == "dsa_art10":
@@ -999,8 +1126,10 @@ def _check_us_process(draft: Draft, rtype: RequestType) -> list[Finding]:
                 _err(
                     "dsa_basis_missing",
                     "legal_basis",
-                    "Name the national or Union law the order is issued under (DSA Art. 10(2)(a)); "
-                    "what it may reach comes from that law.",
+                    _(
+                        "Name the national or Union law the order is issued under (DSA Art. 10(2)(a)); "
+                        "what it may reach comes from that law."
+                    ),
                 )
             )
         elif _DSA_ONLY.match(basis):
@@ -1009,8 +1138,10 @@ def _check_us_process(draft: Draft, rtype: RequestType) -> list[Finding]:
                 _err(
                     "dsa_not_a_basis",
                     "legal_basis",
-                    "The Digital Services Act is not itself a legal basis to require information (recital 31); "
-                    "name the national or Union law the order is issued under.",
+                    _(
+                        "The Digital Services Act is not itself a legal basis to require information (recital 31); "
+                        "name the national or Union law the order is issued under."
+                    ),
                 )
             )
     if draft.epoc_domestic_exception and draft.request_type == "epoc":
@@ -1043,8 +1174,10 @@ def _check_us_process(draft: Draft, rtype: RequestType) -> list[Finding]:
             _err(
                 "identification_times_missing",
                 "ip_identification_times",
-                "Give the dates and times for which the user is to be identified, or untick "
-                "'only to identify the user'.",
+                _(
+                    "Give the dates and times for which the user is to be identified, or untick "
+                    "'only to identify the user'."
+                ),
             )
         )
     return out
@@ -1054,7 +1187,9 @@ def _check_targets(draft: Draft) -> list[Finding]:
     out: list[Finding] = []
     if not draft.targets:
         out.append(
-            _err("no_targets", "targets", "Name at least one account: a phone number, username, user ID or t.me link.")
+            _err(
+                "no_targets", "targets", _("Name at least one account: a phone number, username, user ID or t.me link.")
+            )
         )
         return out
     seen: dict[tuple[str, str], int] = {}
@@ -1072,13 +1207,14 @@ def _check_targets(draft: Draft) -> list[Finding]:
                 _err(
                     "target_duplicate",
                     where,
-                    f"“{raw.strip()}” names the same account as target {seen[target.key] + 1}; remove one.",
+                    _("“%(value)s” names the same account as target %(number)s; remove one.")
+                    % {"value": raw.strip(), "number": seen[target.key] + 1},
                 )
             )
         else:
             seen[target.key] = index
     if valid == 0 and not any(f.code == "target_invalid" for f in out):
-        out.append(_err("no_targets", "targets", "Name at least one valid account."))
+        out.append(_err("no_targets", "targets", _("Name at least one valid account.")))
     return out
 
 
@@ -1086,18 +1222,20 @@ def _check_dates(draft: Draft, rtype: RequestType) -> list[Finding]:
     out: list[Finding] = []
     start, end = draft.date_from, draft.date_to
     if start and end and start > end:
-        out.append(_err("date_range_reversed", "date_from", "The start date is after the end date."))
+        out.append(_err("date_range_reversed", "date_from", _("The start date is after the end date.")))
     for name, value in (("date_from", start), ("date_to", end)):
         if value and value > draft.today:
             out.append(
                 _err(
                     "date_range_future",
                     name,
-                    "Dates in the future cannot be produced from stored data; use a wiretap or "
-                    "pen register order for data yet to come.",
+                    _(
+                        "Dates in the future cannot be produced from stored data; use a wiretap or "
+                        "pen register order for data yet to come."
+                    ),
                 )
                 if rtype.code not in {"wiretap", "pen_register"}
-                else _info("prospective", name, "This order covers data going forward.")
+                else _info("prospective", name, _("This order covers data going forward."))
             )
     wants_content = any(c in CONTENT for c in draft.data_categories)
     if wants_content and not rtype.preservation:
@@ -1106,7 +1244,7 @@ def _check_dates(draft: Draft, rtype: RequestType) -> list[Finding]:
                 _warn(
                     "date_range_missing",
                     "date_from",
-                    "Content requests without a date range are often overbroad; give the period the order covers.",
+                    _("Content requests without a date range are often overbroad; give the period the order covers."),
                 )
             )
         elif (end - start).days > CONTENT_RANGE_WARN_DAYS:
@@ -1114,7 +1252,7 @@ def _check_dates(draft: Draft, rtype: RequestType) -> list[Finding]:
                 _warn(
                     "date_range_long",
                     "date_from",
-                    "The date range is over a year; check that the order authorises the whole period.",
+                    _("The date range is over a year; check that the order authorises the whole period."),
                 )
             )
     return out
@@ -1130,8 +1268,10 @@ def _check_emergency(draft: Draft, emergency: bool) -> list[Finding]:
             _err(
                 "emergency_range_missing",
                 "date_from",
-                "Give the period the emergency concerns (start and end dates): only information relating "
-                "to the emergency can be disclosed.",
+                _(
+                    "Give the period the emergency concerns (start and end dates): only information relating "
+                    "to the emergency can be disclosed."
+                ),
             )
         )
     text = draft.emergency_justification.strip()
@@ -1142,7 +1282,9 @@ def _check_emergency(draft: Draft, emergency: bool) -> list[Finding]:
             _err(
                 "emergency_justification_missing",
                 "emergency_justification",
-                "Describe the emergency: who is in danger of death or serious physical injury, and why it is imminent.",
+                _(
+                    "Describe the emergency: who is in danger of death or serious physical injury, and why it is imminent."
+                ),
             )
         )
     elif not _DANGER_WORDS.search(text):
@@ -1150,8 +1292,10 @@ def _check_emergency(draft: Draft, emergency: bool) -> list[Finding]:
             _warn(
                 "emergency_justification_weak",
                 "emergency_justification",
-                "The justification does not say what danger of death or serious physical injury is imminent; "
-                "without one, the request is handled as an ordinary request with the ordinary deadline.",
+                _(
+                    "The justification does not say what danger of death or serious physical injury is imminent; "
+                    "without one, the request is handled as an ordinary request with the ordinary deadline."
+                ),
             )
         )
     if not draft.emergency_attested:
@@ -1159,7 +1303,7 @@ def _check_emergency(draft: Draft, emergency: bool) -> list[Finding]:
             _err(
                 "emergency_not_attested",
                 "emergency_attested",
-                "Confirm that the facts are true to the best of your knowledge (the sworn attestation).",
+                _("Confirm that the facts are true to the best of your knowledge (the sworn attestation)."),
             )
         )
     return out
@@ -1178,9 +1322,12 @@ def _info(code: str, fld: str, msg: str) -> Finding:
 
 
 def choices(mapping: dict[str, object]) -> list[tuple[str, str]]:
-    """(code, label) pairs for forms and model fields."""
+    """(code, label) pairs for forms and model fields, the labels translated lazily: a form or
+    model shows them in the language of the request. Only Django code calls this."""
+    from django.utils.translation import gettext_lazy
+
     out = []
     for code, value in mapping.items():
-        label = getattr(value, "label", value)
-        out.append((code, str(label)))
+        label = getattr(value, "label_en", value)
+        out.append((code, cast(str, gettext_lazy(str(label)))))
     return out

@@ -19,7 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from requests_app import audit, dsa_categories, followups, lifecycle, rules
 from requests_app.audit import event_record
@@ -534,7 +534,7 @@ def _apply_transition(
         public=transition.public,
         from_status=source,
         to_status=target,
-        message=reason[:500] if reason else f"{Status(source).label} → {Status(target).label}",
+        message=reason[:500] if reason else _transition_message(source, target),
         payload=payload,
         ip=ip,
         at=now,
@@ -763,3 +763,9 @@ __all__ = [
     "request_withdraw",
     "written_rows_prefetched",
 ]
+
+
+def _transition_message(source: str, target: str) -> str:
+    """The audit log's wording is English, whatever language the actor's page was in."""
+    with translation.override("en"):
+        return f"{Status(source).label} → {Status(target).label}"

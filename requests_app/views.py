@@ -12,7 +12,9 @@ from requests_app import audit, rules
 def home(request: HttpRequest) -> HttpResponse:
     """Anyone: the three faces and what the platform can and cannot produce."""
     categories = list(rules.CATEGORIES.values())
-    return render(request, "home.html", {"categories": categories, "e2ee_explanation": rules.E2EE_EXPLANATION})
+    return render(
+        request, "home.html", {"categories": categories, "e2ee_explanation": rules.translate(rules.E2EE_EXPLANATION)}
+    )
 
 
 @require_GET

@@ -15,7 +15,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Aggregate, Count, F, FloatField, Q, QuerySet, Sum, Value, Window
 from django.db.models.functions import Coalesce, RowNumber
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_countries import countries
 
 from requests_app import dsa_categories, rules
@@ -114,7 +114,11 @@ def country_name(code: str) -> str:
 
 def type_label(code: str) -> str:
     t = rules.REQUEST_TYPES.get(code)
-    return t.label if t else code
+    if not t:
+        return code
+    # Reports are signed snapshots: their labels are English whatever language the page is in.
+    with translation.override("en"):
+        return str(t.label)
 
 
 def _zero() -> dict[str, int]:

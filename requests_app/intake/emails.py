@@ -11,12 +11,12 @@ from django.conf import settings
 from django.utils import timezone
 
 from requests_app import audit
-from requests_app.emails import send_templated
+from requests_app.emails import officer_language, send_templated
 from requests_app.models import EventType, LegalRequest, Message, Officer
 
 
-def _send(name: str, to: list[str], context: dict[str, object]) -> None:
-    send_templated(f"intake-{name}", to, context)
+def _send(name: str, to: list[str], context: dict[str, object], *, language: str = "") -> None:
+    send_templated(f"intake-{name}", to, context, language=language)
 
 
 def send_acknowledgement(*, request_id: int) -> None:
@@ -26,7 +26,12 @@ def send_acknowledgement(*, request_id: int) -> None:
         return  # idempotent: a second delivery of the follow-up sends nothing
     submitted = lr.events.filter(event_type=EventType.SUBMITTED).order_by("id").first()
     receipt = audit.receipt_for(submitted) if submitted else None
-    _send("acknowledgement", [lr.submitted_by.email], {"lr": lr, "receipt": receipt})
+    _send(
+        "acknowledgement",
+        [lr.submitted_by.email],
+        {"lr": lr, "receipt": receipt},
+        language=officer_language(lr.submitted_by),
+    )
     # The DSA's "time to inform the authority of receipt" runs to this moment (first send only).
     now = timezone.now()
     LegalRequest.objects.filter(pk=lr.pk, acknowledged_at__isnull=True).update(acknowledged_at=now, updated_at=now)
@@ -42,7 +47,8 @@ def send_message_notice(*, message_id: int) -> None:
     else:
         to = [lr.submitted_by.email] if lr.submitted_by else []
         link = f"/le/requests/{lr.reference}/"
-    _send("message", to, {"lr": lr, "from_agency": message.from_agency, "link": link})
+    language = "" if message.from_agency else officer_language(lr.submitted_by)
+    _send("message", to, {"lr": lr, "from_agency": message.from_agency, "link": link}, language=language)
 
 
 def send_quarantine_notice(*, document_id: int) -> None:
@@ -71,7 +77,7 @@ def send_registration_pending(*, officer_id: int) -> None:
 def send_account_activated(*, officer_id: int) -> None:
     """To the officer: the legal team verified the account, you can sign in."""
     officer = Officer.objects.select_related("user", "agency").get(pk=officer_id)
-    _send("activated", [officer.user.email], {"officer": officer})
+    _send("activated", [officer.user.email], {"officer": officer}, language=officer.language)
 
 
 def send_token_created(*, token_id: int) -> None:
@@ -79,4 +85,4 @@ def send_token_created(*, token_id: int) -> None:
     from requests_app.intake.models import ApiToken
 
     token = ApiToken.objects.select_related("user").get(pk=token_id)
-    _send("token-created", [token.user.email], {"token": token})
+    _send("token-created", [token.user.email], {"token": token}, language=officer_language(token.user))

@@ -10,6 +10,7 @@ from allauth.account.forms import SignupForm
 from django import forms
 from django.conf import settings
 from django.core import signing
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from phonenumber_field.formfields import PhoneNumberField
 
@@ -192,39 +193,45 @@ def read_kept(upload) -> DocumentInput:
 
 
 class RequestForm(forms.Form):
-    request_type = forms.ChoiceField(label="Type of legal process", choices=BLANK + rules.choices(rules.REQUEST_TYPES))
-    legal_framework = forms.ChoiceField(label="Legal framework", choices=BLANK + rules.choices(rules.FRAMEWORKS))
-    country = forms.ChoiceField(label="Country whose law applies", choices=BLANK + list(countries))
+    request_type = forms.ChoiceField(
+        label=_("Type of legal process"), choices=BLANK + rules.choices(rules.REQUEST_TYPES)
+    )
+    legal_framework = forms.ChoiceField(label=_("Legal framework"), choices=BLANK + rules.choices(rules.FRAMEWORKS))
+    country = forms.ChoiceField(label=_("Country whose law applies"), choices=BLANK + list(countries))
     issuing_authority = forms.CharField(
-        label="Issuing authority", max_length=200, help_text="E.g. Westminster Magistrates' Court, Judge A. Smith."
+        label=_("Issuing authority"),
+        max_length=200,
+        help_text=_("E.g. Westminster Magistrates' Court, Judge A. Smith."),
     )
-    authority_kind = forms.ChoiceField(label="Kind of authority", choices=BLANK + rules.choices(rules.AUTHORITY_KINDS))
-    legal_basis = forms.CharField(label="Legal basis (statute or article)", max_length=300, required=False)
-    case_number = forms.CharField(label="Your case number", max_length=100, required=False)
+    authority_kind = forms.ChoiceField(
+        label=_("Kind of authority"), choices=BLANK + rules.choices(rules.AUTHORITY_KINDS)
+    )
+    legal_basis = forms.CharField(label=_("Legal basis (statute or article)"), max_length=300, required=False)
+    case_number = forms.CharField(label=_("Your case number"), max_length=100, required=False)
     data_categories = forms.MultipleChoiceField(
-        label="Data requested", choices=rules.choices(rules.CATEGORIES), widget=CategoryWidget, required=False
+        label=_("Data requested"), choices=rules.choices(rules.CATEGORIES), widget=CategoryWidget, required=False
     )
-    date_from = forms.DateField(label="From", required=False, widget=DateInput)
-    date_to = forms.DateField(label="To", required=False, widget=DateInput)
-    emergency = forms.BooleanField(label="This is an emergency", required=False)
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput)
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput)
+    emergency = forms.BooleanField(label=_("This is an emergency"), required=False)
     emergency_justification = forms.CharField(
-        label="Emergency justification",
+        label=_("Emergency justification"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Who is in danger of death or serious physical injury, and why it is imminent.",
+        help_text=_("Who is in danger of death or serious physical injury, and why it is imminent."),
     )
     emergency_attested = forms.BooleanField(
-        label="I attest that these facts are true to the best of my knowledge.", required=False
+        label=_("I attest that these facts are true to the best of my knowledge."), required=False
     )
     judicial_validation = forms.BooleanField(
-        label="The order was validated by a judge or court (European orders)", required=False
+        label=_("The order was validated by a judge or court (European orders)"), required=False
     )
     # Reg. 2023/1543 Art. 3(10): IP logs are identification data only when asked for to identify the user.
     ip_identification_only = forms.BooleanField(
-        label="IP addresses are requested only to identify the user at given times (European orders)", required=False
+        label=_("IP addresses are requested only to identify the user at given times (European orders)"), required=False
     )
     ip_identification_times = forms.CharField(
-        label="Dates and times (UTC) to identify the user for", required=False, max_length=500
+        label=_("Dates and times (UTC) to identify the user for"), required=False, max_length=500
     )
     # Reg. 2023/1543 Art. 8(2): no notification of the enforcing State when offence and person are domestic.
     epoc_domestic_exception = forms.BooleanField(
@@ -234,37 +241,39 @@ class RequestForm(forms.Form):
         required=False,
     )
     doj_warrant = forms.BooleanField(
-        label="Mutual legal assistance: the U.S. Department of Justice obtained a search warrant (attached)",
+        label=_("Mutual legal assistance: the U.S. Department of Justice obtained a search warrant (attached)"),
         required=False,
     )
-    cloud_act_non_us_person = forms.BooleanField(label="CLOUD Act: the target is not a U.S. person", required=False)
+    cloud_act_non_us_person = forms.BooleanField(label=_("CLOUD Act: the target is not a U.S. person"), required=False)
     cloud_act_outside_us = forms.BooleanField(
-        label="CLOUD Act: the target is located outside the United States", required=False
+        label=_("CLOUD Act: the target is located outside the United States"), required=False
     )
     cloud_act_independent_review = forms.BooleanField(
-        label="CLOUD Act: the order was reviewed by a court, judge or other independent authority", required=False
+        label=_("CLOUD Act: the order was reviewed by a court, judge or other independent authority"), required=False
     )
-    ndo = forms.BooleanField(label="A nondisclosure order forbids telling the user", required=False)
-    ndo_until = forms.DateField(label="Nondisclosure order ends on", required=False, widget=DateInput)
-    ndo_indefinite = forms.BooleanField(label="The nondisclosure order has no end date", required=False)
+    ndo = forms.BooleanField(label=_("A nondisclosure order forbids telling the user"), required=False)
+    ndo_until = forms.DateField(label=_("Nondisclosure order ends on"), required=False, widget=DateInput)
+    ndo_indefinite = forms.BooleanField(label=_("The nondisclosure order has no end date"), required=False)
     dsa_category = forms.ChoiceField(
-        label="Category of illegal content (EU Digital Services Act orders)",
+        label=_("Category of illegal content (EU Digital Services Act orders)"),
         choices=dsa_categories.choices(),
         required=False,
-        help_text="For an order from an EU Member State's authority: the kind of illegal content it concerns.",
+        help_text=_("For an order from an EU Member State's authority: the kind of illegal content it concerns."),
     )
     ndo_document = forms.FileField(
-        label="The nondisclosure order (PDF)",
+        label=_("The nondisclosure order (PDF)"),
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
     )
-    documents = MultipleFileField(label="Legal process (PDF, one or more)", required=False)
+    documents = MultipleFileField(label=_("Legal process (PDF, one or more)"), required=False)
     acknowledge_warnings = forms.BooleanField(
-        label="I have read the warnings above and want to submit anyway.", required=False
+        label=_("I have read the warnings above and want to submit anyway."), required=False
     )
 
     def __init__(self, *args, kept_kinds: Iterable[str] = (), **kwargs):
         super().__init__(*args, **kwargs)
+        # Country names in the language of the request, sorted in it (django-countries).
+        self.fields["country"].choices = BLANK + list(countries)
         # Kinds of the files kept from the last try (requests_app.intake.models.PendingUpload).
         self.kept_kinds = set(kept_kinds)
 
@@ -285,7 +294,7 @@ class RequestForm(forms.Form):
                 self.add_error("ndo_document", str(exc))
         has_ndo = bool(ndo_file) or Document.Kind.NDO in self.kept_kinds
         if cleaned.get("ndo") and not has_ndo and not self.errors.get("ndo_document"):
-            self.add_error("ndo_document", "Attach the nondisclosure order as a PDF.")
+            self.add_error("ndo_document", _("Attach the nondisclosure order as a PDF."))
         return cleaned
 
     def submission_data(self, targets: list[tuple[str, str]]) -> SubmissionData:
@@ -322,14 +331,14 @@ class RequestForm(forms.Form):
 
 class TargetForm(forms.Form):
     identifier_type = forms.ChoiceField(
-        label="Identifier type", choices=BLANK + list(rules.TARGET_TYPES.items()), required=False
+        label=_("Identifier type"), choices=BLANK + rules.choices(rules.TARGET_TYPES), required=False
     )
-    value = forms.CharField(label="Identifier", max_length=300, required=False)
+    value = forms.CharField(label=_("Identifier"), max_length=300, required=False)
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("value", "").strip() and not cleaned.get("identifier_type"):
-            self.add_error("identifier_type", "Say what kind of identifier this is.")
+            self.add_error("identifier_type", _("Say what kind of identifier this is."))
         return cleaned
 
 
@@ -403,13 +412,13 @@ def draft_from_post(data, files_present: bool) -> tuple[SubmissionData, bool]:
 
 class MessageForm(forms.Form):
     body = forms.CharField(
-        label="Message", widget=forms.Textarea(attrs={"rows": 4}), max_length=services.MESSAGE_MAX_CHARS
+        label=_("Message"), widget=forms.Textarea(attrs={"rows": 4}), max_length=services.MESSAGE_MAX_CHARS
     )
 
 
 class DocumentForm(forms.Form):
     document = forms.FileField(
-        label="Document (PDF)", widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"})
+        label=_("Document (PDF)"), widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"})
     )
 
     def clean_document(self):
@@ -422,13 +431,13 @@ class DocumentForm(forms.Form):
 
 class AnswerForm(forms.Form):
     body = forms.CharField(
-        label="Your answer",
+        label=_("Your answer"),
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
         max_length=services.MESSAGE_MAX_CHARS,
     )
     document = forms.FileField(
-        label="Document (PDF, optional)",
+        label=_("Document (PDF, optional)"),
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
     )
@@ -446,17 +455,17 @@ class AnswerForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if not self.errors and not (cleaned.get("body") or "").strip() and not cleaned.get("document"):
-            raise forms.ValidationError("Write an answer or attach a document.")
+            raise forms.ValidationError(_("Write an answer or attach a document."))
         return cleaned
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(label="Why are you withdrawing it? (optional)", max_length=500, required=False)
+    reason = forms.CharField(label=_("Why are you withdrawing it? (optional)"), max_length=500, required=False)
 
 
 class RequestFilterForm(forms.Form):
-    status = forms.ChoiceField(choices=[("", "Any status")] + list(Status.choices), required=False)
-    q = forms.CharField(label="Reference or case number", max_length=100, required=False)
+    status = forms.ChoiceField(choices=[("", _("Any status"))] + list(Status.choices), required=False)
+    q = forms.CharField(label=_("Reference or case number"), max_length=100, required=False)
 
 
 class TokenForm(forms.Form):

@@ -104,7 +104,7 @@ def _form_context(form, formset, findings=None, **extra) -> dict:
         "form": form,
         "formset": formset,
         "categories": list(rules.CATEGORIES.values()),
-        "e2ee_explanation": rules.E2EE_EXPLANATION,
+        "e2ee_explanation": rules.translate(rules.E2EE_EXPLANATION),
         "max_mb": round(settings.DOCUMENT_MAX_BYTES / 1048576),
     }
     ctx.update(_findings_context(findings or []))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from requests_app.emails import send_templated
+from requests_app.emails import officer_language, send_templated
 
 
-def _send(name: str, to: list[str], context: dict) -> None:
-    send_templated(name, to, context)
+def _send(name: str, to: list[str], context: dict, *, language: str = "") -> None:
+    send_templated(name, to, context, language=language)
 
 
 def production_ready(*, request_id: int) -> None:
@@ -23,6 +23,7 @@ def production_ready(*, request_id: int) -> None:
         "production-ready",
         [lr.submitted_by.email],
         {"lr": lr, "production": production, "site": getattr(settings, "SITE_URL", "")},
+        language=officer_language(lr.submitted_by),
     )
 
 
@@ -32,8 +33,15 @@ def hold_reminder(*, hold_id: int) -> None:
 
     hold = PreservationHold.objects.select_related("request__submitted_by").get(pk=hold_id)
     lr = hold.request
-    to = [settings.LEGAL_TEAM_EMAIL] + ([lr.submitted_by.email] if lr.submitted_by else [])
-    _send("production-hold-reminder", to, {"lr": lr, "hold": hold, "site": getattr(settings, "SITE_URL", "")})
+    context = {"lr": lr, "hold": hold, "site": getattr(settings, "SITE_URL", "")}
+    # The legal team reads English; the officer their own language (two e-mails when they differ).
+    language = officer_language(lr.submitted_by)
+    if lr.submitted_by is None or language == settings.LANGUAGE_CODE:
+        to = [settings.LEGAL_TEAM_EMAIL] + ([lr.submitted_by.email] if lr.submitted_by else [])
+        _send("production-hold-reminder", to, context)
+    else:
+        _send("production-hold-reminder", [settings.LEGAL_TEAM_EMAIL], context)
+        _send("production-hold-reminder", [lr.submitted_by.email], context, language=language)
 
 
 def certificate_to_sign(*, production_id: int) -> None:

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from requests_app import audit, followups, rules
 from requests_app.audit import event_record
@@ -391,16 +391,22 @@ def _records(source: RecordSource, account_id: str, category: str, date_from: da
 
 
 def _manifest(*, lr, production, entries: list[Entry], targets, generated_at: datetime) -> dict[str, Any]:
+    # The manifest is hashed into the package: English labels, whatever language is active.
+    with translation.override("en"):
+        return _manifest_en(lr=lr, production=production, entries=entries, targets=targets, generated_at=generated_at)
+
+
+def _manifest_en(*, lr, production, entries: list[Entry], targets, generated_at: datetime) -> dict[str, Any]:
     return {
         "request": lr.reference,
         "agency": {"name": lr.agency.name, "country": lr.agency.country.code},
-        "legal_process": lr.type_info.label,
+        "legal_process": str(lr.type_info.label),
         "case_number": lr.case_number,
         "production": production.pk,
         "generated_at": generated_at.isoformat(timespec="seconds"),
         "date_from": lr.date_from.isoformat() if lr.date_from else None,
         "date_to": lr.date_to.isoformat() if lr.date_to else None,
-        "categories": [{"code": c, "label": rules.CATEGORIES[c].label} for c in production.categories],
+        "categories": [{"code": c, "label": str(rules.CATEGORIES[c].label)} for c in production.categories],
         "targets": targets,
         "files": [
             {

@@ -6,21 +6,26 @@ import logging
 
 from django.conf import settings
 
-from requests_app.emails import send_templated
+from requests_app.emails import officer_language, send_templated
 from requests_app.models import LegalRequest, Officer
 from requests_app.review.models import Letter
 
 logger = logging.getLogger(__name__)
 
 
-def _send(name: str, to: list[str], context: dict) -> None:
-    send_templated(name, to, context)
+def _send(name: str, to: list[str], context: dict, *, language: str = "") -> None:
+    send_templated(name, to, context, language=language)
 
 
 def letter_sent(letter_id: int) -> None:
     """To the submitting officer: a letter is waiting in the portal (the PDF is not attached)."""
     letter = Letter.objects.select_related("request").get(pk=letter_id)
-    _send("review-letter", [letter.sent_to], {"letter": letter, "lr": letter.request})
+    _send(
+        "review-letter",
+        [letter.sent_to],
+        {"letter": letter, "lr": letter.request},
+        language=officer_language(letter.request.submitted_by),
+    )
 
 
 def reminder(request_id: int) -> None:

@@ -456,10 +456,10 @@ def review_approve(*, request: LegalRequest, actor, note: str = "", ip: str | No
         decisions = list(Decision.objects.filter(request=locked))
         summary = decisions_summary(locked, decisions)
         if summary.missing:
-            names = ", ".join(rules.CATEGORIES[c].label for c in summary.missing)
+            names = ", ".join(str(rules.CATEGORIES[c].label) for c in summary.missing)
             raise TransitionError(f"Decide every requested category first. Still open: {names}.", code="incomplete")
         if summary.pending:
-            names = ", ".join(rules.CATEGORIES[c].label for c in summary.pending)
+            names = ", ".join(str(rules.CATEGORIES[c].label) for c in summary.pending)
             raise TransitionError(
                 f"A second supervisor must approve these decisions first: {names}.", code="four_eyes_pending"
             )

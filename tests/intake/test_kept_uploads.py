@@ -39,7 +39,7 @@ def test_form_error_keeps_the_pdf_and_the_next_try_submits_it(client_a, django_c
     content = minimal_pdf("Warrant for the kept-file test")
     response = client_a.post(NEW, form_data(request_type="subpoena", documents=pdf_upload("warrant.pdf", content)))
     body = response.content.decode()
-    assert response.status_code == 400 and "cannot compel cloud chat content" in body
+    assert response.status_code == 400 and "cannot compel this data: Cloud chat content" in body
     assert "Kept from your last try" in body and "warrant.pdf (1 KB)" in body
     assert "attached files are not kept" not in body
     kept = PendingUpload.objects.get()

@@ -84,7 +84,7 @@ def test_rule_findings_are_shown_in_the_form_and_nothing_saved(client_a):
     response = client_a.post("/le/requests/new/", data)
     assert response.status_code == 400
     body = response.content.decode()
-    assert "cannot compel cloud chat content" in body
+    assert "cannot compel this data: Cloud chat content" in body
     assert 'data-code="category_not_compellable"' in body
     assert LegalRequest.objects.count() == 0 and Document.objects.count() == 0
 

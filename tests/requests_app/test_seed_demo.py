@@ -1,5 +1,6 @@
 """seed_demo: every type in every state, idempotent, refuses production."""
 
+import os
 import re
 
 import pytest
@@ -64,3 +65,42 @@ def test_seed_demo_refuses_production(settings):
     settings.PRODUCTION = True
     with pytest.raises(CommandError):
         call_command("seed_demo")
+
+
+def test_seed_demo_prints_a_short_summary_and_writes_mail_to_files(
+    capsys, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    # As under `make run` (issue 16 item 8): e-mails go to files, the terminal gets a screenful.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo")
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert len(lines) <= 25, out
+    assert "Content-Type" not in out and "MIME-Version" not in out
+    assert "alice@met.police.example" in out
+    assert f"each one is a file in {tmp_path / 'mail'}/" in out
+    mails = list((tmp_path / "mail").glob("*.log"))
+    assert mails and any("MIME-Version" in m.read_text() for m in mails)
+
+
+def test_development_settings_write_mail_to_a_git_ignored_folder():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_ENV", "EMAIL_BACKEND", "EMAIL_FILE_PATH"}}
+    code = "from django.conf import settings; print(settings.EMAIL_BACKEND); print(settings.EMAIL_FILE_PATH)"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", code],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    backend, folder = result.stdout.split()[-2:]
+    assert backend == "django.core.mail.backends.filebased.EmailBackend"
+    assert Path(folder) == root / "var" / "mail"
+    assert "var/" in (root / ".gitignore").read_text().splitlines()

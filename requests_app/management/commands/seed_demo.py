@@ -1,9 +1,17 @@
-"""Load demo data (idempotent) and print the demo logins."""
+"""Load demo data (idempotent) and print a short summary and the demo logins.
+
+`make run` calls this; its output is kept to a screenful (issue 16 item 8): e-mails the demo
+sends go to files under EMAIL_FILE_PATH in development, and only their count is printed here.
+"""
+
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from requests_app import demo
+
+FILE_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 
 
 class Command(BaseCommand):
@@ -17,6 +25,10 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"Demo data created: {result.requests} requests."))
         else:
             self.stdout.write(f"Demo data already present ({result.requests} requests); nothing added.")
+        if settings.EMAIL_BACKEND == FILE_BACKEND:
+            folder = Path(settings.EMAIL_FILE_PATH)
+            shown = folder.relative_to(settings.BASE_DIR) if folder.is_relative_to(settings.BASE_DIR) else folder
+            self.stdout.write(f"E-mails are not sent in development: each one is a file in {shown}/")
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
         for email, role in result.logins:
@@ -24,4 +36,4 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write("Every demo account has an authenticator app enrolled. Get the current 6-digit code with:")
         self.stdout.write("  .venv/bin/python manage.py demo_totp")
-        self.stdout.write("Admin (operator): http://127.0.0.1:8000/admin/  as admin@platform.example")
+        self.stdout.write(f"Admin (operator): {settings.SITE_URL}/admin/  as admin@platform.example")

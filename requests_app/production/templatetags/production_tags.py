@@ -53,7 +53,7 @@ def _common(lr) -> dict:
         ),
         "holds": holds,
         "notices": notices,
-        "e2ee_explanation": rules.E2EE_EXPLANATION,
+        "e2ee_explanation": rules.translate(rules.E2EE_EXPLANATION),
     }
 
 
