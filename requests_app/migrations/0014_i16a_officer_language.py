@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('requests_app', '0010_followup'),
+        ('requests_app', '0013_event_types_scan_and_note'),
     ]
 
     operations = [
