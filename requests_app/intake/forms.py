@@ -158,6 +158,18 @@ def read_pdf(upload) -> DocumentInput:
     return DocumentInput(upload.name, content)
 
 
+def optional_pdf(upload, *, kind: str) -> DocumentInput | None:
+    """The clean_<field> of an optional PDF field: None when nothing was sent, else the checked file
+    filed as `kind`; what is wrong with it becomes the field's error."""
+    if not upload:
+        return None
+    try:
+        doc = read_pdf(upload)
+    except DocumentError as exc:
+        raise forms.ValidationError(str(exc), code=exc.code) from exc
+    return DocumentInput(doc.filename, doc.content, kind=kind)
+
+
 # Signed references to PendingUploads kept from an earlier try of the request form.
 # The salt is for this use only, so no other signed value of the site can stand in.
 KEPT_UPLOAD_SALT = "requests_app.intake.request_form.kept-upload"
@@ -443,14 +455,7 @@ class AnswerForm(forms.Form):
     )
 
     def clean_document(self):
-        upload = self.cleaned_data.get("document")
-        if not upload:
-            return None
-        try:
-            doc = read_pdf(upload)
-        except DocumentError as exc:
-            raise forms.ValidationError(str(exc), code=exc.code) from exc
-        return DocumentInput(doc.filename, doc.content, kind=Document.Kind.SUPPLEMENT)
+        return optional_pdf(self.cleaned_data.get("document"), kind=Document.Kind.SUPPLEMENT)
 
     def clean(self):
         cleaned = super().clean()

@@ -22,14 +22,7 @@ class NdoForm(forms.Form):
     )
 
     def clean_document(self):
-        from requests_app.documents import DocumentError, DocumentInput
-        from requests_app.intake.forms import read_pdf
+        from requests_app.intake.forms import optional_pdf
+        from requests_app.models import Document
 
-        upload = self.cleaned_data.get("document")
-        if not upload:
-            return None
-        try:
-            doc = read_pdf(upload)
-        except DocumentError as exc:
-            raise forms.ValidationError(str(exc), code=exc.code) from exc
-        return DocumentInput(doc.filename, doc.content, kind="ndo")
+        return optional_pdf(self.cleaned_data.get("document"), kind=Document.Kind.NDO)

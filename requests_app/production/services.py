@@ -2,7 +2,8 @@
 holds, user notices and the end of nondisclosure orders.
 
 Keyword-only, atomic, audited with event_record in the same transaction; side
-effects (Celery tasks, e-mail, notices) are queued with transaction.on_commit.
+effects (Celery tasks, e-mail, notices) are outbox rows written in that transaction
+(requests_app.followups.emit); only deleting a replaced file waits for the commit.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ escalation.
 
 Every function is keyword-only and atomic, records its audit event through
 requests_app.audit.event_record in the same transaction, and queues side
-effects (letters, e-mails) with transaction.on_commit. Lifecycle moves go
+effects (letters, e-mails) as outbox rows in that transaction
+(requests_app.followups.emit). Lifecycle moves go
 through requests_app.services.request_transition, which locks the row and
 checks the transition map.
 """

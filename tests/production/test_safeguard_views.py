@@ -214,6 +214,21 @@ def test_officer_uploads_an_extended_order_on_the_request_page(
     assert UserNotice.objects.get(request=lr).send_after == new_end + timedelta(days=1)
 
 
+def test_an_order_that_is_not_a_pdf_is_refused_in_plain_words_and_nothing_changes(
+    submit, client_a, reviewer, django_capture_on_commit_callbacks
+):
+    lr = submit_now(submit, django_capture_on_commit_callbacks, data_categories=["subscriber_info"])
+    close(lr, reviewer, django_capture_on_commit_callbacks)
+    until = (timezone.localdate() + timedelta(days=30)).isoformat()
+    fake = SimpleUploadedFile("order.pdf", b"just text, no PDF", content_type="application/pdf")
+    response = client_a.post(
+        reverse("production:ndo_record", args=[lr.reference]), {"until": until, "document": fake}, follow=True
+    )
+    assert "order.pdf is not a PDF" in response.content.decode()
+    lr.refresh_from_db()
+    assert lr.ndo_until is None and not lr.documents.filter(kind=Document.Kind.NDO).exists()
+
+
 def test_other_agency_and_reviewers_cannot_record_an_order(
     submit, client_b, client_reviewer, django_capture_on_commit_callbacks
 ):
