@@ -16,7 +16,6 @@ second delivery of a finished follow-up a no-op.
 
 from __future__ import annotations
 
-import functools
 import logging
 import time
 from collections.abc import Iterable
@@ -60,7 +59,11 @@ def write(*, event: str, tasks: Iterable[str], kwargs: dict[str, Any]) -> list[i
     )
     if rows:
         # The rows themselves, not their ids: the relay needs no read to publish what this transaction wrote.
-        transaction.on_commit(functools.partial(_relay_rows, rows), robust=True)
+        # A named closure, not functools.partial: Django names the hook by __qualname__ when a robust one fails.
+        def relay_after_commit() -> int:
+            return _relay_rows(rows)
+
+        transaction.on_commit(relay_after_commit, robust=True)
     return [row.pk for row in rows]
 
 

@@ -28,11 +28,14 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _broker_not_marked_down():
-    """A broker outage one test staged must not make the next test's relay skip publishing."""
-    from requests_app import outbox
+def _fresh_process_state():
+    """Per-process memory of one test must not change the next: a broker outage it staged would make the
+    relay skip publishing, and its kick of the audit sequencer would make the next commits wait for a
+    kick window that, in tests, nothing ends."""
+    from requests_app import audit, outbox
 
     outbox.note_broker(reachable=True)
+    audit._kicked_until = 0.0
 
 
 @pytest.fixture

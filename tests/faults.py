@@ -140,6 +140,8 @@ class WorkerProcess:
             "DATABASE_CONN_MAX_AGE": "0",
             "CELERY_BROKER_URL": broker_url,
             "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+            # The console backend: each e-mail the worker sends is in its log, where the tests count them.
+            "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
             **(env or {}),
         }
         self.env.pop("CELERY_RESULT_BACKEND", None)
