@@ -7,7 +7,6 @@ to start without the secrets it needs.
 
 from __future__ import annotations
 
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,7 +23,6 @@ DJANGO_ENV = env_str("DJANGO_ENV", "development")
 if DJANGO_ENV not in {"development", "production"}:
     raise ImproperlyConfigured(f"DJANGO_ENV must be development or production, not {DJANGO_ENV!r}")
 PRODUCTION = DJANGO_ENV == "production"
-TESTING = "pytest" in sys.modules
 
 if PRODUCTION:
     SECRET_KEY = env_required("SECRET_KEY")
@@ -144,8 +142,6 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-if TESTING:
-    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
@@ -195,7 +191,7 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
 ACCOUNT_ADAPTER = "requests_app.adapters.PortalAccountAdapter"
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"} if not TESTING else False
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "LE Request Portal"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)  # a working day
@@ -432,6 +428,11 @@ else:
     USER_NOTIFIER = env_str("USER_NOTIFIER", "requests_app.production.notifier.DemoUserNotifier")
 HOLD_REMINDER_DAYS = env_int("HOLD_REMINDER_DAYS", 7)  # remind the agency this many days before a hold ends
 PRODUCTION_TMP_DIR = env_str("PRODUCTION_TMP_DIR")  # encrypted packages are built here (default: the system temp dir)
+# The custodian and platform named in the certificates of authenticity (requests_app/production/certificate.py)
+# and the DSA export; a custodian declaring from outside the U.S. uses 28 U.S.C. 1746(1)'s wording.
+PRODUCTION_CUSTODIAN = env_str("PRODUCTION_CUSTODIAN", "Custodian of Records, Legal Operations")
+PRODUCTION_PLATFORM_NAME = env_str("PRODUCTION_PLATFORM_NAME", "the Platform")
+PRODUCTION_CUSTODIAN_OUTSIDE_US = env_bool("PRODUCTION_CUSTODIAN_OUTSIDE_US", True)
 PRODUCTION_RETRY_SECONDS = env_int("PRODUCTION_RETRY_SECONDS", 30)  # first retry of a failed build; doubles each time
 # A build touches its row's heartbeat this often while it writes; one silent for STALL seconds lost
 # its worker (kill -9, out of memory) and beat queues it again (requeue_stalled_productions).

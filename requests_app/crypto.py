@@ -73,9 +73,7 @@ def current_key_id() -> str:
 
 def _keyring() -> dict[bytes, bytes]:
     """key id -> master key, for every key accepted for reading (current first)."""
-    keys = [_master_key()] + [
-        _decode_key(v, "FILE_ENCRYPTION_KEYS_OLD") for v in getattr(settings, "FILE_ENCRYPTION_KEYS_OLD", [])
-    ]
+    keys = [_master_key()] + [_decode_key(v, "FILE_ENCRYPTION_KEYS_OLD") for v in settings.FILE_ENCRYPTION_KEYS_OLD]
     return {key_id_of(k): k for k in keys}
 
 

@@ -15,7 +15,7 @@ from django.utils import translation
 
 
 def site_url() -> str:
-    return getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+    return settings.SITE_URL.rstrip("/")
 
 
 def officer_language(user) -> str:

@@ -81,7 +81,7 @@ def _blocks(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
 def dsa_rows(snapshot: dict[str, Any]) -> list[list[str]]:
     p = snapshot["period"]
     period = f"{p['start']} – {p['end']}"
-    service = getattr(settings, "PRODUCTION_PLATFORM_NAME", "the Platform")
+    service = settings.PRODUCTION_PLATFORM_NAME
     blocks = _blocks(snapshot)
     if not blocks:
         # No order in the period: one all-zero block so the file still shows every Member State.

@@ -131,9 +131,9 @@ class DemoTransport:
 
 
 def transport() -> Transport:
-    url = getattr(settings, "NCMEC_API_URL", "")
+    url = settings.NCMEC_API_URL
     if not url:
-        if getattr(settings, "PRODUCTION", False):
+        if settings.PRODUCTION:
             # Never "send" a real report to the demo transport: it stays queued and is retried.
             raise NcmecUnavailable("NCMEC_API_URL is not set: the report cannot be sent until it is configured.")
         return DemoTransport()
@@ -143,7 +143,7 @@ def transport() -> Transport:
 
 
 def is_demo() -> bool:
-    return not getattr(settings, "NCMEC_API_URL", "")
+    return not settings.NCMEC_API_URL
 
 
 class NcmecClient:

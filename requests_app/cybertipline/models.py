@@ -94,7 +94,7 @@ class CyberTipReport(models.Model):
 
     @staticmethod
     def sla() -> timedelta:
-        return timedelta(hours=int(getattr(settings, "CYBERTIPLINE_SLA_HOURS", rules.DEFAULT_SLA_HOURS)))
+        return timedelta(hours=settings.CYBERTIPLINE_SLA_HOURS)
 
     @property
     def due_at(self):

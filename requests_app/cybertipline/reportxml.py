@@ -29,7 +29,7 @@ def _schema(path: str) -> etree.XMLSchema:
 
 
 def schema() -> etree.XMLSchema:
-    return _schema(str(getattr(settings, "NCMEC_XSD_PATH", "") or SUBSET_XSD))
+    return _schema(str(settings.NCMEC_XSD_PATH or SUBSET_XSD))
 
 
 def validate(document: bytes) -> None:

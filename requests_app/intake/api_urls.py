@@ -32,6 +32,6 @@ urlpatterns = [
     ),
 ]
 
-if getattr(settings, "BENCH_ENDPOINTS", False):
+if settings.BENCH_ENDPOINTS:
     urlpatterns.append(path("bench/bare/", api.BenchBare.as_view(), name="api_bench_bare"))
     urlpatterns.append(path("bench/naive/", api.BenchNaive.as_view(), name="api_bench_naive"))

@@ -45,8 +45,8 @@ def _common(
         "manifest": manifest,
         "manifest_sha256": manifest_sha256,
         "generated_at": generated_at,
-        "custodian": getattr(settings, "PRODUCTION_CUSTODIAN", "Custodian of Records, Legal Operations"),
-        "platform": getattr(settings, "PRODUCTION_PLATFORM_NAME", "the Platform"),
+        "custodian": settings.PRODUCTION_CUSTODIAN,
+        "platform": settings.PRODUCTION_PLATFORM_NAME,
         # Empty: a draft (printed as such); a package is released only once a named custodian signed it.
         "signed_by": signed_by,
         "signed_at": signed_at,
@@ -59,7 +59,7 @@ def us_fre_902(**kw: Any) -> tuple[str, dict[str, Any]]:
     context["machine_categories"] = [rules.CATEGORIES[c].label for c in codes if c in MACHINE_GENERATED]
     context["logging_system"] = LOGGING_SYSTEM
     # 28 U.S.C. 1746(1): a declaration executed outside the United States says "under the laws of the U.S.A.".
-    context["declarant_abroad"] = bool(getattr(settings, "PRODUCTION_CUSTODIAN_OUTSIDE_US", True))
+    context["declarant_abroad"] = settings.PRODUCTION_CUSTODIAN_OUTSIDE_US
     return "certificates/us-fre-902.html", context
 
 

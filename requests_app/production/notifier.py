@@ -40,5 +40,5 @@ class DemoUserNotifier:
 
 
 def get_user_notifier() -> UserNotifier:
-    path = getattr(settings, "USER_NOTIFIER", "requests_app.production.notifier.DemoUserNotifier")
+    path = settings.USER_NOTIFIER
     return import_string(path)()

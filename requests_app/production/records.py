@@ -293,5 +293,5 @@ class DemoRecordSource:
 
 
 def get_record_source() -> RecordSource:
-    path = getattr(settings, "RECORD_SOURCE", "requests_app.production.records.DemoRecordSource")
+    path = settings.RECORD_SOURCE
     return import_string(path)()

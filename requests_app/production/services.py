@@ -66,7 +66,7 @@ class NotVisible(Exception):
 
 
 def _link_days() -> int:
-    return int(getattr(settings, "PRODUCTION_LINK_DAYS", 14))
+    return settings.PRODUCTION_LINK_DAYS
 
 
 # ---------------------------------------------------------------------------------
@@ -210,7 +210,7 @@ PART_SUFFIX = ".part"
 
 def production_tmp_dir() -> str:
     """Where encrypted packages are built (PRODUCTION_TMP_DIR, or the system temp dir)."""
-    tmp_dir = getattr(settings, "PRODUCTION_TMP_DIR", None) or tempfile.gettempdir()
+    tmp_dir = settings.PRODUCTION_TMP_DIR or tempfile.gettempdir()
     os.makedirs(tmp_dir, exist_ok=True)
     return str(tmp_dir)
 
@@ -634,7 +634,7 @@ def _repack(production: Production, certificate: bytes, temporaries: list) -> tu
     import shutil
     import zipfile
 
-    tmp_dir = getattr(settings, "PRODUCTION_TMP_DIR", None) or None
+    tmp_dir = settings.PRODUCTION_TMP_DIR or None
     if tmp_dir:
         os.makedirs(tmp_dir, exist_ok=True)
 
@@ -1141,7 +1141,7 @@ def holds_release_expired(*, now: datetime | None = None) -> dict[str, int]:
     """Remind the agency before a hold ends; release holds past their end. Idempotent."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    remind_days = int(getattr(settings, "HOLD_REMINDER_DAYS", 7))
+    remind_days = settings.HOLD_REMINDER_DAYS
     reminded = released = kept = 0
     due_reminders = PreservationHold.objects.filter(
         released_at__isnull=True,

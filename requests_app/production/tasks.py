@@ -26,7 +26,7 @@ def build_production(self, production_id: int) -> str:
         if self.request.retries >= self.max_retries or self.request.is_eager:
             logger.exception("production %s failed after %s attempts", production_id, self.request.retries + 1)
             return services.production_fail(production_id=production_id, error=f"{type(exc).__name__}: {exc}").status
-        delay = getattr(settings, "PRODUCTION_RETRY_SECONDS", 30) * 2**self.request.retries
+        delay = settings.PRODUCTION_RETRY_SECONDS * 2**self.request.retries
         raise self.retry(exc=exc, countdown=delay) from exc
 
 
