@@ -30,7 +30,9 @@ def api_error(status: int, code: str, detail: str, *, retry_after: int | None = 
     return response
 
 
-def _page(request: HttpRequest, status: int, title: str, detail: str, *, retry_after: int | None = None):
+def _page(
+    request: HttpRequest, status: int, title: str, detail: str, *, retry_after: int | None = None
+) -> HttpResponse | None:
     if is_api(request):
         return None
     # A plain template with no request context: no context processor, no database, no stack.
@@ -41,7 +43,9 @@ def _page(request: HttpRequest, status: int, title: str, detail: str, *, retry_a
     return response
 
 
-def _answer(request, status: int, code: str, title: str, detail: str, *, retry_after: int | None = None):
+def _answer(
+    request: HttpRequest, status: int, code: str, title: str, detail: str, *, retry_after: int | None = None
+) -> HttpResponse:
     return _page(request, status, title, detail, retry_after=retry_after) or api_error(
         status, code, detail, retry_after=retry_after
     )

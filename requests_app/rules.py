@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -1321,7 +1321,7 @@ def _info(code: str, fld: str, msg: str) -> Finding:
     return Finding(code, Severity.INFO, fld, msg)
 
 
-def choices(mapping: dict[str, object]) -> list[tuple[str, str]]:
+def choices(mapping: Mapping[str, object]) -> list[tuple[str, str]]:
     """(code, label) pairs for forms and model fields, the labels translated lazily: a form or
     model shows them in the language of the request. Only Django code calls this."""
     from django.utils.translation import gettext_lazy

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -25,7 +25,10 @@ from requests_app import audit, dsa_categories, followups, lifecycle, rules
 from requests_app.audit import event_record
 from requests_app.documents import DocumentError, DocumentInput, check_pdf, store_encrypted
 from requests_app.lifecycle import Actor, Status, TransitionError
-from requests_app.models import Document, EventType, LegalRequest, Officer, RequestEvent, Target
+from requests_app.models import Agency, Document, EventType, LegalRequest, Officer, RequestEvent, Target
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +54,7 @@ class SubmissionRefused(Exception):
 # ---------------------------------------------------------------------------------
 
 
-def actor_role(user) -> Actor:
+def actor_role(user: User | None) -> Actor:
     """Which lifecycle actor a user acts as. None is the system."""
     if user is None:
         return Actor.SYSTEM
@@ -65,7 +68,7 @@ def actor_role(user) -> Actor:
     return Actor.SUPERVISOR
 
 
-def _require_active(user) -> Officer:
+def _require_active(user: User) -> Officer:
     officer: Officer | None = getattr(user, "officer", None)
     if officer is None or not officer.can_act:
         raise PermissionDenied("Your account or your agency is not active.")
@@ -160,7 +163,7 @@ class SubmissionData:
         )
 
 
-def request_findings(*, agency, data: SubmissionData, has_document: bool) -> list[rules.Finding]:
+def request_findings(*, agency: Agency | None, data: SubmissionData, has_document: bool) -> list[rules.Finding]:
     """The rule findings for a draft, plus the database checks (duplicates)."""
     findings = rules.validate(data.draft(has_document=has_document))
     duplicate = _find_duplicate(agency=agency, data=data)
@@ -177,7 +180,7 @@ def request_findings(*, agency, data: SubmissionData, has_document: bool) -> lis
     return findings
 
 
-def _find_duplicate(*, agency, data: SubmissionData) -> str | None:
+def _find_duplicate(*, agency: Agency | None, data: SubmissionData) -> str | None:
     if agency is None or not data.case_number.strip():
         return None
     keys = set()
@@ -209,7 +212,7 @@ def _due(request_type: str, received_at: datetime, emergency: bool) -> datetime:
 
 def request_submit(
     *,
-    actor,
+    actor: User,
     data: SubmissionData,
     documents: Sequence[DocumentInput] = (),
     acknowledge_warnings: bool = False,
@@ -221,9 +224,9 @@ def request_submit(
     DocumentError (a refused file) or PermissionDenied. Nothing is saved then.
     """
     officer = _require_active(actor)
-    if officer.role != Officer.Role.OFFICER:
-        raise PermissionDenied("Only officers of a verified agency can submit requests.")
     agency = officer.agency
+    if officer.role != Officer.Role.OFFICER or agency is None:
+        raise PermissionDenied("Only officers of a verified agency can submit requests.")
 
     findings = request_findings(agency=agency, data=data, has_document=bool(documents))
     if rules.has_errors(findings):
@@ -298,7 +301,13 @@ def written_rows_prefetched(request: LegalRequest) -> Iterator[LegalRequest]:
 
 
 def _create_request(
-    *, agency, actor, data: SubmissionData, findings, received_at: datetime | None = None, save_reference: bool = False
+    *,
+    agency: Agency,
+    actor: User,
+    data: SubmissionData,
+    findings: list[rules.Finding],
+    received_at: datetime | None = None,
+    save_reference: bool = False,
 ) -> tuple[LegalRequest, list[Target]]:
     """Insert the request and its targets. The final reference is derived from the id, so it is
     set on the instance here and saved by the caller's next UPDATE (or here, with save_reference)."""
@@ -364,7 +373,7 @@ def _normalised_targets(data: SubmissionData) -> list[tuple[rules.NormalisedTarg
     return out
 
 
-def _store_document(*, request: LegalRequest, doc: DocumentInput, actor) -> Document:
+def _store_document(*, request: LegalRequest, doc: DocumentInput, actor: User) -> Document:
     document = Document(
         request=request,
         kind=doc.kind,
@@ -410,7 +419,7 @@ def _validate_new(*, request: LegalRequest, also_save: Sequence[str] = ()) -> No
     _apply_transition(request, to=to, actor=None, reason=reason, payload=payload, also_save=also_save)
 
 
-def document_add(*, request: LegalRequest, actor, doc: DocumentInput, ip: str | None = None) -> Document:
+def document_add(*, request: LegalRequest, actor: User, doc: DocumentInput, ip: str | None = None) -> Document:
     """Add a document to an open request (e.g. when the legal team asked for more)."""
     if not request.is_open:
         raise PermissionDenied("Documents can only be added to an open request.")
@@ -445,7 +454,7 @@ def request_transition(
     *,
     request: LegalRequest,
     to: Status | str,
-    actor,
+    actor: User | None,
     reason: str = "",
     payload: dict[str, Any] | None = None,
     ip: str | None = None,
@@ -479,7 +488,7 @@ def _apply_transition(
     locked: LegalRequest,
     *,
     to: Status | str,
-    actor,
+    actor: User | None,
     reason: str = "",
     payload: dict[str, Any] | None = None,
     ip: str | None = None,
@@ -542,7 +551,7 @@ def _apply_transition(
     followups.emit_transition(request_id=locked.pk, target=str(target))
 
 
-def request_withdraw(*, request: LegalRequest, actor, reason: str = "", ip: str | None = None) -> LegalRequest:
+def request_withdraw(*, request: LegalRequest, actor: User, reason: str = "", ip: str | None = None) -> LegalRequest:
     return request_transition(request=request, to=Status.WITHDRAWN, actor=actor, reason=reason, ip=ip)
 
 
@@ -581,7 +590,9 @@ def document_refusal(document: Document) -> tuple[str, str] | None:
     return None
 
 
-def _refuse_document(document: Document, *, actor, message: str, code: str, ip: str | None) -> DocumentUnavailable:
+def _refuse_document(
+    document: Document, *, actor: User, message: str, code: str, ip: str | None
+) -> DocumentUnavailable:
     with transaction.atomic():
         event_record(
             event_type=EventType.DOCUMENT_REFUSED,
@@ -594,7 +605,7 @@ def _refuse_document(document: Document, *, actor, message: str, code: str, ip: 
     return DocumentUnavailable(message, code)
 
 
-def document_plaintext(*, document: Document, actor, ip: str | None = None) -> bytes:
+def document_plaintext(*, document: Document, actor: User, ip: str | None = None) -> bytes:
     """The decrypted, checked bytes of a document, for a caller who checked access and then
     records the opening. Raises DocumentUnavailable (and audits the refusal) when the document
     is quarantined or not scanned, or when the stored file is not the one recorded for this

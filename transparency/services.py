@@ -6,7 +6,7 @@ PDF) runs in Celery tasks queued on commit.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import F, Max, Q
@@ -21,6 +21,9 @@ from transparency import aggregation, periods, signing
 from transparency.facts import facts_refresh
 from transparency.models import Report, RequestFacts
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 REPORT_EVENT = EventType.REPORT
 
 
@@ -28,7 +31,7 @@ class ReportError(Exception):
     """Refused: the message says why, in plain words."""
 
 
-def _check_actor(actor) -> None:
+def _check_actor(actor: User | None) -> None:
     # actor None = an operator at the command line (build_report); anyone else must be a supervisor.
     if actor is not None and not is_supervisor(actor):
         raise ReportError("Only a legal supervisor may build or publish transparency reports.")
@@ -42,7 +45,7 @@ def facts_sync(*, period: periods.Period) -> int:
     return facts_refresh(request_ids=list(stale.values_list("pk", flat=True)))
 
 
-def report_build(*, period: str, actor=None, change_note: str = "", background: bool = False) -> Report:
+def report_build(*, period: str, actor: User | None = None, change_note: str = "", background: bool = False) -> Report:
     """Create a draft for `period`; compute it now, or in a Celery task when `background`."""
     _check_actor(actor)
     p = periods.parse(period)
@@ -141,7 +144,7 @@ def snapshot_changes(old: dict[str, Any] | None, new: dict[str, Any]) -> list[di
 
 
 def report_publish(
-    *, report: Report, actor=None, change_note: str | None = None, acknowledge_open: bool = False
+    *, report: Report, actor: User | None = None, change_note: str | None = None, acknowledge_open: bool = False
 ) -> Report:
     """A second supervisor approves a reviewed draft: number it, hash its canonical JSON and sign it.
 
@@ -175,6 +178,8 @@ def report_publish(
                 f"{locked.period} was already published (version {latest}); a correction needs a change note "
                 "saying what changed and why."
             )
+        if locked.snapshot is None:
+            raise ReportError("This draft has no figures yet: build it before publishing.")
         now = timezone.now()
         snapshot = dict(locked.snapshot)
         snapshot.update(
@@ -217,7 +222,7 @@ def report_publish(
     return report
 
 
-def report_correct(*, period: str, actor=None, change_note: str) -> Report:
+def report_correct(*, period: str, actor: User | None = None, change_note: str) -> Report:
     """Draft a corrected version n+1 of an already published period, with its change note.
 
     The correction is published like any draft: by a second supervisor (report_publish).

@@ -4,6 +4,7 @@ the public counts for a transparency period, and the EU annual-report rows."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
@@ -11,6 +12,9 @@ from requests_app.cybertipline.access import can_access
 from requests_app.cybertipline.models import CyberTipReport, ReportedAccount
 from requests_app.lifecycle import OPEN_STATES
 from requests_app.models import LegalRequest
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 def queue(*, status: str | None = None) -> QuerySet[CyberTipReport]:
@@ -37,7 +41,7 @@ def report_detail(reference: str) -> CyberTipReport:
     )
 
 
-def for_request(user, request: LegalRequest) -> list[CyberTipReport] | None:
+def for_request(user: User, request: LegalRequest) -> list[CyberTipReport] | None:
     """The reports a law-enforcement request follows up, with their holds; None if the user may not know."""
     if not can_access(user):
         return None

@@ -11,6 +11,7 @@ import hashlib
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
@@ -29,6 +30,9 @@ from requests_app.models import EventType, LegalRequest
 from requests_app.production.models import PreservationHold
 from requests_app.production.services import hold_create_for_account, hold_extend_voluntary
 from requests_app.services import PermissionDenied
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 log = logging.getLogger(__name__)
 Status = CyberTipReport.Status
@@ -84,12 +88,20 @@ class ReportData:
     eu_legal_basis: str = "none"
 
 
-def _require(actor) -> None:
+def _require(actor: User) -> None:
     if not can_access(actor):
         raise PermissionDenied("Only staff holding the CyberTipline role can work the register.")
 
 
-def _audit(report: CyberTipReport | None, *, actor, message: str, payload: dict | None = None, ip=None, at=None):
+def _audit(
+    report: CyberTipReport | None,
+    *,
+    actor: User | None,
+    message: str,
+    payload: dict[str, Any] | None = None,
+    ip: str | None = None,
+    at: datetime | None = None,
+) -> None:
     event_record(
         event_type=EventType.CYBERTIPLINE,
         actor=actor,
@@ -149,7 +161,7 @@ def _next_reference(now: datetime) -> str:
 
 
 def report_create(
-    *, actor, data: ReportData, supplements: CyberTipReport | None = None, now: datetime | None = None
+    *, actor: User, data: ReportData, supplements: CyberTipReport | None = None, now: datetime | None = None
 ) -> CyberTipReport:
     """Record a report (a draft until a person reviews it): accounts, files encrypted, hashes computed."""
     _require(actor)
@@ -218,7 +230,7 @@ def report_create(
 def report_review(
     *,
     report: CyberTipReport,
-    actor,
+    actor: User,
     note: str = "",
     viewed_file_ids: list[int] | None = None,
     now: datetime | None = None,
@@ -245,7 +257,7 @@ def report_review(
     return locked
 
 
-def report_submit(*, report: CyberTipReport, actor, now: datetime | None = None) -> CyberTipReport:
+def report_submit(*, report: CyberTipReport, actor: User, now: datetime | None = None) -> CyberTipReport:
     """Queue the submission to NCMEC. The XML is checked against the schema first: an invalid
     report is refused here, before anything is sent."""
     _require(actor)
@@ -256,7 +268,7 @@ def report_submit(*, report: CyberTipReport, actor, now: datetime | None = None)
             return locked  # already queued: submitting twice queues nothing more
         if locked.status != Status.REVIEWED or locked.reviewed_at is None:
             raise CyberTipError("A person must review the report before it is sent to NCMEC.")
-        if locked.supplements_id and not locked.supplements.ncmec_report_id:
+        if locked.supplements is not None and not locked.supplements.ncmec_report_id:
             raise CyberTipError("The report this supplements has not been acknowledged by NCMEC yet.")
         try:
             reportxml.validate(reportxml.report_document(locked))
@@ -371,7 +383,7 @@ def _acknowledge(*, report_id: int, response: str, now: datetime) -> CyberTipRep
 
 
 def report_retract(
-    *, report: CyberTipReport, actor, reason: str, client: NcmecClient | None = None, now: datetime | None = None
+    *, report: CyberTipReport, actor: User, reason: str, client: NcmecClient | None = None, now: datetime | None = None
 ) -> CyberTipReport:
     """Withdraw a report at NCMEC (/retract) and in the register. The holds stay (they end on their date)."""
     _require(actor)
@@ -397,7 +409,7 @@ def report_retract(
     return CyberTipReport.objects.get(pk=report.pk)
 
 
-def report_supplement(*, report: CyberTipReport, actor, data: ReportData) -> CyberTipReport:
+def report_supplement(*, report: CyberTipReport, actor: User, data: ReportData) -> CyberTipReport:
     """A new report adding to one NCMEC already has (sent with priorCTReports)."""
     _require(actor)
     if report.status != Status.SUBMITTED:
@@ -406,7 +418,7 @@ def report_supplement(*, report: CyberTipReport, actor, data: ReportData) -> Cyb
 
 
 def report_hold_extend(
-    *, report: CyberTipReport, hold: PreservationHold, actor, until: date, reason: str
+    *, report: CyberTipReport, hold: PreservationHold, actor: User, until: date, reason: str
 ) -> PreservationHold:
     """Keep the reported data longer than a year, voluntarily, with the reason recorded."""
     _require(actor)
@@ -420,7 +432,7 @@ def report_hold_extend(
         raise
 
 
-def followup_link(*, report: CyberTipReport, request: LegalRequest, actor=None) -> bool:
+def followup_link(*, report: CyberTipReport, request: LegalRequest, actor: User | None = None) -> bool:
     """Link a law-enforcement request to the report it follows up, and to the report's holds
     (so they are never released by themselves while the request is open)."""
     if actor is not None:
@@ -484,14 +496,14 @@ def deadlines_sweep(*, now: datetime | None = None) -> dict[str, int]:
     return {"reminded": reminded, "escalated": escalated}
 
 
-def report_viewed(*, report: CyberTipReport, actor, ip: str | None = None) -> None:
+def report_viewed(*, report: CyberTipReport, actor: User, ip: str | None = None) -> None:
     """Every look at a report is an audit event."""
     _require(actor)
     with transaction.atomic():
         _audit(report, actor=actor, message="Report viewed", ip=ip)
 
 
-def file_open(*, file: ReportFile, actor, ip: str | None = None) -> bytes:
+def file_open(*, file: ReportFile, actor: User, ip: str | None = None) -> bytes:
     """Decrypt one file for a person, recording that they opened it (and that a person viewed it)."""
     _require(actor)
     try:
@@ -515,7 +527,7 @@ def file_open(*, file: ReportFile, actor, ip: str | None = None) -> bytes:
     return content
 
 
-def register_viewed(*, actor, ip: str | None = None, what: str = "Register viewed") -> None:
+def register_viewed(*, actor: User, ip: str | None = None, what: str = "Register viewed") -> None:
     _require(actor)
     with transaction.atomic():
         _audit(None, actor=actor, message=what, ip=ip)

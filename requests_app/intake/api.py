@@ -13,6 +13,7 @@ import io
 import json
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import IntegrityError, transaction
@@ -27,6 +28,7 @@ from rest_framework import serializers as drf_serializers
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler, set_rollback
 
@@ -84,7 +86,7 @@ def api_exception_handler(exc, context):
 class IsAgencyOfficer(permissions.BasePermission):
     message = "API tokens belong to active officers of verified agencies."
 
-    def has_permission(self, request, view) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         return bool(request.auth is not None and portal_permissions.is_agency_officer(request.user))
 
 
@@ -180,7 +182,7 @@ class OfficerAPIView(APIView):
     def get_exception_handler(self):
         return api_exception_handler
 
-    def get_request(self, reference: str):
+    def get_request(self, reference: str) -> LegalRequest:
         return portal_permissions.get_visible_request(self.request.user, reference=reference)
 
     @property
@@ -188,7 +190,7 @@ class OfficerAPIView(APIView):
         return portal_permissions.client_ip(self.request)
 
 
-def _refused(message: str, code: str, http=status.HTTP_400_BAD_REQUEST, **extra) -> Response:
+def _refused(message: str, code: str, http: int = status.HTTP_400_BAD_REQUEST, **extra: Any) -> Response:
     return Response({"detail": message, "code": code, **extra}, status=http)
 
 
@@ -230,7 +232,7 @@ class RequestDryRun(OfficerAPIView):
 IN_PROGRESS_TIMEOUT = timedelta(minutes=5)
 
 
-def _fingerprint(request) -> str:
+def _fingerprint(request: Request) -> str:
     """SHA-256 over the body fields and uploaded files, order-independent."""
     h = hashlib.sha256()
     data = request.data
@@ -376,7 +378,7 @@ class RequestListCreate(generics.ListAPIView, OfficerAPIView):
                 record.delete()
         return response
 
-    def _create(self, request) -> Response:
+    def _create(self, request: Request) -> Response:
         ser = s.RequestCreateSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         try:
@@ -410,7 +412,7 @@ class RequestListCreate(generics.ListAPIView, OfficerAPIView):
 
 class RequestDetail(OfficerAPIView):
     @extend_schema(responses=s.RequestDetailSerializer, tags=["requests"])
-    def get(self, request, reference: str):
+    def get(self, request: Request, reference: str) -> Response:
         """One of the agency's requests, with targets, documents and rule findings."""
         lr = self.get_request(reference)
         return Response(s.RequestDetailSerializer(lr).data)
@@ -418,7 +420,7 @@ class RequestDetail(OfficerAPIView):
 
 class RequestTimeline(OfficerAPIView):
     @extend_schema(responses=s.EventSerializer(many=True), tags=["requests"])
-    def get(self, request, reference: str):
+    def get(self, request: Request, reference: str) -> Response:
         """The public part of the request's timeline, oldest first."""
         lr = self.get_request(reference)
         events = lr.events.filter(public=True).order_by("id")
@@ -427,7 +429,7 @@ class RequestTimeline(OfficerAPIView):
 
 class RequestReceipts(OfficerAPIView):
     @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=["requests"])
-    def get(self, request, reference: str):
+    def get(self, request: Request, reference: str) -> Response:
         """Audit-log receipts of the request's timeline events: each event's leaf index, the signed checkpoint
         and an inclusion proof, verifiable offline with tlog.py (docs/audit-log.md)."""
         lr = self.get_request(reference)
@@ -440,7 +442,7 @@ class RequestWithdraw(OfficerAPIView):
         responses={200: s.RequestDetailSerializer, **_errors(409)},
         tags=["requests"],
     )
-    def post(self, request, reference: str):
+    def post(self, request: Request, reference: str) -> Response:
         """Withdraw an open request."""
         lr = self.get_request(reference)
         ser = s.WithdrawInputSerializer(data=request.data)
@@ -461,7 +463,7 @@ class RequestAnswer(OfficerAPIView):
         responses={200: s.RequestDetailSerializer, **_errors(409)},
         tags=["requests"],
     )
-    def post(self, request, reference: str):
+    def post(self, request: Request, reference: str) -> Response:
         """Answer the legal team's question (status needs_info): a message and/or a PDF; the request returns to review."""
         lr = self.get_request(reference)
         ser = s.AnswerInputSerializer(data=request.data)
@@ -486,14 +488,14 @@ class RequestAnswer(OfficerAPIView):
 
 class RequestMessages(OfficerAPIView):
     @extend_schema(responses=s.MessageSerializer(many=True), tags=["messages"])
-    def get(self, request, reference: str):
+    def get(self, request: Request, reference: str) -> Response:
         """The message thread with the legal team, oldest first."""
         lr = self.get_request(reference)
         thread = lr.messages.select_related("author__officer")
         return Response(s.MessageSerializer(thread, many=True).data)
 
     @extend_schema(request=s.MessageInputSerializer, responses={201: s.MessageSerializer}, tags=["messages"])
-    def post(self, request, reference: str):
+    def post(self, request: Request, reference: str) -> Response:
         """Post a message to the legal team (they are e-mailed)."""
         lr = self.get_request(reference)
         ser = s.MessageInputSerializer(data=request.data)
@@ -515,7 +517,7 @@ class RequestDocuments(OfficerAPIView):
         responses={201: s.DocumentSerializer, **_errors(409)},
         tags=["documents"],
     )
-    def post(self, request, reference: str):
+    def post(self, request: Request, reference: str) -> Response:
         """Add a PDF to an open request."""
         lr = self.get_request(reference)
         ser = s.DocumentInputSerializer(data=request.data)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+from typing import Any
 
 from django.conf import settings
 from django_countries import countries
@@ -23,7 +24,7 @@ from requests_app.services import SubmissionData
 COUNTRY_CODES = frozenset(code for code, _name in countries)
 
 
-def read_upload(upload, kind: str = Document.Kind.LEGAL_PROCESS) -> DocumentInput:
+def read_upload(upload: Any, kind: str = Document.Kind.LEGAL_PROCESS) -> DocumentInput:
     """Read one uploaded file and check it; raises DocumentError."""
     limit = settings.DOCUMENT_MAX_BYTES
     if upload.size > limit:
@@ -62,6 +63,8 @@ class CountryField(serializers.CharField):
 # bodies carry nothing but strings and keep DRF's parsing of them, but a field that takes one
 # value may be given only once (DRF would silently keep the last of `body=a&body=b`).
 class StrictJSONTypes:
+    fields: dict[str, Any]  # the serializer's (a mixin of serializers.Serializer)
+
     def to_internal_value(self, data):
         if hasattr(data, "getlist"):
             repeated = {
@@ -88,7 +91,7 @@ class StrictJSONTypes:
                     errors[name] = [serializers.ErrorDetail("Give true or false, without quotes.", code="invalid")]
             if errors:
                 raise serializers.ValidationError(errors)
-        return super().to_internal_value(data)
+        return super().to_internal_value(data)  # type: ignore[misc]
 
 
 class TargetInputSerializer(StrictJSONTypes, serializers.Serializer):
@@ -222,7 +225,7 @@ class DraftSerializer(StrictJSONTypes, serializers.Serializer):
 
 
 class RequestCreateSerializer(DraftSerializer):
-    has_document = None  # type: ignore[assignment]
+    has_document = None
     documents = serializers.ListField(
         child=UploadField(),
         required=False,
@@ -237,7 +240,7 @@ class RequestCreateSerializer(DraftSerializer):
 
     def validate(self, attrs):
         self.document_inputs: list[DocumentInput] = []
-        errors: dict[str, object] = {}
+        errors: dict[str, Any] = {}
         errors_by_index: dict[int, list] = {}
         for index, upload in enumerate(attrs.get("documents") or []):
             try:
@@ -285,6 +288,8 @@ class CachedModelFields:
     """Output ModelSerializers: the fields DRF derives from the model are built once per class
     and copied for each instance, instead of re-reading the model's fields every time (about
     half of the cost of rendering a request). The fields, and so the schema, are DRF's own."""
+
+    _prototype_fields: Any
 
     def get_fields(self):
         cls = type(self)

@@ -438,7 +438,7 @@ def idempotency_purge(*, older_than: timedelta = timedelta(days=1)) -> int:
 # ---------------------------------------------------------------------------------
 
 
-def pending_upload_keep(*, user, doc: DocumentInput) -> PendingUpload:
+def pending_upload_keep(*, user: User, doc: DocumentInput) -> PendingUpload:
     """Keep one checked PDF for an hour. The same file attached again by the same
     officer reuses (and renews) the row instead of storing a second copy."""
     now = timezone.now()

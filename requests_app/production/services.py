@@ -14,9 +14,10 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, timedelta
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files import File
@@ -43,6 +44,9 @@ from requests_app.production.notifier import NoticeMessage, get_user_notifier
 from requests_app.production.package import DataFile, Entry, PackageWriter, manifest_bytes
 from requests_app.production.records import CATEGORY_FIELDS, RecordSource, get_record_source
 from requests_app.services import PermissionDenied, request_transition
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +113,7 @@ def targets_look_up(*, request: LegalRequest, source: RecordSource | None = None
 # ---------------------------------------------------------------------------------
 
 
-def production_start(*, request: LegalRequest, actor, ip: str | None = None) -> Production | None:
+def production_start(*, request: LegalRequest, actor: User, ip: str | None = None) -> Production | None:
     """A reviewer starts production of an approved request.
 
     Returns the (new or already running) Production; None when there was nothing
@@ -313,7 +317,7 @@ def production_build(
     lr = production.request
     targets = list(Target.objects.filter(pk__in=production.target_ids).order_by("pk"))
     files: list[DataFile] = []
-    target_rows = []
+    target_rows: list[dict[str, Any]] = []
     for number, target in enumerate(targets, start=1):
         account = source.lookup(target.kind, target.value)
         folder = f"target-{number:02d}-{target.kind}-{_safe(target.value)}"
@@ -387,17 +391,33 @@ def production_build(
         _remove(path)
 
 
-def _records(source: RecordSource, account_id: str, category: str, date_from: date | None, date_to: date | None):
+def _records(
+    source: RecordSource, account_id: str, category: str, date_from: date | None, date_to: date | None
+) -> Callable[[], Iterable[Any]]:
     return lambda: source.records(account_id, category, date_from, date_to)
 
 
-def _manifest(*, lr, production, entries: list[Entry], targets, generated_at: datetime) -> dict[str, Any]:
+def _manifest(
+    *,
+    lr: LegalRequest,
+    production: Production,
+    entries: list[Entry],
+    targets: list[dict[str, Any]],
+    generated_at: datetime,
+) -> dict[str, Any]:
     # The manifest is hashed into the package: English labels, whatever language is active.
     with translation.override("en"):
         return _manifest_en(lr=lr, production=production, entries=entries, targets=targets, generated_at=generated_at)
 
 
-def _manifest_en(*, lr, production, entries: list[Entry], targets, generated_at: datetime) -> dict[str, Any]:
+def _manifest_en(
+    *,
+    lr: LegalRequest,
+    production: Production,
+    entries: list[Entry],
+    targets: list[dict[str, Any]],
+    generated_at: datetime,
+) -> dict[str, Any]:
     return {
         "request": lr.reference,
         "agency": {"name": lr.agency.name, "country": lr.agency.country.code},
@@ -434,7 +454,14 @@ def _readme(lr: LegalRequest, digest: str) -> str:
 
 
 def _production_finish(
-    *, production_id: int, tmp, writer: PackageWriter, manifest, manifest_sha256: str, receipt, now
+    *,
+    production_id: int,
+    tmp: Any,
+    writer: PackageWriter,
+    manifest: dict[str, Any],
+    manifest_sha256: str,
+    receipt: Any,
+    now: datetime | None,
 ) -> Production:
     now = now or timezone.now()
     stored_name = None
@@ -503,7 +530,9 @@ UNSIGNED_REFUSAL = (
 CERTIFICATE_NAME = "certificate-of-authenticity.pdf"
 
 
-def certificate_sign(*, production: Production, actor, ip: str | None = None, now: datetime | None = None):
+def certificate_sign(
+    *, production: Production, actor: User, ip: str | None = None, now: datetime | None = None
+) -> Production:
     """A named custodian of records signs the package's certificate of authenticity; the package is then
     released to the agency (ready for download, request delivered, officer told).
 
@@ -620,7 +649,7 @@ def _release(locked: Production, *, now: datetime) -> None:
     followups.emit(followups.MAIL_PRODUCTION_READY, request_id=lr_id)
 
 
-def _signer_name(user) -> str:
+def _signer_name(user: User) -> str:
     officer = getattr(user, "officer", None)
     name = (officer.full_name if officer else "") or user.get_username()
     rank = getattr(officer, "rank", "") if officer else ""
@@ -705,7 +734,7 @@ def production_fail(*, production_id: int, error: str) -> Production:
 
 
 def production_download(
-    *, production: Production, user, ip: str | None = None, now: datetime | None = None
+    *, production: Production, user: User, ip: str | None = None, now: datetime | None = None
 ) -> Iterator[bytes]:
     """The decrypted zip of a package, piece by piece, for an officer of the requesting agency.
 
@@ -748,7 +777,16 @@ def production_download(
     return _serve_then_record(current, handle, first, pieces, user=user, ip=ip, now=now)
 
 
-def _serve_then_record(production: Production, handle, first: bytes, pieces, *, user, ip, now) -> Iterator[bytes]:
+def _serve_then_record(
+    production: Production,
+    handle: Any,
+    first: bytes,
+    pieces: Iterable[bytes],
+    *,
+    user: User,
+    ip: str | None,
+    now: datetime,
+) -> Iterator[bytes]:
     digest = hashlib.sha256(first)
     try:
         yield first
@@ -763,7 +801,7 @@ def _serve_then_record(production: Production, handle, first: bytes, pieces, *, 
     _download_record(production=production, user=user, ip=ip, now=now)
 
 
-def _download_record(*, production: Production, user, ip: str | None, now: datetime) -> None:
+def _download_record(*, production: Production, user: User, ip: str | None, now: datetime) -> None:
     """Record one served download: row, audit event, and the request closes on the first one."""
     with transaction.atomic():
         locked = Production.objects.select_for_update().select_related("request__agency").get(pk=production.pk)
@@ -811,7 +849,7 @@ def production_purge_expired(*, now: datetime | None = None) -> int:
             if locked.request.status == Status.DELIVERED:
                 request_transition(request=locked.request, to=Status.CLOSED, actor=None, at=now)
             if name:
-                transaction.on_commit(lambda name=name: _delete_file(name))
+                transaction.on_commit(partial(_delete_file, name))
             purged += 1
     # Temp files of builds that ended (or whose worker was killed and nobody retried).
     production_clean_temp_files()
@@ -838,7 +876,9 @@ def _hold_categories(request: LegalRequest) -> list[str]:
     return approved or [c for c in request.data_categories if c in rules.PRODUCIBLE_CATEGORIES]
 
 
-def hold_create(*, request: LegalRequest, target: Target, actor=None, start: date | None = None) -> PreservationHold:
+def hold_create(
+    *, request: LegalRequest, target: Target, actor: User | None = None, start: date | None = None
+) -> PreservationHold:
     """Preserve one account's data for the period the request type gives (2703(f): 90 days; EPOC-PR: 60)."""
     start = start or timezone.localdate()
     until = rules.hold_until(request.request_type, start)
@@ -863,7 +903,11 @@ def hold_create(*, request: LegalRequest, target: Target, actor=None, start: dat
 
 
 def hold_extend(
-    *, hold: PreservationHold, actor=None, via_request: LegalRequest | None = None, now: datetime | None = None
+    *,
+    hold: PreservationHold,
+    actor: User | None = None,
+    via_request: LegalRequest | None = None,
+    now: datetime | None = None,
 ) -> PreservationHold:
     """Extend a hold once (2703(f)(2): 90 more days; Reg. 2023/1543 Art. 11(1): 30 more days)."""
     if actor is not None and not is_staff_member(actor):
@@ -875,6 +919,8 @@ def hold_extend(
             raise HoldError("This hold has ended; it cannot be extended.")
         if locked.extended_at is not None:
             raise HoldError("This hold was already extended once; the law allows one extension.")
+        if locked.request is None:
+            raise HoldError("This hold is not under a legal request; extend it as a voluntary hold.")
         extension = rules.hold_extension(locked.request.request_type)
         if extension is None:
             raise HoldError("This kind of hold cannot be extended.")
@@ -898,7 +944,7 @@ def hold_extend(
 
 
 def hold_create_for_account(
-    *, account_key: str, categories: list[str], starts_on: date, until: date, basis: str, actor=None
+    *, account_key: str, categories: list[str], starts_on: date, until: date, basis: str, actor: User | None = None
 ) -> PreservationHold:
     """A hold on one platform account that no law-enforcement request named (a CyberTipline report's).
 
@@ -918,7 +964,7 @@ def hold_create_for_account(
 
 
 def hold_extend_voluntary(
-    *, hold: PreservationHold, actor, until: date, reason: str, now: datetime | None = None
+    *, hold: PreservationHold, actor: User, until: date, reason: str, now: datetime | None = None
 ) -> PreservationHold:
     """Keep a hold longer than the law asks, with a recorded reason (2258A(h)(2) lets the provider do so)."""
     if not is_staff_member(actor):
@@ -950,7 +996,7 @@ def hold_extend_voluntary(
     return locked
 
 
-def hold_release(*, hold: PreservationHold, actor, reason: str, now: datetime | None = None) -> PreservationHold:
+def hold_release(*, hold: PreservationHold, actor: User, reason: str, now: datetime | None = None) -> PreservationHold:
     """A supervisor ends a hold before its date (issue 16), with a recorded reason.
 
     18 U.S.C. 2703(f) preserves records "upon the request of a governmental entity", and
@@ -1081,6 +1127,7 @@ def holds_link_followups(*, request_id: int) -> int:
             .exclude(request=lr)
         ):
             hold.followups.add(lr)
+            assert hold.request is not None  # the filter names the hold's request
             event_record(
                 event_type=EventType.HOLD,
                 request=lr,
@@ -1232,7 +1279,7 @@ def _ndo_plan(lr: LegalRequest, today: date) -> tuple[str, date | None]:
     """Held while a nondisclosure order runs (18 U.S.C. 2705(b)), else due today."""
     if lr.ndo_lifted_at is None and lr.ndo_indefinite:
         return UserNotice.Status.WAITING_LIFT, None
-    if lr.ndo_active(today):
+    if lr.ndo_active(today) and lr.ndo_until is not None:
         return UserNotice.Status.HELD, lr.ndo_until + timedelta(days=1)
     return UserNotice.Status.HELD, today
 
@@ -1325,7 +1372,7 @@ def notices_send_due(*, now: datetime | None = None, request_id: int | None = No
 
 
 def ndo_lift(
-    *, request: LegalRequest, actor, reason: str = "", ip: str | None = None, now: datetime | None = None
+    *, request: LegalRequest, actor: User, reason: str = "", ip: str | None = None, now: datetime | None = None
 ) -> LegalRequest:
     """A supervisor records that the request's nondisclosure order was lifted (or ended early)."""
     if not is_supervisor(actor):
@@ -1353,7 +1400,7 @@ def ndo_lift(
     return request
 
 
-def _notices_release(lr: LegalRequest, statuses: list[str], *, actor, message: str, now: datetime) -> int:
+def _notices_release(lr: LegalRequest, statuses: list[str], *, actor: User, message: str, now: datetime) -> int:
     """Move notices waiting on a reviewer (danger over, decision to notify) onto the NDO plan."""
     status, send_after = _ndo_plan(lr, timezone.localdate(now))
     moved = UserNotice.objects.filter(request=lr, status__in=statuses).update(status=status, send_after=send_after)
@@ -1366,7 +1413,7 @@ def _notices_release(lr: LegalRequest, statuses: list[str], *, actor, message: s
     return moved
 
 
-def notice_danger_over(*, request: LegalRequest, actor, note: str, now: datetime | None = None) -> LegalRequest:
+def notice_danger_over(*, request: LegalRequest, actor: User, note: str, now: datetime | None = None) -> LegalRequest:
     """A reviewer records that an emergency's danger is over: only then may the user be told
     (18 U.S.C. 2702(b)(8): telling the user earlier could bring about the harm)."""
     if not is_staff_member(actor):
@@ -1391,7 +1438,7 @@ def notice_danger_over(*, request: LegalRequest, actor, note: str, now: datetime
 
 
 def notice_decide(
-    *, request: LegalRequest, actor, notify: bool, reason: str, now: datetime | None = None
+    *, request: LegalRequest, actor: User, notify: bool, reason: str, now: datetime | None = None
 ) -> LegalRequest:
     """MLAT and CLOUD Act process: a reviewer decides explicitly whether the user is told
     (the requesting State's confidentiality terms, 18 U.S.C. 3512 and 2523, are weighed by a person)."""
@@ -1431,7 +1478,7 @@ def notice_decide(
 def ndo_record(
     *,
     request: LegalRequest,
-    actor,
+    actor: User,
     until: date | None = None,
     indefinite: bool = False,
     extension_pending: bool = False,
@@ -1483,7 +1530,18 @@ def _ndo_save(*, locked_pk, actor, document, until, indefinite, extension_pendin
         raise
 
 
-def _ndo_save_atomic(*, locked_pk, actor, document, until, indefinite, extension_pending, ip, now, stored: list):
+def _ndo_save_atomic(
+    *,
+    locked_pk: int,
+    actor: User,
+    document: DocumentInput | None,
+    until: date | None,
+    indefinite: bool,
+    extension_pending: bool,
+    ip: str | None,
+    now: datetime,
+    stored: list[Any],
+) -> Document | None:
     from requests_app.services import _store_document
 
     with transaction.atomic():

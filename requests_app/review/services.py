@@ -16,6 +16,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -29,6 +30,9 @@ from requests_app.models import Decision, Document, EventType, LegalRequest, Off
 from requests_app.permissions import is_staff_member, is_supervisor
 from requests_app.review.models import EmergencyVerification, Letter
 from requests_app.services import PermissionDenied, document_plaintext, request_transition
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -50,12 +54,12 @@ REASON_EXPLANATIONS: dict[str, str] = {
 }
 
 
-def _require_staff(user) -> None:
+def _require_staff(user: User) -> None:
     if not is_staff_member(user):
         raise PermissionDenied("Only the platform's legal team can do this.")
 
 
-def _require_supervisor(user) -> None:
+def _require_supervisor(user: User) -> None:
     if not is_supervisor(user):
         raise PermissionDenied("Only a legal supervisor can do this.")
 
@@ -69,7 +73,7 @@ def _refresh(request: LegalRequest) -> LegalRequest:
     return request
 
 
-def _queue_letter(request: LegalRequest, kind: str, actor) -> None:
+def _queue_letter(request: LegalRequest, kind: str, actor: User) -> None:
     # An outbox row in the step's transaction; the task renders and sends it (and retries).
     followups.emit(followups.LETTER_REQUESTED, request_id=request.pk, kind=kind, actor_id=getattr(actor, "pk", None))
 
@@ -79,7 +83,7 @@ def _queue_letter(request: LegalRequest, kind: str, actor) -> None:
 # ---------------------------------------------------------------------------------
 
 
-def request_assign(*, request: LegalRequest, assignee, actor, ip: str | None = None) -> LegalRequest:
+def request_assign(*, request: LegalRequest, assignee: User, actor: User, ip: str | None = None) -> LegalRequest:
     """Give a request to a staff member (or to nobody, assignee=None).
 
     Anyone on the legal team may take an unassigned request or give back their
@@ -117,7 +121,7 @@ def request_assign(*, request: LegalRequest, assignee, actor, ip: str | None = N
 
 
 def request_dsa_classify(
-    *, request: LegalRequest, actor, dsa_category: str, art10_2: bool, ip: str | None = None
+    *, request: LegalRequest, actor: User, dsa_category: str, art10_2: bool, ip: str | None = None
 ) -> LegalRequest:
     """A reviewer corrects the DSA illegal-content category and sets whether a national-law order meets
     Reg. 2022/2065 Art. 10(2) (then it is reported as an Art. 10 order to provide information)."""
@@ -142,7 +146,7 @@ def request_dsa_classify(
     return _refresh(request)
 
 
-def _name(user) -> str:
+def _name(user: User) -> str:
     officer = getattr(user, "officer", None)
     return (officer.full_name if officer else "") or user.get_username()
 
@@ -152,13 +156,13 @@ def _name(user) -> str:
 # ---------------------------------------------------------------------------------
 
 
-def targets_lookup(*, request: LegalRequest, actor, ip: str | None = None) -> dict[str, int]:
+def targets_lookup(*, request: LegalRequest, actor: User, ip: str | None = None) -> dict[str, int]:
     """Ask the RecordSource what the platform holds for each target; audited."""
     from requests_app.production.records import get_record_source
 
     source = get_record_source()
     now = timezone.now()
-    counts = {Target.Lookup.FOUND: 0, Target.Lookup.NOT_FOUND: 0, Target.Lookup.E2EE_ONLY: 0}
+    counts: dict[str, int] = {Target.Lookup.FOUND: 0, Target.Lookup.NOT_FOUND: 0, Target.Lookup.E2EE_ONLY: 0}
     with transaction.atomic():
         targets = list(Target.objects.select_for_update().filter(request=request))
         for target in targets:
@@ -178,7 +182,7 @@ def targets_lookup(*, request: LegalRequest, actor, ip: str | None = None) -> di
     return {str(k): v for k, v in counts.items()}
 
 
-def review_start(*, request: LegalRequest, actor, ip: str | None = None) -> LegalRequest:
+def review_start(*, request: LegalRequest, actor: User, ip: str | None = None) -> LegalRequest:
     """validated -> in_review: look the targets up, take the request if nobody holds it, acknowledge receipt."""
     _require_staff(actor)
     with transaction.atomic():
@@ -189,14 +193,14 @@ def review_start(*, request: LegalRequest, actor, ip: str | None = None) -> Lega
     return _refresh(request)
 
 
-def _after_review_opens(*, request: LegalRequest, actor, ip: str | None) -> None:
+def _after_review_opens(*, request: LegalRequest, actor: User, ip: str | None) -> None:
     targets_lookup(request=request, actor=actor, ip=ip)
     if request.assignee_id is None:
         request_assign(request=request, assignee=actor, actor=actor, ip=ip)
     _queue_letter(request, Letter.Kind.ACKNOWLEDGEMENT, actor)
 
 
-def review_request_info(*, request: LegalRequest, actor, question: str, ip: str | None = None) -> LegalRequest:
+def review_request_info(*, request: LegalRequest, actor: User, question: str, ip: str | None = None) -> LegalRequest:
     """in_review -> needs_info: ask the agency a question; the clock stops until it answers."""
     _require_staff(actor)
     question = (question or "").strip()
@@ -210,7 +214,7 @@ def review_request_info(*, request: LegalRequest, actor, question: str, ip: str 
     return _refresh(request)
 
 
-def review_resume(*, request: LegalRequest, actor, note: str = "", ip: str | None = None) -> LegalRequest:
+def review_resume(*, request: LegalRequest, actor: User, note: str = "", ip: str | None = None) -> LegalRequest:
     """needs_info -> in_review by staff (e.g. the agency answered by telephone); the clock restarts."""
     _require_staff(actor)
     return request_transition(
@@ -219,7 +223,7 @@ def review_resume(*, request: LegalRequest, actor, note: str = "", ip: str | Non
 
 
 def review_reject(
-    *, request: LegalRequest, actor, reason_code: str, note: str = "", ip: str | None = None
+    *, request: LegalRequest, actor: User, reason_code: str, note: str = "", ip: str | None = None
 ) -> LegalRequest:
     """validated / in_review -> rejected, with a reason code and a note; a rejection letter follows."""
     _require_staff(actor)
@@ -258,7 +262,7 @@ def needs_four_eyes(request: LegalRequest, category: str, verdict: str) -> bool:
 def decision_record(
     *,
     request: LegalRequest,
-    actor,
+    actor: User,
     category: str,
     verdict: str,
     reason_code: str = "",
@@ -278,7 +282,7 @@ def decision_record(
 def decision_change(
     *,
     request: LegalRequest,
-    actor,
+    actor: User,
     category: str,
     verdict: str,
     why: str,
@@ -297,7 +301,15 @@ def decision_change(
 
 
 def _decide(
-    *, request: LegalRequest, actor, category: str, verdict: str, reason_code: str, note: str, why: str | None, ip
+    *,
+    request: LegalRequest,
+    actor: User,
+    category: str,
+    verdict: str,
+    reason_code: str,
+    note: str,
+    why: str | None,
+    ip: str | None,
 ) -> Decision:
     _require_staff(actor)
     if verdict not in Decision.Verdict.values:
@@ -381,7 +393,7 @@ def _decide(
     return decision
 
 
-def decision_approve(*, decision: Decision, actor, ip: str | None = None) -> Decision:
+def decision_approve(*, decision: Decision, actor: User, ip: str | None = None) -> Decision:
     """The second pair of eyes: a supervisor other than the decider puts a decision into effect."""
     _require_supervisor(actor)
     with transaction.atomic():
@@ -439,7 +451,7 @@ def decisions_summary(request: LegalRequest, decisions: list[Decision] | None = 
     return DecisionSummary(approved, denied, missing, pending)
 
 
-def review_approve(*, request: LegalRequest, actor, note: str = "", ip: str | None = None) -> LegalRequest:
+def review_approve(*, request: LegalRequest, actor: User, note: str = "", ip: str | None = None) -> LegalRequest:
     """Conclude the review from the decisions in effect.
 
     Every requested category approved -> approved; some approved -> partially
@@ -509,7 +521,7 @@ class VerificationInput:
 
 
 def emergency_verify(
-    *, request: LegalRequest, actor, check: VerificationInput, ip: str | None = None
+    *, request: LegalRequest, actor: User, check: VerificationInput, ip: str | None = None
 ) -> EmergencyVerification:
     """Record the out-of-band check of an emergency request.
 
@@ -585,8 +597,12 @@ def emergency_verify(
     return verification
 
 
-def _flag_submitter(*, request: LegalRequest, actor, ip: str | None) -> None:
-    officer = Officer.objects.select_for_update().filter(user_id=request.submitted_by_id).first()
+def _flag_submitter(*, request: LegalRequest, actor: User, ip: str | None) -> None:
+    officer = (
+        Officer.objects.select_for_update().filter(user_id=request.submitted_by_id).first()
+        if request.submitted_by_id is not None
+        else None
+    )
     if officer is None:
         return
     officer.flagged_at = timezone.now()
@@ -607,7 +623,7 @@ def _flag_submitter(*, request: LegalRequest, actor, ip: str | None) -> None:
 # ---------------------------------------------------------------------------------
 
 
-def document_open(*, document: Document, actor, ip: str | None = None) -> bytes:
+def document_open(*, document: Document, actor: User, ip: str | None = None) -> bytes:
     """Decrypt a document for a staff member and record that they opened it."""
     _require_staff(actor)
     # Read and checked first (quarantine, scan, record binding, SHA-256; a refusal is audited), then recorded.
@@ -629,7 +645,7 @@ def document_open(*, document: Document, actor, ip: str | None = None) -> bytes:
 # ---------------------------------------------------------------------------------
 
 
-def letter_send(*, request: LegalRequest, kind: str, actor=None) -> Letter:
+def letter_send(*, request: LegalRequest, kind: str, actor: User | None = None) -> Letter:
     """Render a letter as PDF, store it on the request (Document kind=letter, SHA-256),
     show it in the agency's timeline and e-mail the submitting officer."""
     from requests_app.review.letters import render_letter
@@ -703,6 +719,7 @@ def deadline_reminders(*, now: datetime | None = None) -> list[int]:
             if (
                 not request.is_open
                 or request.clock_paused_at is not None
+                or request.due_at is None
                 or not (now <= request.due_at <= now + window)
                 or RequestEvent.objects.filter(
                     request=request, event_type=EventType.REMINDER, payload__due_at=key
@@ -721,7 +738,8 @@ def deadline_reminders(*, now: datetime | None = None) -> list[int]:
     return sent
 
 
-def _due_key(due_at: datetime) -> str:
+def _due_key(due_at: datetime | None) -> str:
+    assert due_at is not None  # only requests with a deadline are reminded or escalated
     return due_at.astimezone(timezone.get_current_timezone()).isoformat(timespec="seconds")
 
 
@@ -781,7 +799,7 @@ __all__ = [
 def epoc_validation_record(
     *,
     request: LegalRequest,
-    actor,
+    actor: User,
     validated: bool,
     validator: str,
     at: datetime | None = None,
@@ -843,7 +861,7 @@ ENFORCING_EVENTS = {
 
 
 def enforcing_state_record(
-    *, request: LegalRequest, actor, event: str, at: datetime | None = None, ip: str | None = None
+    *, request: LegalRequest, actor: User, event: str, at: datetime | None = None, ip: str | None = None
 ) -> LegalRequest:
     """Reg. 2023/1543 Art. 8, 10(2), 12: record the enforcing State's notification and its answer."""
     _require_staff(actor)
