@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -210,6 +209,20 @@ def _due(request_type: str, received_at: datetime, emergency: bool) -> datetime:
     )
 
 
+@dataclass(frozen=True)
+class Submitted:
+    """A request request_submit_rows saved, with the target and document rows it wrote: a caller that
+    answers with them (the API's 201) need not read them back."""
+
+    request: LegalRequest
+    targets: list[Target]
+    documents: list[Document]
+
+    @property
+    def rows(self) -> dict[str, list[Any]]:
+        return {"targets": self.targets, "documents": self.documents}
+
+
 def request_submit(
     *,
     actor: User,
@@ -223,6 +236,20 @@ def request_submit(
     Raises SubmissionRefused (rule errors, or unacknowledged warnings),
     DocumentError (a refused file) or PermissionDenied. Nothing is saved then.
     """
+    return request_submit_rows(
+        actor=actor, data=data, documents=documents, acknowledge_warnings=acknowledge_warnings, ip=ip
+    ).request
+
+
+def request_submit_rows(
+    *,
+    actor: User,
+    data: SubmissionData,
+    documents: Sequence[DocumentInput] = (),
+    acknowledge_warnings: bool = False,
+    ip: str | None = None,
+) -> Submitted:
+    """request_submit, answering with the rows it wrote as well."""
     officer = _require_active(actor)
     agency = officer.agency
     if officer.role != Officer.Role.OFFICER or agency is None:
@@ -273,31 +300,7 @@ def request_submit(
         for document in stored:
             document.file.delete(save=False)
         raise
-    # What was just written, so that a caller answering with the request need not read it back.
-    request._written_rows = {"targets": targets, "documents": stored}  # type: ignore[attr-defined]
-    return request
-
-
-@contextmanager
-def written_rows_prefetched(request: LegalRequest) -> Iterator[LegalRequest]:
-    """While the block runs, `request.targets.all()` and `.documents.all()` of a request that
-    request_submit just returned are the rows it wrote, without a query. Afterwards the
-    instance reads from the database again (so later changes are never hidden)."""
-    rows = getattr(request, "_written_rows", None)
-    if rows is None:
-        yield request
-        return
-    cache = {}
-    for name, objects in rows.items():
-        qs = getattr(request, name).all()
-        qs._result_cache = list(objects)
-        qs._prefetch_done = True
-        cache[name] = qs
-    request._prefetched_objects_cache = cache  # type: ignore[attr-defined]
-    try:
-        yield request
-    finally:
-        del request._prefetched_objects_cache  # type: ignore[attr-defined]
+    return Submitted(request=request, targets=targets, documents=stored)
 
 
 def _create_request(
@@ -772,7 +775,8 @@ __all__ = [
     "request_transition",
     "request_validate",
     "request_withdraw",
-    "written_rows_prefetched",
+    "request_submit_rows",
+    "Submitted",
 ]
 
 

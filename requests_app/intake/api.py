@@ -46,9 +46,8 @@ from requests_app.services import (
     SubmissionRefused,
     document_add,
     request_findings,
-    request_submit,
+    request_submit_rows,
     request_withdraw,
-    written_rows_prefetched,
 )
 
 
@@ -360,29 +359,29 @@ class RequestListCreate(generics.ListAPIView, OfficerAPIView):
                     response["Location"] = f"/api/v1/requests/{reference}/"
                 return response
         try:
-            response = self._create(request)
+            response, created = self._create(request)
         except BaseException:
             if record is not None:
                 record.delete()
             raise
-        pk = response.data.pop("_pk", None) if isinstance(response.data, dict) else None
         if record is not None:
-            if response.status_code == status.HTTP_201_CREATED:
+            if created is not None:
                 IdempotencyRecord.objects.filter(pk=record.pk).update(
                     response_status=response.status_code,
                     response_body=json.loads(JSONRenderer().render(response.data)),
-                    legal_request_id=pk,
+                    legal_request_id=created.pk,
                 )
             else:
                 # A refused submission saved nothing: the client may fix it and retry with the same key.
                 record.delete()
         return response
 
-    def _create(self, request: Request) -> Response:
+    def _create(self, request: Request) -> tuple[Response, LegalRequest | None]:
+        """The answer, and the request it created (None: refused, nothing saved)."""
         ser = s.RequestCreateSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         try:
-            lr = request_submit(
+            submitted = request_submit_rows(
                 actor=request.user,
                 data=ser.submission_data(),
                 documents=ser.document_inputs,
@@ -394,20 +393,20 @@ class RequestListCreate(generics.ListAPIView, OfficerAPIView):
                 str(exc),
                 "warnings_not_acknowledged" if exc.needs_acknowledgement else "rules_refused",
                 findings=_findings(exc.findings),
-            )
+            ), None
         except DocumentError as exc:
             return Response(
                 {"detail": str(exc), "errors": {"documents": [{"message": str(exc), "code": exc.code}]}},
                 status=status.HTTP_400_BAD_REQUEST,
-            )
+            ), None
         except PermissionDenied as exc:
-            return _refused(str(exc), "permission_denied", http=status.HTTP_403_FORBIDDEN)
-        with written_rows_prefetched(lr):  # the targets and documents just written, not read back
-            body = s.RequestDetailSerializer(lr).data
-        body["_pk"] = lr.pk
+            return _refused(str(exc), "permission_denied", http=status.HTTP_403_FORBIDDEN), None
+        lr = submitted.request
+        # The targets and documents just written, not read back.
+        body = s.RequestDetailSerializer(lr, context={"written": submitted.rows}).data
         response = Response(body, status=status.HTTP_201_CREATED)
         response["Location"] = f"/api/v1/requests/{lr.reference}/"
-        return response
+        return response, lr
 
 
 class RequestDetail(OfficerAPIView):

@@ -300,14 +300,27 @@ class CachedModelFields:
         return copy.deepcopy(prototype)
 
 
+class WrittenRows(serializers.ListSerializer):
+    """A request's targets or documents: the rows given in the context as
+    `written[<field name>]` (those request_submit_rows just wrote), else the request's own."""
+
+    def get_attribute(self, instance: Any) -> Any:
+        written = self.context.get("written") or {}
+        if self.field_name in written:
+            return written[self.field_name]
+        return super().get_attribute(instance)
+
+
 class TargetSerializer(CachedModelFields, serializers.ModelSerializer):
     class Meta:
+        list_serializer_class = WrittenRows
         model = Target
         fields = ["identifier_type", "raw_value", "kind", "value"]
 
 
 class DocumentSerializer(CachedModelFields, serializers.ModelSerializer):
     class Meta:
+        list_serializer_class = WrittenRows
         model = Document
         fields = ["id", "kind", "filename", "size", "sha256", "scan_status", "uploaded_at"]
 

@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from requests_app.documents import DocumentInput
 from requests_app.intake import serializers as s
-from requests_app.services import request_submit, written_rows_prefetched
+from requests_app.services import request_submit, request_submit_rows
 from tests.factories import minimal_pdf, warrant_data
 
 pytestmark = pytest.mark.django_db
@@ -54,13 +54,16 @@ def test_fields_are_fresh_per_instance(officer_a):
 
 
 def test_answer_after_submit_uses_the_rows_just_written(officer_a, django_assert_num_queries):
-    request = request_submit(
+    submitted = request_submit_rows(
         actor=officer_a.user, data=warrant_data(), documents=[DocumentInput("warrant.pdf", minimal_pdf())]
     )
-    with django_assert_num_queries(0), written_rows_prefetched(request):
-        body = s.RequestDetailSerializer(request).data
+    request = submitted.request
+    with django_assert_num_queries(0):
+        body = s.RequestDetailSerializer(request, context={"written": submitted.rows}).data
     assert [t["value"] for t in body["targets"]] == ["+12025550143", "some_user"]
     assert [d["filename"] for d in body["documents"]] == ["warrant.pdf"]
-    # Outside the block the instance reads from the database again.
+    # Without the rows the serializer reads from the database.
     assert request.documents.count() == 1
     assert not hasattr(request, "_prefetched_objects_cache")
+    with django_assert_num_queries(2):
+        assert s.RequestDetailSerializer(request).data["targets"] == body["targets"]
