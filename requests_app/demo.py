@@ -18,10 +18,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from requests_app import rules, services
-from requests_app.audit import event_record
 from requests_app.documents import DocumentInput
 from requests_app.lifecycle import FINAL_STATES, Status
-from requests_app.models import Agency, Decision, EventType, LegalRequest, Officer
+from requests_app.models import Agency, Decision, LegalRequest, Officer
 from requests_app.pdf_support import minimal_pdf
 
 DEMO_PASSWORD = "demo-portal-password"  # noqa: S105 - demo only; seed_demo refuses in production
@@ -356,22 +355,13 @@ def _one_request(
         data.data_categories = [*categories, "secret_chat_content"]
     findings = rules.validate(data.draft(has_document=True, today=received.date()))
     user = officer.user
-    request, _targets = services._create_request(
-        agency=officer.agency, actor=user, data=data, findings=findings, received_at=received, save_reference=True
-    )
-    services._store_document(
-        request=request,
-        doc=DocumentInput(f"{rtype}-{request.reference}.pdf", pdf(f"{rtype} {request.reference}")),
+    request = services.request_create_backdated(
+        agency=officer.agency,
         actor=user,
-    )
-    event_record(
-        event_type=EventType.SUBMITTED,
-        actor=user,
-        request=request,
-        public=True,
-        to_status=Status.SUBMITTED,
-        message=f"{request.reference} submitted",
-        at=received,
+        data=data,
+        findings=findings,
+        documents=lambda r: [DocumentInput(f"{rtype}-{r.reference}.pdf", pdf(f"{rtype} {r.reference}"))],
+        received_at=received,
     )
     at = received
     steps = list(PATHS[final])

@@ -113,10 +113,6 @@ class TransitionError(Exception):
         self.code = code
 
 
-def allowed_targets(source: str, actor: Actor) -> list[Status]:
-    return [t.target for (s, _), t in TRANSITIONS.items() if s == source and actor in t.actors]
-
-
 # The workspace's buttons, each named after the transitions it takes. Pages ask actions_for()
 # which to offer, so the rule "who may do what, when" lives only in TRANSITIONS.
 ACTIONS: dict[str, tuple[tuple[Status, Status], ...]] = {

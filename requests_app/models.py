@@ -7,8 +7,6 @@ through requests_app.services.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -67,10 +65,6 @@ class Agency(models.Model):
     @property
     def is_verified(self) -> bool:
         return self.verification_status == self.Verification.VERIFIED
-
-    def owns_email(self, email: str) -> bool:
-        domain = email.rsplit("@", 1)[-1].lower()
-        return domain in {d.lower() for d in self.email_domains}
 
 
 class Officer(models.Model):
@@ -284,10 +278,6 @@ class LegalRequest(models.Model):
         return self.status in FINAL_STATES
 
     @property
-    def is_national_security(self) -> bool:
-        return self.type_info.national_security
-
-    @property
     def is_preservation(self) -> bool:
         return self.type_info.preservation
 
@@ -313,12 +303,6 @@ class LegalRequest(models.Model):
         return bool(
             self.status in DEADLINE_STATES and self.clock_paused_at is None and self.due_at and self.due_at < now
         )
-
-    def time_left(self, now=None) -> timedelta | None:
-        if not self.due_at:
-            return None
-        now = self.clock_paused_at or now or timezone.now()
-        return self.due_at - now
 
     def category_labels(self) -> list[str]:
         return [rules.CATEGORIES[c].label for c in self.data_categories if c in rules.CATEGORIES]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -271,16 +271,7 @@ def request_submit_rows(
             request, targets = _create_request(agency=agency, actor=actor, data=data, findings=findings)
             for doc in documents:
                 stored.append(_store_document(request=request, doc=doc, actor=actor))
-            event_record(
-                event_type=EventType.SUBMITTED,
-                actor=actor,
-                request=request,
-                public=True,
-                to_status=Status.SUBMITTED,
-                message=f"{request.reference} submitted",
-                payload={"documents": [d.sha256 for d in stored], "targets": len(targets)},
-                ip=ip,
-            )
+            _record_submitted(request, actor=actor, documents=stored, targets=targets, ip=ip)
             if emergency_downgraded(findings) and (data.emergency or data.request_type == "emergency"):
                 event_record(
                     event_type=EventType.LEGAL,
@@ -301,6 +292,48 @@ def request_submit_rows(
             document.file.delete(save=False)
         raise
     return Submitted(request=request, targets=targets, documents=stored)
+
+
+def _record_submitted(
+    request: LegalRequest,
+    *,
+    actor: User,
+    documents: list[Document],
+    targets: list[Target],
+    ip: str | None = None,
+    at: datetime | None = None,
+) -> None:
+    event_record(
+        event_type=EventType.SUBMITTED,
+        actor=actor,
+        request=request,
+        public=True,
+        to_status=Status.SUBMITTED,
+        message=f"{request.reference} submitted",
+        payload={"documents": [d.sha256 for d in documents], "targets": len(targets)},
+        ip=ip,
+        at=at,
+    )
+
+
+def request_create_backdated(
+    *,
+    agency: Agency,
+    actor: User,
+    data: SubmissionData,
+    findings: list[rules.Finding],
+    documents: Callable[[LegalRequest], Sequence[DocumentInput]],
+    received_at: datetime,
+) -> LegalRequest:
+    """A request as it was submitted at `received_at`, findings as given (not refused): the demo data's
+    history. Its rows, its documents (`documents(request)`: they may name its reference) and its
+    submitted event, in the caller's transaction; no follow-up is emitted."""
+    request, targets = _create_request(
+        agency=agency, actor=actor, data=data, findings=findings, received_at=received_at, save_reference=True
+    )
+    stored = [_store_document(request=request, doc=doc, actor=actor) for doc in documents(request)]
+    _record_submitted(request, actor=actor, documents=stored, targets=targets, at=received_at)
+    return request
 
 
 def _create_request(
@@ -481,7 +514,12 @@ def request_transition(
         _apply_transition(
             locked, to=to, actor=actor, reason=reason, payload=payload, ip=ip, at=at, role=role, **changes
         )
-    # Keep the caller's instance current.
+    return request_keep_current(request, locked)
+
+
+def request_keep_current(request: LegalRequest, locked: LegalRequest) -> LegalRequest:
+    """Copy the fields of the row a service locked and changed onto the caller's instance of it,
+    so that the caller sees the change without reading it again."""
     for f in locked._meta.concrete_fields:
         setattr(request, f.attname, getattr(locked, f.attname))
     return request
@@ -633,6 +671,26 @@ def document_plaintext(*, document: Document, actor: User, ip: str | None = None
         ) from exc
 
 
+def document_open(*, document: Document, actor: User, ip: str | None = None) -> bytes:
+    """Decrypt a document for a user who may see its request (staff: any; an officer: their agency's;
+    anyone else: 404); every opening is audited. Read and checked first (quarantine, scan, record
+    binding, SHA-256; a refusal is audited and raises DocumentUnavailable), then recorded."""
+    from requests_app import permissions
+
+    permissions.get_visible_request(actor, pk=document.request_id)
+    content = document_plaintext(document=document, actor=actor, ip=ip)
+    with transaction.atomic():
+        event_record(
+            event_type=EventType.DOCUMENT_VIEWED,
+            actor=actor,
+            request=document.request,
+            message=f"Opened {document.filename}"[:500],
+            payload={"document": document.pk, "sha256": document.sha256},
+            ip=ip,
+        )
+    return content
+
+
 def document_scan(*, document_id: int) -> str:
     """Scan one pending document with clamd and record the outcome (idempotent).
 
@@ -766,11 +824,14 @@ __all__ = [
     "TransitionError",
     "deadlines_sweep",
     "document_add",
+    "document_open",
     "document_plaintext",
     "document_refusal",
     "document_scan",
     "documents_rescan_pending",
+    "request_create_backdated",
     "request_findings",
+    "request_keep_current",
     "request_submit",
     "request_transition",
     "request_validate",

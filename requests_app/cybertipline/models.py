@@ -88,10 +88,6 @@ class CyberTipReport(models.Model):
     def incident(self) -> rules.IncidentType:
         return rules.INCIDENT_TYPES[self.incident_type]
 
-    @property
-    def submitted_at(self):
-        return self.acknowledged_at
-
     @staticmethod
     def sla() -> timedelta:
         return timedelta(hours=settings.CYBERTIPLINE_SLA_HOURS)
@@ -103,11 +99,6 @@ class CyberTipReport(models.Model):
     def is_overdue(self, now=None) -> bool:
         """Computed, never stored: open and past the internal maximum."""
         return self.status in self.OPEN and (now or timezone.now()) > self.due_at
-
-    def time_left(self, now=None) -> timedelta | None:
-        if self.status not in self.OPEN:
-            return None
-        return self.due_at - (now or timezone.now())
 
 
 class ReportedAccount(models.Model):

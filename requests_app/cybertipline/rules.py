@@ -117,7 +117,3 @@ def chat_type_error(chat_type: str) -> str | None:
     if chat_type not in CHAT_TYPES:
         return f"Unknown chat type {chat_type!r}; choose one of {', '.join(CHAT_TYPES)}."
     return None
-
-
-def sla_fraction(elapsed: timedelta, sla: timedelta) -> float:
-    return elapsed / sla if sla else 1.0

@@ -10,7 +10,6 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from requests_app.cybertipline.access import can_access
 from requests_app.cybertipline.models import CyberTipReport, ReportedAccount
-from requests_app.lifecycle import OPEN_STATES
 from requests_app.models import LegalRequest
 
 if TYPE_CHECKING:
@@ -77,10 +76,6 @@ def public_counts(start: datetime, end: datetime) -> dict:
         "by_incident_type": {k: by_type.get(k, 0) for k in sorted(by_type)},
         "counted_in_request_totals": False,
     }
-
-
-def open_followups_exist(report: CyberTipReport) -> bool:
-    return report.followups.filter(status__in=OPEN_STATES).exists()
 
 
 def eu_annual_rows(year: int) -> list[dict]:

@@ -22,7 +22,7 @@ from requests_app.documents import DocumentInput, store_encrypted
 from requests_app.intake.models import PENDING_UPLOAD_TTL, ApiToken, PendingUpload, token_digest
 from requests_app.lifecycle import Status
 from requests_app.models import Agency, Document, EventType, LegalRequest, Message, Officer
-from requests_app.services import PermissionDenied, document_add, document_plaintext, request_transition
+from requests_app.services import PermissionDenied, document_add, request_transition
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -406,23 +406,6 @@ def request_answer(
             stored.file.delete(save=False)
         raise
     return request
-
-
-def document_open(*, document: Document, actor: User, ip: str | None = None) -> bytes:
-    """Decrypt a document for a user who may see its request; every opening is audited."""
-    permissions.get_visible_request(actor, pk=document.request_id)  # 404 for anyone else
-    # Read and checked first (quarantine, scan, record binding, SHA-256; a refusal is audited), then recorded.
-    content = document_plaintext(document=document, actor=actor, ip=ip)
-    with transaction.atomic():
-        event_record(
-            event_type=EventType.DOCUMENT_VIEWED,
-            actor=actor,
-            request=document.request,
-            message=f"Document opened: {document.filename}"[:500],
-            payload={"document": document.pk, "sha256": document.sha256},
-            ip=ip,
-        )
-    return content
 
 
 def idempotency_purge(*, older_than: timedelta = timedelta(days=1)) -> int:

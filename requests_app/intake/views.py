@@ -32,6 +32,7 @@ from requests_app.services import (
     PermissionDenied,
     SubmissionRefused,
     document_add,
+    document_open,
     request_findings,
     request_submit,
     request_withdraw,
@@ -422,7 +423,7 @@ def document_download(request: HttpRequest, reference: str, pk: int) -> HttpResp
     lr = permissions.get_visible_request(request.user, reference=reference)
     document = get_object_or_404(Document, pk=pk, request=lr)
     try:
-        content = services.document_open(document=document, actor=request.user, ip=client_ip(request))
+        content = document_open(document=document, actor=request.user, ip=client_ip(request))
     except DocumentUnavailable as exc:  # quarantined, not scanned, or altered on storage: never served
         messages.error(request, str(exc))
         return redirect("intake:request_detail", reference=lr.reference)

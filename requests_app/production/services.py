@@ -43,7 +43,7 @@ from requests_app.production.models import (
 from requests_app.production.notifier import NoticeMessage, get_user_notifier
 from requests_app.production.package import DataFile, Entry, PackageWriter, manifest_bytes
 from requests_app.production.records import CATEGORY_FIELDS, RecordSource, get_record_source
-from requests_app.services import PermissionDenied, request_transition
+from requests_app.services import PermissionDenied, request_keep_current, request_transition
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -89,23 +89,42 @@ def producible_categories(request: LegalRequest) -> list[str]:
     ]
 
 
-def targets_look_up(*, request: LegalRequest, source: RecordSource | None = None) -> list[Target]:
-    """Look up targets still pending with the record source; return the found ones."""
+def targets_look_up(
+    *,
+    request: LegalRequest,
+    actor: User | None = None,
+    ip: str | None = None,
+    again: bool = False,
+    source: RecordSource | None = None,
+) -> list[Target]:
+    """Ask the RecordSource what the platform holds for the request's targets (those still pending;
+    every one with again=True, as when a review opens), store the answers in one UPDATE and audit
+    the look-up (a sensitive read); return the targets found."""
     source = source or get_record_source()
     now = timezone.now()
-    found = []
-    for target in Target.objects.filter(request=request).order_by("pk"):
-        if target.lookup == Target.Lookup.PENDING:
+    with transaction.atomic():
+        targets = list(Target.objects.select_for_update().filter(request=request).order_by("pk"))
+        asked = [t for t in targets if again or t.lookup == Target.Lookup.PENDING]
+        for target in asked:
             account = source.lookup(target.kind, target.value)
             target.lookup = account.target_lookup
             target.looked_up_at = now
             target.account_ref = str(account.account_id or "")[:100]
-            Target.objects.filter(pk=target.pk).update(
-                lookup=target.lookup, looked_up_at=now, account_ref=target.account_ref
+        if asked:
+            Target.objects.bulk_update(asked, ["lookup", "looked_up_at", "account_ref"])
+            counts = {str(k): 0 for k in (Target.Lookup.FOUND, Target.Lookup.NOT_FOUND, Target.Lookup.E2EE_ONLY)}
+            for target in asked:
+                counts[str(target.lookup)] = counts.get(str(target.lookup), 0) + 1
+            event_record(
+                event_type=EventType.SENSITIVE_VIEW,
+                actor=actor,
+                request=request,
+                message=f"Looked up {len(asked)} target(s) in the platform's records",
+                payload={"lookup": counts},
+                ip=ip,
+                at=now,
             )
-        if target.lookup == Target.Lookup.FOUND:
-            found.append(target)
-    return found
+    return [t for t in targets if t.lookup == Target.Lookup.FOUND]
 
 
 # ---------------------------------------------------------------------------------
@@ -184,8 +203,7 @@ def production_start(*, request: LegalRequest, actor: User, ip: str | None = Non
         )
         request_transition(request=locked, to=Status.PRODUCING, actor=actor, ip=ip)
         _queue_build(production.pk)
-    for f in locked._meta.concrete_fields:
-        setattr(request, f.attname, getattr(locked, f.attname))
+    request_keep_current(request, locked)
     return production
 
 

@@ -61,10 +61,6 @@ class ApproveForm(forms.Form):
     note = forms.CharField(label="Note", required=False, max_length=400)
 
 
-class AssignForm(forms.Form):
-    assignee = forms.CharField(required=False)  # "me", "" (nobody) or a user id
-
-
 class MessageForm(forms.Form):
     body = forms.CharField(label="Message to the agency", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
 

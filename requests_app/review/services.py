@@ -23,13 +23,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from requests_app import dsa_categories, followups, rules
+from requests_app import services as core
 from requests_app.audit import event_record
 from requests_app.documents import store_encrypted
 from requests_app.lifecycle import Status, TransitionError
-from requests_app.models import Decision, Document, EventType, LegalRequest, Officer, RequestEvent, Target
+from requests_app.models import Decision, Document, EventType, LegalRequest, Officer, RequestEvent
 from requests_app.permissions import is_staff_member, is_supervisor
 from requests_app.review.models import EmergencyVerification, Letter
-from requests_app.services import PermissionDenied, document_plaintext, request_transition
+from requests_app.services import PermissionDenied, request_transition
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -156,32 +157,6 @@ def _name(user: User) -> str:
 # ---------------------------------------------------------------------------------
 
 
-def targets_lookup(*, request: LegalRequest, actor: User, ip: str | None = None) -> dict[str, int]:
-    """Ask the RecordSource what the platform holds for each target; audited."""
-    from requests_app.production.records import get_record_source
-
-    source = get_record_source()
-    now = timezone.now()
-    counts: dict[str, int] = {Target.Lookup.FOUND: 0, Target.Lookup.NOT_FOUND: 0, Target.Lookup.E2EE_ONLY: 0}
-    with transaction.atomic():
-        targets = list(Target.objects.select_for_update().filter(request=request))
-        for target in targets:
-            target.lookup = source.lookup(target.kind, target.value).target_lookup
-            target.looked_up_at = now
-            counts[target.lookup] += 1
-        Target.objects.bulk_update(targets, ["lookup", "looked_up_at"])
-        event_record(
-            event_type=EventType.SENSITIVE_VIEW,
-            actor=actor,
-            request=request,
-            message=f"Looked up {len(targets)} target(s) in the platform's records",
-            payload={"lookup": {str(k): v for k, v in counts.items()}},
-            ip=ip,
-            at=now,
-        )
-    return {str(k): v for k, v in counts.items()}
-
-
 def review_start(*, request: LegalRequest, actor: User, ip: str | None = None) -> LegalRequest:
     """validated -> in_review: look the targets up, take the request if nobody holds it, acknowledge receipt."""
     _require_staff(actor)
@@ -194,7 +169,9 @@ def review_start(*, request: LegalRequest, actor: User, ip: str | None = None) -
 
 
 def _after_review_opens(*, request: LegalRequest, actor: User, ip: str | None) -> None:
-    targets_lookup(request=request, actor=actor, ip=ip)
+    from requests_app.production.services import targets_look_up
+
+    targets_look_up(request=request, actor=actor, ip=ip, again=True)
     if request.assignee_id is None:
         request_assign(request=request, assignee=actor, actor=actor, ip=ip)
     _queue_letter(request, Letter.Kind.ACKNOWLEDGEMENT, actor)
@@ -624,20 +601,9 @@ def _flag_submitter(*, request: LegalRequest, actor: User, ip: str | None) -> No
 
 
 def document_open(*, document: Document, actor: User, ip: str | None = None) -> bytes:
-    """Decrypt a document for a staff member and record that they opened it."""
+    """The legal workspace's opening of a document: staff only, then the core's document_open."""
     _require_staff(actor)
-    # Read and checked first (quarantine, scan, record binding, SHA-256; a refusal is audited), then recorded.
-    content = document_plaintext(document=document, actor=actor, ip=ip)
-    with transaction.atomic():
-        event_record(
-            event_type=EventType.DOCUMENT_VIEWED,
-            actor=actor,
-            request=document.request,
-            message=f"Opened {document.filename}",
-            payload={"document": document.pk, "sha256": document.sha256},
-            ip=ip,
-        )
-    return content
+    return core.document_open(document=document, actor=actor, ip=ip)
 
 
 # ---------------------------------------------------------------------------------
@@ -787,7 +753,6 @@ __all__ = [
     "review_request_info",
     "review_resume",
     "review_start",
-    "targets_lookup",
 ]
 
 
