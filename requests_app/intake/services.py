@@ -20,6 +20,7 @@ from requests_app import followups, permissions
 from requests_app.audit import event_record
 from requests_app.documents import DocumentInput, store_encrypted
 from requests_app.intake.models import PENDING_UPLOAD_TTL, ApiToken, PendingUpload, token_digest
+from requests_app.intake.selectors import agency_for_email
 from requests_app.lifecycle import Status
 from requests_app.models import Agency, Document, EventType, LegalRequest, Message, Officer
 from requests_app.services import PermissionDenied, document_add, request_transition
@@ -34,24 +35,6 @@ TOKEN_PREFIX = "lep_"  # noqa: S105 (a public prefix, not a secret)
 # ---------------------------------------------------------------------------------
 # Registration and verification
 # ---------------------------------------------------------------------------------
-
-
-def email_domain(email: str) -> str:
-    return email.rsplit("@", 1)[-1].strip().lower()
-
-
-def agency_for_email(email: str) -> Agency | None:
-    """The agency whose official domains include this address's domain, if any."""
-    domain = email_domain(email)
-    if not domain:
-        return None
-    # email_domains is a short JSON list; filtering in Python keeps this portable across SQLite and PostgreSQL.
-    for agency in Agency.objects.exclude(email_domains=[]).only(
-        "id", "email_domains", "verification_status", "name", "country"
-    ):
-        if domain in {d.lower() for d in agency.email_domains}:
-            return agency
-    return None
 
 
 @dataclass(frozen=True)

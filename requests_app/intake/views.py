@@ -23,10 +23,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from requests_app import audit, permissions, rules
 from requests_app.documents import DocumentError, DocumentInput
 from requests_app.intake import forms, services
+from requests_app.intake import selectors as intake_selectors
 from requests_app.intake.models import ApiToken, PendingUpload
 from requests_app.lifecycle import Status, TransitionError
 from requests_app.models import Agency, Document, Officer
 from requests_app.permissions import client_ip
+from requests_app.production import selectors as production_selectors
 from requests_app.services import (
     DocumentUnavailable,
     PermissionDenied,
@@ -315,6 +317,7 @@ def _detail_context(request: HttpRequest, lr, **forms_) -> dict:
         "question": lr.events.filter(to_status=Status.NEEDS_INFO, public=True).order_by("-id").first()
         if lr.status == Status.NEEDS_INFO
         else None,
+        "production_panel": production_selectors.officer_panel(request, lr),
     }
     return ctx
 
@@ -506,7 +509,7 @@ def agency_list(request: HttpRequest) -> HttpResponse:
     # Suggest the registrants' e-mail domains; the supervisor decides which are official.
     suggestions: dict[int, list[str]] = {}
     for agency_id, email in Officer.objects.filter(agency__in=pending_agencies).values_list("agency_id", "user__email"):
-        domain = services.email_domain(email)
+        domain = intake_selectors.email_domain(email)
         if domain not in suggestions.setdefault(agency_id, []):
             suggestions[agency_id].append(domain)
     for agency in pending_agencies:

@@ -30,7 +30,7 @@ from requests_app.audit import event_record
 from requests_app.crypto import DecryptionError, decrypt_stream, encrypt_chunks, record_binding
 from requests_app.documents import DocumentInput
 from requests_app.lifecycle import OPEN_STATES, Status
-from requests_app.models import Decision, Document, EventType, LegalRequest, Target
+from requests_app.models import Document, EventType, LegalRequest, Target
 from requests_app.permissions import is_agency_officer, is_staff_member, is_supervisor
 from requests_app.production.certificate import certificate_pdf
 from requests_app.production.models import (
@@ -43,14 +43,13 @@ from requests_app.production.models import (
 from requests_app.production.notifier import NoticeMessage, get_user_notifier
 from requests_app.production.package import DataFile, Entry, PackageWriter, manifest_bytes
 from requests_app.production.records import CATEGORY_FIELDS, RecordSource, get_record_source
+from requests_app.production.selectors import PRODUCIBLE_STATES, producible_categories
 from requests_app.services import PermissionDenied, request_keep_current, request_transition
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 logger = logging.getLogger(__name__)
-
-PRODUCIBLE_STATES = (Status.APPROVED, Status.PARTIALLY_APPROVED)
 
 
 class ProductionError(Exception):
@@ -76,17 +75,6 @@ def _link_days() -> int:
 # ---------------------------------------------------------------------------------
 # What may be produced
 # ---------------------------------------------------------------------------------
-
-
-def producible_categories(request: LegalRequest) -> list[str]:
-    """Categories approved, in effect (four eyes done), asked for, and not end-to-end encrypted."""
-    decisions = Decision.objects.filter(request=request, verdict=Decision.Verdict.APPROVED)
-    approved = {d.category for d in decisions if d.in_effect}
-    return [
-        c
-        for c in rules.PRODUCIBLE_CATEGORIES
-        if c in approved and c in request.data_categories and not rules.CATEGORIES[c].e2ee
-    ]
 
 
 def targets_look_up(

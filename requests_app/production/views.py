@@ -27,7 +27,7 @@ from requests_app.permissions import (
     session_mfa_verified,
     visible_requests,
 )
-from requests_app.production import services
+from requests_app.production import selectors, services
 from requests_app.production.models import PreservationHold, Production, UserNotice
 from requests_app.services import PermissionDenied
 
@@ -49,7 +49,9 @@ def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
 def request_page(request: HttpRequest, reference: str) -> HttpResponse:
     """Staff (all requests) and officers of the requesting agency: the request's packages, holds and notices."""
     lr = get_visible_request(request.user, reference=reference)
-    return render(request, "production/request_page.html", {"lr": lr, "staff": is_staff_member(request.user)})
+    staff = is_staff_member(request.user)
+    panel = selectors.staff_panel(request, lr) if staff else selectors.officer_panel(request, lr)
+    return render(request, "production/request_page.html", {"lr": lr, "staff": staff, "production_panel": panel})
 
 
 @second_factor_required

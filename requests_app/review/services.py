@@ -30,6 +30,7 @@ from requests_app.lifecycle import Status, TransitionError
 from requests_app.models import Decision, Document, EventType, LegalRequest, Officer, RequestEvent
 from requests_app.permissions import is_staff_member, is_supervisor
 from requests_app.review.models import EmergencyVerification, Letter
+from requests_app.review.selectors import DecisionSummary, decisions_summary, needs_four_eyes
 from requests_app.services import PermissionDenied, request_transition
 
 if TYPE_CHECKING:
@@ -229,13 +230,6 @@ def review_reject(
 # ---------------------------------------------------------------------------------
 
 
-def needs_four_eyes(request: LegalRequest, category: str, verdict: str) -> bool:
-    """Disclosing content, or anything on an emergency request, needs a second supervisor."""
-    if verdict != Decision.Verdict.APPROVED:
-        return False
-    return bool(request.emergency or rules.CATEGORIES[category].content)
-
-
 def decision_record(
     *,
     request: LegalRequest,
@@ -396,36 +390,6 @@ def decision_approve(*, decision: Decision, actor: User, ip: str | None = None) 
             ip=ip,
         )
     return locked
-
-
-@dataclass(frozen=True)
-class DecisionSummary:
-    approved: list[str]
-    denied: list[str]
-    missing: list[str]  # requested categories without a decision
-    pending: list[str]  # decided, waiting for the second approval
-
-    @property
-    def complete(self) -> bool:
-        return not self.missing and not self.pending
-
-
-def decisions_summary(request: LegalRequest, decisions: list[Decision] | None = None) -> DecisionSummary:
-    if decisions is None:
-        decisions = list(request.decisions.all())
-    by_category = {d.category: d for d in decisions}
-    approved, denied, missing, pending = [], [], [], []
-    for category in request.data_categories:
-        d = by_category.get(category)
-        if d is None:
-            missing.append(category)
-        elif not d.in_effect:
-            pending.append(category)
-        elif d.verdict == Decision.Verdict.APPROVED:
-            approved.append(category)
-        else:
-            denied.append(category)
-    return DecisionSummary(approved, denied, missing, pending)
 
 
 def review_approve(*, request: LegalRequest, actor: User, note: str = "", ip: str | None = None) -> LegalRequest:

@@ -34,10 +34,12 @@ from requests_app.permissions import (
     is_supervisor,
     session_mfa_verified,
 )
+from requests_app.production import selectors as production_selectors
 from requests_app.production.forms import NdoForm
 from requests_app.production.services import ProductionError, notice_danger_over, notice_decide
 from requests_app.production.services import ndo_record as production_ndo_record
 from requests_app.review import forms, workspace
+from requests_app.review import selectors as review_selectors
 from requests_app.review import services as svc
 from requests_app.review.filters import QueueFilter, staff_users
 from requests_app.review.models import EmergencyVerification, Letter, SavedView
@@ -269,7 +271,7 @@ def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
         for c in lr.data_categories
         if c in rules.CATEGORIES
     ]
-    summary = svc.decisions_summary(lr, decisions)
+    summary = review_selectors.decisions_summary(lr, decisions)
     events = list(RequestEvent.objects.filter(request=lr).select_related("actor__officer").order_by("id"))
     thread = list(Message.objects.filter(request=lr).select_related("author__officer"))
     me = request.user
@@ -305,6 +307,7 @@ def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
         # What this person may do here comes from the lifecycle's transition table.
         "actions": lifecycle.actions_for(lr.status, actor_role(me)),
         **_safeguards(lr, timezone.now(), me),
+        "production_panel": production_selectors.staff_panel(request, lr),
     }
     return render(request, "review/request.html", context)
 
