@@ -36,6 +36,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 
 from requests_app import crypto
+from requests_app.exceptions import Refused
 
 logger = logging.getLogger(__name__)
 
@@ -55,12 +56,11 @@ _ACTIVE_CONTENT = (
 MAX_PAGES = 2000
 
 
-class DocumentError(ValueError):
+class DocumentError(Refused, ValueError):
     """A refused upload; the message is for the officer, `code` for the API."""
 
     def __init__(self, message: str, code: str) -> None:
-        super().__init__(message)
-        self.code = code
+        super().__init__(message, code=code)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 
+from requests_app.exceptions import PortalError
+
 API_PREFIX = "/api/"
 DATABASE_ERRORS = (OperationalError, InterfaceError)
 
@@ -49,6 +51,14 @@ def _answer(
     return _page(request, status, title, detail, retry_after=retry_after) or api_error(
         status, code, detail, retry_after=retry_after
     )
+
+
+REFUSAL_TITLES = {403: "Not allowed", 404: "Not found", 409: "Not possible now", 410: "No longer available"}
+
+
+def refusal_page(request: HttpRequest, exc: PortalError) -> HttpResponse:
+    """A refusal no view answered (requests_app.middleware.PortalErrorMiddleware): its status and message."""
+    return _answer(request, exc.status, exc.code, REFUSAL_TITLES.get(exc.status, "Not possible"), str(exc))
 
 
 def classify(exc: BaseException | None) -> tuple[int, str, str, str, int | None]:

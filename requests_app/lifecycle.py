@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from requests_app.exceptions import Refused
+
 
 # Labels are translated where shown (the officer's pages and e-mails; issue 16).
 class Status(models.TextChoices):
@@ -105,12 +107,11 @@ TRANSITIONS: dict[tuple[Status, Status], Transition] = {
 }
 
 
-class TransitionError(Exception):
+class TransitionError(Refused):
     """A transition that is not allowed; the message says why, in plain words."""
 
     def __init__(self, message: str, *, code: str = "transition_refused") -> None:
-        super().__init__(message)
-        self.code = code
+        super().__init__(message, code=code)
 
 
 # The workspace's buttons, each named after the transitions it takes. Pages ask actions_for()

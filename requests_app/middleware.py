@@ -125,3 +125,32 @@ def _remember_officer_language(request) -> None:
 
     Officer.objects.filter(pk=officer.pk).update(language=language)
     officer.language = language
+
+
+class PortalErrorMiddleware:
+    """The web views' one handler of a refusal (requests_app.exceptions.PortalError) that the view did not
+    answer itself: after a form (POST from one of the portal's pages) the message on that page;
+    otherwise the error page with the refusal's status and message. The API answers through its DRF
+    exception handler instead (JSON with the refusal's `code`)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.utils.http import url_has_allowed_host_and_scheme
+
+        from requests_app import errors
+        from requests_app.exceptions import PortalError
+
+        if not isinstance(exception, PortalError) or errors.is_api(request):
+            return None
+        back = request.META.get("HTTP_REFERER", "")
+        if request.method == "POST" and url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            messages.error(request, str(exception))
+            return redirect(back)
+        return errors.refusal_page(request, exception)

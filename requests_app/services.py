@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from requests_app import audit, dsa_categories, followups, lifecycle, rules
 from requests_app.audit import event_record
 from requests_app.documents import DocumentError, DocumentInput, check_pdf, store_encrypted
+from requests_app.exceptions import Forbidden, Refused
 from requests_app.lifecycle import Actor, Status, TransitionError
 from requests_app.models import Agency, Document, EventType, LegalRequest, Officer, RequestEvent, Target
 
@@ -32,11 +33,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-class PermissionDenied(Exception):
+class PermissionDenied(Forbidden):
     """The actor may not do this; the message is for them."""
 
 
-class SubmissionRefused(Exception):
+class SubmissionRefused(Refused):
     """Rule findings block the submission; nothing was saved."""
 
     def __init__(self, findings: list[rules.Finding], *, needs_acknowledgement: bool = False) -> None:
@@ -45,7 +46,9 @@ class SubmissionRefused(Exception):
         blocking = [f.message for f in findings if f.severity is rules.Severity.ERROR]
         if not blocking and needs_acknowledgement:
             blocking = ["Read and acknowledge the warnings before submitting."]
-        super().__init__(" ".join(blocking))
+        super().__init__(
+            " ".join(blocking), code="warnings_not_acknowledged" if needs_acknowledgement else "rules_refused"
+        )
 
 
 # ---------------------------------------------------------------------------------
@@ -605,8 +608,7 @@ class DocumentUnavailable(PermissionDenied):
     """A document that may not be served (quarantined, not scanned yet, or altered); the message is for the reader."""
 
     def __init__(self, message: str, code: str) -> None:
-        super().__init__(message)
-        self.code = code
+        super().__init__(message, code=code)
 
 
 def document_refusal(document: Document) -> tuple[str, str] | None:

@@ -24,6 +24,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from requests_app import rules
 from requests_app.audit import event_record
+from requests_app.exceptions import Refused
 from requests_app.lifecycle import Status
 from requests_app.models import Agency, EventType, LegalRequest, Target
 from transparency.aggregation import is_country
@@ -56,7 +57,7 @@ REASONS = set(LegalRequest.RejectionReason.values)
 MAX_ERRORS_SHOWN = 50
 
 
-class ImportRefused(Exception):
+class ImportRefused(Refused):
     """The file has broken rows; nothing was imported."""
 
     def __init__(self, errors: list[str], total: int) -> None:

@@ -7,10 +7,12 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from requests_app.exceptions import Refused
+
 _RE = re.compile(r"^(?P<year>\d{4})(?:-(?P<kind>[HQ])(?P<n>\d))?$")
 
 
-class PeriodError(ValueError):
+class PeriodError(Refused, ValueError):
     pass
 
 

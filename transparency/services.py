@@ -15,6 +15,7 @@ from django.utils import timezone
 from requests_app import audit as audit_log
 from requests_app import followups
 from requests_app.audit import event_record
+from requests_app.exceptions import Refused
 from requests_app.models import EventType, LegalRequest
 from requests_app.permissions import is_supervisor
 from transparency import aggregation, periods, signing
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 REPORT_EVENT = EventType.REPORT
 
 
-class ReportError(Exception):
+class ReportError(Refused):
     """Refused: the message says why, in plain words."""
 
 

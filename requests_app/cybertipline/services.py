@@ -26,6 +26,7 @@ from requests_app.cybertipline.access import can_access
 from requests_app.cybertipline.client import NcmecClient, NcmecRefused, NcmecUnavailable
 from requests_app.cybertipline.models import CyberTipReport, ReportedAccount, ReportFile
 from requests_app.documents import open_plaintext, store_encrypted
+from requests_app.exceptions import Refused
 from requests_app.models import EventType, LegalRequest
 from requests_app.production.models import PreservationHold
 from requests_app.production.services import hold_create_for_account, hold_extend_voluntary
@@ -48,7 +49,7 @@ class SubmissionBusy(NcmecUnavailable):
     """
 
 
-class CyberTipError(Exception):
+class CyberTipError(Refused):
     """The change cannot be made as asked; the message says why, in words a reviewer can act on."""
 
 

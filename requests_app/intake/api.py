@@ -35,6 +35,7 @@ from rest_framework.views import APIView, exception_handler, set_rollback
 from requests_app import audit, errors, rules
 from requests_app import permissions as portal_permissions
 from requests_app.documents import DocumentError
+from requests_app.exceptions import PortalError
 from requests_app.intake import serializers as s
 from requests_app.intake import services
 from requests_app.intake.authentication import ApiTokenAuthentication, TokenRateThrottle
@@ -65,6 +66,10 @@ def api_exception_handler(exc, context):
             {"detail": "Some fields are not valid.", "code": "invalid", "errors": details},
             status=status.HTTP_400_BAD_REQUEST,
         )
+    if isinstance(exc, PortalError):
+        # A service's refusal no endpoint answered more precisely: its message, code and status.
+        set_rollback()
+        return Response({"detail": str(exc), "code": exc.code}, status=exc.status)
     if not isinstance(exc, exceptions.APIException | Http404 | DjangoPermissionDenied):
         status_code, code, _title, detail, retry_after = errors.classify(exc)
         if status_code == 500:

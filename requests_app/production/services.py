@@ -29,6 +29,7 @@ from requests_app import audit, followups, rules
 from requests_app.audit import event_record
 from requests_app.crypto import DecryptionError, decrypt_stream, encrypt_chunks, record_binding
 from requests_app.documents import DocumentInput
+from requests_app.exceptions import Conflict, Gone, NotFound, Refused
 from requests_app.lifecycle import OPEN_STATES, Status
 from requests_app.models import Document, EventType, LegalRequest, Target
 from requests_app.permissions import is_agency_officer, is_staff_member, is_supervisor
@@ -52,19 +53,19 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-class ProductionError(Exception):
+class ProductionError(Refused):
     """The step cannot be taken now; the message says why, for the person who tried."""
 
 
-class PackageGone(Exception):
+class PackageGone(Gone):
     """The package is no longer (or not yet) available for download."""
 
 
-class PackageDamaged(Exception):
+class PackageDamaged(Conflict):
     """The stored package is not the one built for this production (another's file, or altered)."""
 
 
-class NotVisible(Exception):
+class NotVisible(NotFound):
     """The user may not know this package exists (answer 404)."""
 
 
@@ -873,7 +874,7 @@ def _delete_file(name: str) -> None:
 # ---------------------------------------------------------------------------------
 
 
-class HoldError(Exception):
+class HoldError(Refused):
     """The hold cannot be changed this way; the message says why."""
 
 

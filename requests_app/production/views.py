@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from requests_app import rules
-from requests_app.lifecycle import TransitionError
+from requests_app.exceptions import PortalError
 from requests_app.permissions import (
     client_ip,
     get_visible_request,
@@ -29,7 +29,6 @@ from requests_app.permissions import (
 )
 from requests_app.production import selectors, services
 from requests_app.production.models import PreservationHold, Production, UserNotice
-from requests_app.services import PermissionDenied
 
 
 def _back(request: HttpRequest, lr) -> HttpResponse:
@@ -63,7 +62,7 @@ def production_start(request: HttpRequest, reference: str) -> HttpResponse:
         return _forbidden(request, "Only the legal team can start a production.")
     try:
         production = services.production_start(request=lr, actor=request.user, ip=client_ip(request))
-    except (services.ProductionError, TransitionError, PermissionDenied) as exc:
+    except PortalError as exc:
         messages.error(request, str(exc))
     else:
         if production is None:
@@ -158,7 +157,7 @@ def certificate_sign(request: HttpRequest, pk: int) -> HttpResponse:
         return _forbidden(request, "Sign in again with your authenticator app to sign a certificate.")
     try:
         services.certificate_sign(production=production, actor=request.user, ip=client_ip(request))
-    except (services.ProductionError, PermissionDenied) as exc:
+    except PortalError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, "Certificate signed: the package is released to the agency.")
@@ -175,7 +174,7 @@ def hold_extend(request: HttpRequest, pk: int) -> HttpResponse:
         return _forbidden(request, "Only the legal team can extend a hold.")
     try:
         services.hold_extend(hold=hold, actor=request.user)
-    except (services.HoldError, PermissionDenied) as exc:
+    except PortalError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, f"Preservation extended until {hold.until:%Y-%m-%d}.")
@@ -192,7 +191,7 @@ def hold_release(request: HttpRequest, pk: int) -> HttpResponse:
         return _forbidden(request, "Only a legal supervisor can release a preservation hold early.")
     try:
         services.hold_release(hold=hold, actor=request.user, reason=request.POST.get("reason", "")[:500])
-    except (services.HoldError, PermissionDenied) as exc:
+    except PortalError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(
@@ -212,7 +211,7 @@ def ndo_lift(request: HttpRequest, reference: str) -> HttpResponse:
         services.ndo_lift(
             request=lr, actor=request.user, reason=request.POST.get("reason", "")[:300], ip=client_ip(request)
         )
-    except (services.ProductionError, PermissionDenied) as exc:
+    except PortalError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, "Recorded: the nondisclosure order was lifted. Held user notices will be sent.")
@@ -224,7 +223,6 @@ def ndo_lift(request: HttpRequest, reference: str) -> HttpResponse:
 def ndo_record(request: HttpRequest, reference: str) -> HttpResponse:
     """Officers of the requesting agency (uploading the signed order) and legal supervisors: record,
     extend (18 U.S.C. 2705(b)) or replace a nondisclosure order after submission. Other agencies: 404."""
-    from requests_app.documents import DocumentError
     from requests_app.production.forms import NdoForm
 
     lr = get_visible_request(request.user, reference=reference)
@@ -248,7 +246,7 @@ def ndo_record(request: HttpRequest, reference: str) -> HttpResponse:
             document=data["document"],
             ip=client_ip(request),
         )
-    except (services.ProductionError, PermissionDenied, DocumentError) as exc:
+    except PortalError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, "The nondisclosure order was recorded; the legal team can see it.")

@@ -24,8 +24,8 @@ from django.views.decorators.http import require_GET, require_POST
 from requests_app import dsa_categories, lifecycle, rules
 from requests_app.audit import event_intact
 from requests_app.cybertipline import selectors as cybertip_selectors
-from requests_app.documents import DocumentError
-from requests_app.lifecycle import Status, TransitionError
+from requests_app.exceptions import PortalError
+from requests_app.lifecycle import Status
 from requests_app.models import Decision, Document, LegalRequest, Message, RequestEvent, Target
 from requests_app.permissions import (
     client_ip,
@@ -36,14 +36,14 @@ from requests_app.permissions import (
 )
 from requests_app.production import selectors as production_selectors
 from requests_app.production.forms import NdoForm
-from requests_app.production.services import ProductionError, notice_danger_over, notice_decide
 from requests_app.production.services import ndo_record as production_ndo_record
+from requests_app.production.services import notice_danger_over, notice_decide
 from requests_app.review import forms, workspace
 from requests_app.review import selectors as review_selectors
 from requests_app.review import services as svc
 from requests_app.review.filters import QueueFilter, staff_users
 from requests_app.review.models import EmergencyVerification, Letter, SavedView
-from requests_app.services import DocumentUnavailable, PermissionDenied, actor_role
+from requests_app.services import DocumentUnavailable, actor_role
 
 PAGE_SIZE = 50
 
@@ -224,7 +224,7 @@ def saved_view_create(request: HttpRequest) -> HttpResponse:
         view = workspace.saved_view_save(
             owner=request.user, name=request.POST.get("name", ""), query=request.POST.get("back", "")
         )
-    except (workspace.SavedViewError, PermissionDenied) as exc:
+    except PortalError as exc:
         messages.error(request, str(exc))
         return _queue_back(request)
     messages.success(request, f"View “{view.name}” saved.")
@@ -248,7 +248,7 @@ def note(request: HttpRequest, reference: str) -> HttpResponse:
     lr = _request_for_staff(request, reference)
     try:
         workspace.note_add(request=lr, actor=request.user, body=request.POST.get("body", ""), ip=client_ip(request))
-    except (workspace.NoteError, PermissionDenied) as exc:
+    except PortalError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, "Internal note saved.")
@@ -378,7 +378,7 @@ def _run(request: HttpRequest, lr: LegalRequest, action, success: str) -> HttpRe
     """Call a service; a refusal becomes a message on the request page, nothing half-saved."""
     try:
         action()
-    except (TransitionError, PermissionDenied, ProductionError, DocumentError) as exc:
+    except PortalError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, success)

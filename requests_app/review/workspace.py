@@ -16,6 +16,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 
 from requests_app.audit import event_record
+from requests_app.exceptions import Refused
 from requests_app.lifecycle import Status, TransitionError
 from requests_app.models import EventType, LegalRequest
 from requests_app.permissions import is_staff_member
@@ -103,7 +104,7 @@ def clean_query(query: str) -> str:
     return urlencode(pairs)
 
 
-class SavedViewError(Exception):
+class SavedViewError(Refused):
     """The view cannot be saved this way; the message says why."""
 
 
@@ -258,7 +259,7 @@ def bulk_assign(*, references: list[str], assignee, actor, ip: str | None = None
 NOTE_MAX = 5000
 
 
-class NoteError(Exception):
+class NoteError(Refused):
     """The note cannot be saved; the message says why."""
 
 
