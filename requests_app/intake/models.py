@@ -158,3 +158,10 @@ class Draft(models.Model):
 
     def __str__(self) -> str:
         return f"draft {self.pk} ({self.request_type or 'no type'})"
+
+    @property
+    def type_label(self) -> str:
+        from requests_app import rules
+
+        rtype = rules.REQUEST_TYPES.get(self.request_type)
+        return rtype.label if rtype else ""
