@@ -324,8 +324,15 @@ class RequestForm(forms.Form):
             ]
             if len(frameworks) == 1:
                 self.fields["legal_framework"].initial = frameworks[0]
+                if self.is_bound and not self.data.get("legal_framework"):
+                    self.data = self.data.copy()
+                    self.data["legal_framework"] = frameworks[0]
         if self.process == process.EMERGENCY_TYPE:
+            # The emergency disclosure request is the answer "yes"; shown so, whatever was posted.
             self.fields["emergency"].initial = "yes"
+            if self.is_bound and str(self.data.get("emergency") or "").lower() not in YES:
+                self.data = self.data.copy()
+                self.data["emergency"] = "yes"
 
     def clean(self):
         cleaned = super().clean()

@@ -62,7 +62,7 @@
     document.querySelectorAll("[data-guide]").forEach(function (el) {
       el.hidden = el.getAttribute("data-guide") !== code;
     });
-    var emergencyGuide = document.getElementById("guide-emergency");
+    var emergencyGuide = document.getElementById("emergency-route");
     if (emergencyGuide) { emergencyGuide.hidden = !emergency; }
     var rest = document.getElementById("process-form");
     if (rest) { rest.hidden = !code; }
