@@ -52,7 +52,9 @@ KEPT_FIELDS = frozenset(
         "dsa_category",
     }
 )
-_TARGET_KEY = re.compile(r"^targets-(TOTAL_FORMS|INITIAL_FORMS|MIN_NUM_FORMS|MAX_NUM_FORMS|\d{1,2}-(identifier_type|value))$")
+_TARGET_KEY = re.compile(
+    r"^targets-(TOTAL_FORMS|INITIAL_FORMS|MIN_NUM_FORMS|MAX_NUM_FORMS|\d{1,2}-(identifier_type|value))$"
+)
 MAX_VALUES = 60  # per field (data categories are the longest list)
 MAX_CHARS = 5000  # per value (the longest field is the emergency justification)
 

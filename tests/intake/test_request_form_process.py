@@ -129,10 +129,14 @@ def test_each_finding_links_to_its_field(client_a):
     response = client_a.post(NEW, {**form_data(data_categories=[]), "check": "1"})
     html = response.content.decode()
     # In the panel: a link to the field's anchor ...
-    assert re.search(r'data-code="no_categories" data-field="data_categories">.*?<a href="#field-data_categories">', html)
+    assert re.search(
+        r'data-code="no_categories" data-field="data_categories">.*?<a href="#field-data_categories">', html
+    )
     assert 'id="field-data_categories"' in html and 'id="findings-data_categories"' in html
     # ... and the field's controls are described by their findings.
-    assert re.search(r'<input type="checkbox" name="data_categories"[^>]*aria-describedby="findings-data_categories"', html)
+    assert re.search(
+        r'<input type="checkbox" name="data_categories"[^>]*aria-describedby="findings-data_categories"', html
+    )
     missing = client_a.post(NEW, {**form_data(), "check": "1"}).content.decode()
     assert re.search(r'<input type="file" name="documents"[^>]*aria-describedby="findings-documents"', missing)
 
