@@ -139,3 +139,21 @@ def test_another_agencys_request_cannot_be_used_to_start_from(client_a, client_b
     response = client_b.get(NEW, {"from": earlier.reference})
     assert response.status_code == 404
     assert "CR-A" not in response.content.decode()
+
+
+def test_the_officers_page_reads_drafts_in_one_query(client_a, officer_a):
+    """As many queries with one draft as with six (no query per draft)."""
+    from django.db import connection
+    from django.http import QueryDict
+    from django.test.utils import CaptureQueriesContext
+
+    drafts.draft_save(user=officer_a.user, data=QueryDict("case_number=ONE"))
+    client_a.get("/le/requests/")  # warm the session
+    with CaptureQueriesContext(connection) as one:
+        client_a.get("/le/requests/")
+    for i in range(5):
+        drafts.draft_save(user=officer_a.user, data=QueryDict(f"case_number=N{i}"))
+    with CaptureQueriesContext(connection) as six:
+        html = client_a.get("/le/requests/").content.decode()
+    assert len(six.captured_queries) == len(one.captured_queries)
+    assert html.count('class="btn secondary small"') == 6
