@@ -267,8 +267,12 @@ def _open_kept(form: forms.RequestForm, kept: _Kept) -> list[DocumentInput] | No
 @officer_required
 @require_http_methods(["GET", "POST"])
 def request_new(request: HttpRequest) -> HttpResponse:
-    """Active officers of a verified agency: the submission form, with rule findings.
+    """Active officers of a verified agency: the submission form, with rule findings (docs/request-form.md).
 
+    GET: the first step (the process), or the form prefilled from ?request_type=&emergency=, or from
+    ?from=<reference> of an earlier request of the officer's own agency (404 for any other).
+    POST: "save_draft" saves a draft (no files); "refresh" shows the sections of the chosen process
+    (the no-script step); "check" checks without sending; otherwise it submits.
     When the form comes back, the PDFs that passed the checks are kept (encrypted,
     for an hour) and listed, so the officer does not have to attach them again."""
     agency = request.user.officer.agency
