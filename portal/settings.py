@@ -404,6 +404,12 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 # Who publishes the transparency reports, and where the public writes about them (page, PDF, index.json).
 PLATFORM_NAME = env_str("PLATFORM_NAME", "Example Messenger")
 TRANSPARENCY_CONTACT = env_str("TRANSPARENCY_CONTACT", "transparency@example.org")
+# The operator's 24/7 route for emergencies, shown on the officer's pages (officer home, new-request
+# form, the emergency guide). Either may be empty; with both empty the pages say to use the form.
+EMERGENCY_CONTACT_PHONE = env_str("EMERGENCY_CONTACT_PHONE", "")
+EMERGENCY_CONTACT_EMAIL = env_str("EMERGENCY_CONTACT_EMAIL", "")
+# Drafts of the new-request form (requests_app.intake.drafts) are deleted this many days after their last save.
+DRAFT_TTL_DAYS = env_int("DRAFT_TTL_DAYS", 30)
 # Adds /api/bench/bare/ (a bare DRF endpoint) for bench/intake only; never set in production.
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False) and not PRODUCTION
 CELERY_BEAT_SCHEDULE.update(
@@ -415,6 +421,10 @@ CELERY_BEAT_SCHEDULE.update(
         "intake-purge-pending-uploads": {
             "task": "requests_app.intake.tasks.purge_pending_uploads",
             "schedule": crontab(minute="*/15"),
+        },
+        "intake-purge-drafts": {
+            "task": "requests_app.intake.tasks.purge_drafts",
+            "schedule": crontab(minute=41),
         },
     }
 )

@@ -475,6 +475,7 @@ class EventType(models.TextChoices):
     # State notified / confirmed / refused, nondisclosure order recorded or extended, notice decided.
     LEGAL = "legal", "Legal safeguard"
     NOTE = "note", "Internal note"  # the legal team wrote an internal note (never shown to the agency)
+    DRAFT = "draft", "Draft"  # an officer saved or discarded a draft request (no case data in the payload)
 
 
 class RequestEvent(models.Model):

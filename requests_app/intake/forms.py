@@ -17,7 +17,7 @@ from phonenumber_field.formfields import PhoneNumberField
 from requests_app import dsa_categories, rules
 from requests_app.crypto import DecryptionError
 from requests_app.documents import DocumentError, DocumentInput, check_pdf, open_plaintext
-from requests_app.intake import services
+from requests_app.intake import process, services
 from requests_app.lifecycle import Status
 from requests_app.models import Agency, Document
 from requests_app.permissions import client_ip
@@ -204,6 +204,19 @@ def read_kept(upload) -> DocumentInput:
     return doc
 
 
+YES = frozenset({"yes", "on", "true", "1"})
+
+
+class EmergencyField(forms.TypedChoiceField):
+    """Yes/no radio buttons that also take the old checkbox's "on" (bookmarked or scripted posts)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(coerce=lambda v: str(v).lower() in YES, empty_value=False, **kwargs)
+
+    def valid_value(self, value) -> bool:
+        return str(value).lower() in YES | {"no", "off", "false", "0"}
+
+
 class RequestForm(forms.Form):
     request_type = forms.ChoiceField(
         label=_("Type of legal process"), choices=BLANK + rules.choices(rules.REQUEST_TYPES)
@@ -225,7 +238,14 @@ class RequestForm(forms.Form):
     )
     date_from = forms.DateField(label=_("From"), required=False, widget=DateInput)
     date_to = forms.DateField(label=_("To"), required=False, widget=DateInput)
-    emergency = forms.BooleanField(label=_("This is an emergency"), required=False)
+    # The one way to mark an emergency (issue 16): this answer. The emergency disclosure request
+    # (request_type "emergency") answers it by itself (requests_app.intake.process.applicable).
+    emergency = EmergencyField(
+        label=_("Is anyone in imminent danger of death or serious physical injury?"),
+        choices=[("no", _("No")), ("yes", _("Yes: this is an emergency"))],
+        widget=forms.RadioSelect,
+        required=False,
+    )
     emergency_justification = forms.CharField(
         label=_("Emergency justification"),
         required=False,
@@ -288,9 +308,41 @@ class RequestForm(forms.Form):
         self.fields["country"].choices = BLANK + list(countries)
         # Kinds of the files kept from the last try (requests_app.intake.models.PendingUpload).
         self.kept_kinds = set(kept_kinds)
+        data = self.data if self.is_bound else self.initial
+        self.process = str(data.get("request_type") or "")
+        if self.process not in rules.REQUEST_TYPES:
+            self.process = ""
+        raw_emergency = data.get("emergency")
+        self.emergency_answer = process.is_emergency(self.process, str(raw_emergency).lower() in YES)
+        ndo = str(data.get("ndo") or "").lower() in YES
+        self.sections = process.active_sections(self.process, emergency=self.emergency_answer, ndo=ndo)
+        if self.process:
+            # Only the frameworks the chosen process exists in; the only one is chosen for the officer.
+            frameworks = rules.REQUEST_TYPES[self.process].frameworks
+            self.fields["legal_framework"].choices = BLANK + [
+                (code, label) for code, label in rules.choices(rules.FRAMEWORKS) if code in frameworks
+            ]
+            if len(frameworks) == 1:
+                self.fields["legal_framework"].initial = frameworks[0]
+                if self.is_bound and not self.data.get("legal_framework"):
+                    self.data = self.data.copy()
+                    self.data["legal_framework"] = frameworks[0]
+        if self.process == process.EMERGENCY_TYPE:
+            # The emergency disclosure request is the answer "yes"; shown so, whatever was posted.
+            self.fields["emergency"].initial = "yes"
+            if self.is_bound and str(self.data.get("emergency") or "").lower() not in YES:
+                self.data = self.data.copy()
+                self.data["emergency"] = "yes"
 
     def clean(self):
         cleaned = super().clean()
+        # Questions that do not apply to the process (hidden sections) are not taken into account.
+        if process.is_emergency(cleaned.get("request_type") or "", bool(cleaned.get("emergency"))):
+            cleaned["emergency"] = True
+        for name in process.inactive_fields(
+            cleaned.get("request_type") or "", emergency=bool(cleaned.get("emergency")), ndo=bool(cleaned.get("ndo"))
+        ):
+            cleaned[name] = self.fields[name].to_python(None) if name != "ndo_document" else None
         self.document_inputs: list[DocumentInput] = []
         for upload in cleaned.get("documents") or []:
             try:
@@ -311,33 +363,35 @@ class RequestForm(forms.Form):
 
     def submission_data(self, targets: list[tuple[str, str]]) -> SubmissionData:
         c = self.cleaned_data
-        return SubmissionData(
-            request_type=c["request_type"],
-            legal_framework=c["legal_framework"],
-            country=c["country"],
-            data_categories=list(c.get("data_categories") or []),
-            targets=targets,
-            authority_kind=c.get("authority_kind") or "",
-            issuing_authority=c.get("issuing_authority") or "",
-            legal_basis=c.get("legal_basis") or "",
-            case_number=c.get("case_number") or "",
-            date_from=c.get("date_from"),
-            date_to=c.get("date_to"),
-            emergency=bool(c.get("emergency")),
-            emergency_justification=c.get("emergency_justification") or "",
-            emergency_attested=bool(c.get("emergency_attested")),
-            judicial_validation=bool(c.get("judicial_validation")),
-            ip_identification_times=c.get("ip_identification_times") or "",
-            ip_identification_only=bool(c.get("ip_identification_only")),
-            epoc_domestic_exception=bool(c.get("epoc_domestic_exception")),
-            doj_warrant=bool(c.get("doj_warrant")),
-            cloud_act_non_us_person=bool(c.get("cloud_act_non_us_person")),
-            cloud_act_outside_us=bool(c.get("cloud_act_outside_us")),
-            cloud_act_independent_review=bool(c.get("cloud_act_independent_review")),
-            ndo=bool(c.get("ndo")),
-            ndo_until=c.get("ndo_until"),
-            ndo_indefinite=bool(c.get("ndo_indefinite")),
-            dsa_category=c.get("dsa_category") or "",
+        return process.applicable(
+            SubmissionData(
+                request_type=c["request_type"],
+                legal_framework=c["legal_framework"],
+                country=c["country"],
+                data_categories=list(c.get("data_categories") or []),
+                targets=targets,
+                authority_kind=c.get("authority_kind") or "",
+                issuing_authority=c.get("issuing_authority") or "",
+                legal_basis=c.get("legal_basis") or "",
+                case_number=c.get("case_number") or "",
+                date_from=c.get("date_from"),
+                date_to=c.get("date_to"),
+                emergency=bool(c.get("emergency")),
+                emergency_justification=c.get("emergency_justification") or "",
+                emergency_attested=bool(c.get("emergency_attested")),
+                judicial_validation=bool(c.get("judicial_validation")),
+                ip_identification_times=c.get("ip_identification_times") or "",
+                ip_identification_only=bool(c.get("ip_identification_only")),
+                epoc_domestic_exception=bool(c.get("epoc_domestic_exception")),
+                doj_warrant=bool(c.get("doj_warrant")),
+                cloud_act_non_us_person=bool(c.get("cloud_act_non_us_person")),
+                cloud_act_outside_us=bool(c.get("cloud_act_outside_us")),
+                cloud_act_independent_review=bool(c.get("cloud_act_independent_review")),
+                ndo=bool(c.get("ndo")),
+                ndo_until=c.get("ndo_until"),
+                ndo_indefinite=bool(c.get("ndo_indefinite")),
+                dsa_category=c.get("dsa_category") or "",
+            )
         )
 
 
@@ -384,34 +438,36 @@ def draft_from_post(data, files_present: bool) -> tuple[SubmissionData, bool]:
         value = data.get(f"targets-{i}-value", "").strip()
         if value:
             targets.append((data.get(f"targets-{i}-identifier_type", ""), value))
-    on = {"on", "true", "1"}
+    on = YES
     return (
-        SubmissionData(
-            request_type=data.get("request_type", ""),
-            legal_framework=data.get("legal_framework", ""),
-            country=data.get("country", ""),
-            data_categories=data.getlist("data_categories"),
-            targets=targets,
-            authority_kind=data.get("authority_kind", ""),
-            case_number=data.get("case_number", ""),
-            date_from=_date("date_from"),
-            date_to=_date("date_to"),
-            emergency=data.get("emergency") in on,
-            emergency_justification=data.get("emergency_justification", ""),
-            emergency_attested=data.get("emergency_attested") in on,
-            judicial_validation=data.get("judicial_validation") in on,
-            legal_basis=data.get("legal_basis", ""),
-            ip_identification_times=data.get("ip_identification_times", ""),
-            ip_identification_only=data.get("ip_identification_only") in on,
-            epoc_domestic_exception=data.get("epoc_domestic_exception") in on,
-            doj_warrant=data.get("doj_warrant") in on,
-            cloud_act_non_us_person=data.get("cloud_act_non_us_person") in on,
-            cloud_act_outside_us=data.get("cloud_act_outside_us") in on,
-            cloud_act_independent_review=data.get("cloud_act_independent_review") in on,
-            ndo=data.get("ndo") in on,
-            ndo_until=_date("ndo_until"),
-            ndo_indefinite=data.get("ndo_indefinite") in on,
-            dsa_category=data.get("dsa_category", ""),
+        process.applicable(
+            SubmissionData(
+                request_type=data.get("request_type", ""),
+                legal_framework=data.get("legal_framework", ""),
+                country=data.get("country", ""),
+                data_categories=data.getlist("data_categories"),
+                targets=targets,
+                authority_kind=data.get("authority_kind", ""),
+                case_number=data.get("case_number", ""),
+                date_from=_date("date_from"),
+                date_to=_date("date_to"),
+                emergency=data.get("emergency") in on,
+                emergency_justification=data.get("emergency_justification", ""),
+                emergency_attested=data.get("emergency_attested") in on,
+                judicial_validation=data.get("judicial_validation") in on,
+                legal_basis=data.get("legal_basis", ""),
+                ip_identification_times=data.get("ip_identification_times", ""),
+                ip_identification_only=data.get("ip_identification_only") in on,
+                epoc_domestic_exception=data.get("epoc_domestic_exception") in on,
+                doj_warrant=data.get("doj_warrant") in on,
+                cloud_act_non_us_person=data.get("cloud_act_non_us_person") in on,
+                cloud_act_outside_us=data.get("cloud_act_outside_us") in on,
+                cloud_act_independent_review=data.get("cloud_act_independent_review") in on,
+                ndo=data.get("ndo") in on,
+                ndo_until=_date("ndo_until"),
+                ndo_indefinite=data.get("ndo_indefinite") in on,
+                dsa_category=data.get("dsa_category", ""),
+            )
         ),
         files_present,
     )

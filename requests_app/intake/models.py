@@ -119,3 +119,49 @@ class PendingUpload(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class DraftQuerySet(models.QuerySet["Draft"]):
+    def of_officer(self, user) -> DraftQuerySet:
+        """The user's own unexpired drafts, for the agency they belong to now: the only ones they may open.
+        Another officer's draft, even of the same agency, is not theirs (404)."""
+        officer = getattr(user, "officer", None)
+        if officer is None:
+            return self.none()
+        return self.filter(user=user, agency_id=officer.agency_id, expires_at__gt=timezone.now())
+
+    def expired(self) -> DraftQuerySet:
+        return self.filter(expires_at__lte=timezone.now())
+
+
+class Draft(models.Model):
+    """A new-request form saved half-filled by its officer, to resume later (requests_app.intake.drafts).
+
+    It holds the form's fields as posted (no files: the officer attaches the PDFs again when they
+    resume). It is never a LegalRequest: the legal team's queue, reports and counts never see it.
+    It is deleted when submitted, discarded, or DRAFT_TTL_DAYS after its last save."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    agency = models.ForeignKey("requests_app.Agency", on_delete=models.CASCADE, related_name="+")
+    data = models.JSONField(default=dict)  # field name -> list of posted values
+    # Shown in the officer's list of drafts.
+    request_type = models.CharField(max_length=40, blank=True)
+    case_number = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+
+    objects = DraftQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"draft {self.pk} ({self.request_type or 'no type'})"
+
+    @property
+    def type_label(self) -> str:
+        from requests_app import rules
+
+        rtype = rules.REQUEST_TYPES.get(self.request_type)
+        return rtype.label if rtype else ""

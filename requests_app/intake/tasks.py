@@ -34,6 +34,14 @@ def purge_pending_uploads() -> int:
     return services.pending_upload_purge()
 
 
+@shared_task(acks_late=True)
+def purge_drafts() -> int:
+    """Delete drafts of the request form DRAFT_TTL_DAYS after their last save (beat, hourly; idempotent)."""
+    from requests_app.intake import drafts
+
+    return drafts.draft_purge()
+
+
 @shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 def mail_registration_pending(officer_id: int) -> None:
     """E-mail: registration received, awaiting verification."""

@@ -18,13 +18,15 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import formats
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from requests_app import audit, permissions, rules
 from requests_app.documents import DocumentError, DocumentInput
-from requests_app.intake import forms, services
+from requests_app.intake import drafts, forms, process, services
 from requests_app.intake import selectors as intake_selectors
-from requests_app.intake.models import ApiToken, PendingUpload
+from requests_app.intake.models import ApiToken, Draft, PendingUpload
 from requests_app.lifecycle import Status, TransitionError
 from requests_app.models import Agency, Document, Officer
 from requests_app.permissions import client_ip
@@ -87,19 +89,61 @@ def request_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(qs.order_by("-received_at", "-pk"), 25).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "intake/request_list.html", {"page": page, "filters": filters, "query": query.urlencode()})
+    return render(
+        request,
+        "intake/request_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "query": query.urlencode(),
+            # The officer's own drafts (requests_app.intake.drafts), newest first.
+            "drafts": list(Draft.objects.of_officer(request.user)[:25]),
+            **_emergency_contact(),
+        },
+    )
+
+
+def _emergency_contact() -> dict:
+    """The operator's 24/7 emergency route (EMERGENCY_CONTACT_PHONE / _EMAIL), for the officer's pages."""
+    return {
+        "emergency_phone": settings.EMERGENCY_CONTACT_PHONE,
+        "emergency_email": settings.EMERGENCY_CONTACT_EMAIL,
+    }
 
 
 def _findings_context(findings: list[rules.Finding]) -> dict:
     by_field: dict[str, list[rules.Finding]] = {}
     for f in findings:
-        by_field.setdefault(f.field.split(".")[0], []).append(f)
+        by_field.setdefault(_field_root(f.field), []).append(f)
     return {
         "findings": findings,
         "findings_by_field": by_field,
         "has_errors": rules.has_errors(findings),
         "has_warnings": any(f.severity is rules.Severity.WARNING for f in findings),
     }
+
+
+def _field_root(name: str) -> str:
+    """The form field a finding belongs to ("targets.0.value" -> "targets")."""
+    return name.split(".")[0]
+
+
+def _describe(form, formset, by_field: dict[str, list[rules.Finding]]) -> None:
+    """Tie each control to its help text and its findings (aria-describedby), so a screen reader
+    reads a finding with the field it is about; the ids are those of templates/intake/_field.html."""
+    for bound in form:
+        ids = []
+        if bound.help_text:
+            ids.append(f"help-{bound.html_name}")
+        if by_field.get(bound.name):
+            ids.append(f"findings-{bound.html_name}")
+        if ids:
+            bound.field.widget.attrs["aria-describedby"] = " ".join(ids)
+        else:
+            bound.field.widget.attrs.pop("aria-describedby", None)
+    if by_field.get("targets"):
+        for tf in formset.forms:
+            tf.fields["value"].widget.attrs["aria-describedby"] = "findings-targets"
 
 
 def _form_context(form, formset, findings=None, **extra) -> dict:
@@ -109,8 +153,16 @@ def _form_context(form, formset, findings=None, **extra) -> dict:
         "categories": list(rules.CATEGORIES.values()),
         "e2ee_explanation": rules.translate(rules.E2EE_EXPLANATION),
         "max_mb": round(settings.DOCUMENT_MAX_BYTES / 1048576),
+        "guides": process.guides(),
+        "process_map": process.client_map(),
+        "process": form.process,
+        "sections": form.sections,
+        "emergency_answer": form.emergency_answer,
+        "draft_days": settings.DRAFT_TTL_DAYS,
+        **_emergency_contact(),
     }
     ctx.update(_findings_context(findings or []))
+    _describe(form, formset, ctx["findings_by_field"])
     ctx.update(extra)
     return ctx
 
@@ -218,19 +270,53 @@ def _open_kept(form: forms.RequestForm, kept: _Kept) -> list[DocumentInput] | No
 @officer_required
 @require_http_methods(["GET", "POST"])
 def request_new(request: HttpRequest) -> HttpResponse:
-    """Active officers of a verified agency: the submission form, with rule findings.
+    """Active officers of a verified agency: the submission form, with rule findings (docs/request-form.md).
 
+    GET: the first step (the process), or the form prefilled from ?request_type=&emergency=, or from
+    ?from=<reference> of an earlier request of the officer's own agency (404 for any other).
+    POST: "save_draft" saves a draft (no files); "refresh" shows the sections of the chosen process
+    (the no-script step); "check" checks without sending; otherwise it submits.
     When the form comes back, the PDFs that passed the checks are kept (encrypted,
     for an hour) and listed, so the officer does not have to attach them again."""
     agency = request.user.officer.agency
     if request.method == "GET":
+        if request.GET.get("from"):
+            # "Start from an earlier request": only one of the officer's own agency (404 otherwise).
+            earlier = permissions.get_visible_request(request.user, reference=request.GET["from"].strip().upper())
+            messages.info(
+                request,
+                _(
+                    "Started from %(reference)s. Its documents are not copied: attach the legal process for "
+                    "this request."
+                )
+                % {"reference": earlier.reference},
+            )
+            return _render_prefilled(request, drafts.values_from_request(earlier))
+        chosen = {k: [request.GET[k]] for k in ("request_type", "emergency") if request.GET.get(k)}
+        if chosen:
+            return _render_prefilled(request, chosen)
         return render(
             request,
             "intake/request_form.html",
             _form_context(forms.RequestForm(), forms.TargetFormSet(prefix="targets")),
         )
 
+    draft = _posted_draft(request)
+    if "save_draft" in request.POST:
+        draft = drafts.draft_save(user=request.user, data=request.POST, draft=draft, ip=client_ip(request))
+        messages.success(
+            request,
+            _(
+                "Draft saved; it is kept until %(date)s. Files are not kept with a draft: attach them again "
+                "when you resume it."
+            )
+            % {"date": formats.date_format(draft.expires_at, "DATE_FORMAT")},
+        )
+        return redirect(reverse("intake:request_list") + "#drafts")
+
     kept = _kept_from_post(request)
+    # "Check without sending", and "Show the form for this process" (the no-script way to switch sections).
+    checking = "check" in request.POST or "refresh" in request.POST
     _explain_kept(request, kept)
     if kept.removed:
         services.pending_uploads_delete(kept.removed)
@@ -248,7 +334,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
         data = form.submission_data(forms.targets_of(formset))
         has_doc = kept.has_legal_process() or any(d.kind == Document.Kind.LEGAL_PROCESS for d in new_documents)
         findings = request_findings(agency=agency, data=data, has_document=has_doc)
-        kept_documents = _open_kept(form, kept) if "check" not in request.POST else None
+        kept_documents = _open_kept(form, kept) if not checking else None
         if kept_documents is not None:
             try:
                 lr = request_submit(
@@ -271,28 +357,80 @@ def request_new(request: HttpRequest) -> HttpResponse:
             else:
                 # The request and its own encrypted copies are saved: the kept files have served.
                 services.pending_uploads_delete(kept.uploads)
+                if draft is not None:
+                    drafts.draft_discard(user=request.user, draft=draft, reason="submitted", ip=client_ip(request))
                 messages.success(request, f"Request {lr.reference} was submitted. We e-mailed you an acknowledgement.")
                 return redirect("intake:request_detail", reference=lr.reference)
     else:
-        draft, _ = forms.draft_from_post(request.POST, bool(request.FILES.getlist("documents")))
+        partial, _files = forms.draft_from_post(request.POST, bool(request.FILES.getlist("documents")))
         has_doc = kept.has_legal_process() or bool(request.FILES.getlist("documents"))
-        findings = request_findings(agency=agency, data=draft, has_document=has_doc)
+        findings = request_findings(agency=agency, data=partial, has_document=has_doc)
     kept_uploads = kept.uploads + [services.pending_upload_keep(user=request.user, doc=d) for d in new_documents]
     return render(
         request,
         "intake/request_form.html",
-        _form_context(form, formset, findings, kept_uploads=_kept_context(list(dict.fromkeys(kept_uploads)))),
-        status=200 if "check" in request.POST else 400,
+        _form_context(
+            form,
+            formset,
+            findings,
+            kept_uploads=_kept_context(list(dict.fromkeys(kept_uploads))),
+            draft=draft,
+            # Switching the process is not a failed submission: no field errors yet.
+            quiet="refresh" in request.POST,
+        ),
+        status=200 if checking else 400,
     )
+
+
+def _posted_draft(request: HttpRequest) -> Draft | None:
+    """The draft this form was resumed from, if it is still the officer's (else the form starts a new one)."""
+    raw = request.POST.get("draft", "")
+    if not raw.isdigit():
+        return None
+    return Draft.objects.of_officer(request.user).filter(pk=int(raw)).first()
+
+
+def _render_prefilled(request: HttpRequest, values: dict[str, list[str]], draft: Draft | None = None) -> HttpResponse:
+    """The form filled from saved values (a draft, an earlier request, the chosen process), with the
+    findings for them but without field errors: the officer has not tried to send it yet."""
+    data = drafts.as_querydict(values)
+    form = forms.RequestForm(data)
+    formset = forms.TargetFormSet(data, prefix="targets")
+    findings: list[rules.Finding] = []
+    if form.data.get("request_type"):
+        form.is_valid()
+        formset.is_valid()
+        submission, _files = forms.draft_from_post(data, False)
+        findings = request_findings(agency=request.user.officer.agency, data=submission, has_document=False)
+    return render(request, "intake/request_form.html", _form_context(form, formset, findings, draft=draft, quiet=True))
+
+
+@officer_required
+@require_GET
+def draft_resume(request: HttpRequest, pk: int) -> HttpResponse:
+    """Active officers: resume one of their own unexpired drafts (404 for anyone else's)."""
+    draft = get_object_or_404(Draft.objects.of_officer(request.user), pk=pk)
+    messages.info(request, _("Your draft is back as you saved it. Attach the PDFs again before you submit."))
+    return _render_prefilled(request, draft.data, draft=draft)
+
+
+@officer_required
+@require_POST
+def draft_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Active officers: discard one of their own drafts (404 for anyone else's)."""
+    draft = get_object_or_404(Draft.objects.of_officer(request.user), pk=pk)
+    drafts.draft_discard(user=request.user, draft=draft, ip=client_ip(request))
+    messages.success(request, _("Draft discarded."))
+    return redirect(reverse("intake:request_list") + "#drafts")
 
 
 @officer_required
 @require_POST
 def request_check(request: HttpRequest) -> HttpResponse:
     """Active officers of a verified agency: the rule findings for the draft, as an HTML fragment (live check)."""
-    draft, _ = forms.draft_from_post(request.POST, False)
+    partial, _files = forms.draft_from_post(request.POST, False)
     has_document = request.POST.get("has_document") == "1" or _kept_from_post(request).has_legal_process()
-    findings = request_findings(agency=request.user.officer.agency, data=draft, has_document=has_document)
+    findings = request_findings(agency=request.user.officer.agency, data=partial, has_document=has_document)
     return render(request, "intake/_findings.html", _findings_context(findings))
 
 

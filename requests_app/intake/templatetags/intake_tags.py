@@ -12,3 +12,18 @@ def get(mapping, key):
         return mapping.get(key)
     except AttributeError:
         return None
+
+
+@register.filter
+def field_root(name: str) -> str:
+    """The form field a finding belongs to ("targets.0.value" -> "targets"), for its anchor."""
+    return str(name).split(".")[0]
+
+
+@register.filter
+def contains(collection, item) -> bool:
+    """`item in collection`, for the sets of active sections."""
+    try:
+        return item in collection
+    except TypeError:
+        return False
