@@ -148,3 +148,7 @@ def placeholder_image(n: int) -> bytes:
     from requests_app.cybertipline.demo import placeholder_png
 
     return placeholder_png((40 * n) % 256, size=8)
+
+
+# The short name most tests use for it.
+warrant = warrant_data

@@ -14,9 +14,8 @@ from requests_app.intake.models import ApiToken
 from requests_app.lifecycle import Status
 from requests_app.models import Document, EventType, LegalRequest, Message, RequestEvent, Target
 from requests_app.services import request_submit, request_transition
-from tests.factories import minimal_pdf
+from tests.factories import minimal_pdf, warrant
 from tests.intake.helpers import api_body, pdf_upload, token_for
-from tests.requests_app.test_services import warrant
 
 pytestmark = pytest.mark.django_db
 
