@@ -4,13 +4,10 @@ that starts querying per row fails here."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
-from requests_app.production.models import PreservationHold, UserNotice
-from tests.factories import AgencyFactory, LegalRequestFactory, OfficerFactory, TargetFactory
+from requests_app.production.models import UserNotice
+from tests.factories import AgencyFactory, LegalRequestFactory, OfficerFactory, TargetFactory, preservation_hold
 from tests.transparency.helpers import make_request
 from transparency import services as report_services
 
@@ -19,15 +16,7 @@ pytestmark = pytest.mark.django_db
 
 def _holds(agency, n):
     for _ in range(n):
-        lr = LegalRequestFactory(agency=agency, request_type="preservation", status="closed")
-        target = TargetFactory(request=lr, lookup="found")
-        PreservationHold.objects.create(
-            request=lr,
-            target=target,
-            categories=["subscriber_info"],
-            starts_on=timezone.localdate(),
-            until=timezone.localdate() + timedelta(days=5),
-        )
+        preservation_hold(agency)
 
 
 def _notices(agency, n):
