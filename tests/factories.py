@@ -148,3 +148,25 @@ def placeholder_image(n: int) -> bytes:
     from requests_app.cybertipline.demo import placeholder_png
 
     return placeholder_png((40 * n) % 256, size=8)
+
+
+# The short name most tests use for it.
+warrant = warrant_data
+
+
+def preservation_hold(agency, *, days: int = 5, **target):
+    """A hold of a closed preservation request of `agency` on one found account, ending in `days` days."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from requests_app.production.models import PreservationHold
+
+    lr = LegalRequestFactory(agency=agency, request_type="preservation", status="closed")
+    return PreservationHold.objects.create(
+        request=lr,
+        target=TargetFactory(request=lr, lookup="found", **target),
+        categories=["subscriber_info"],
+        starts_on=timezone.localdate(),
+        until=timezone.localdate() + timedelta(days=days),
+    )

@@ -1053,7 +1053,7 @@ def hold_has_open_followup(hold: PreservationHold) -> bool:
     return hold.followups.filter(status__in=OPEN_STATES).exists()
 
 
-def holds_for_approved_request(*, request_id: int) -> list[PreservationHold]:
+def holds_create_for_approved_request(*, request_id: int) -> list[PreservationHold]:
     """An approved preservation request: hold each found account (or extend its hold), then close it."""
     lr = LegalRequest.objects.select_related("agency").get(pk=request_id)
     if not lr.is_preservation or lr.status not in PRODUCIBLE_STATES:

@@ -63,7 +63,7 @@ def create_notices(request_id: int) -> int:
 @shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
 def preserve_approved_request(request_id: int) -> int:
     """A preservation request was approved: create (or extend) its holds and close it."""
-    return len(services.holds_for_approved_request(request_id=request_id))
+    return len(services.holds_create_for_approved_request(request_id=request_id))
 
 
 @shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)

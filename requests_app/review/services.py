@@ -627,7 +627,7 @@ def letter_send(*, request: LegalRequest, kind: str, actor: User | None = None) 
 # ---------------------------------------------------------------------------------
 
 
-def deadline_reminders(*, now: datetime | None = None) -> list[int]:
+def reminders_send_due(*, now: datetime | None = None) -> list[int]:
     """Remind whoever holds a request that it falls due within REMINDER_BEFORE_DUE_HOURS.
 
     Idempotent: one REMINDER event per due time (a due time moved by a pause
@@ -702,7 +702,7 @@ __all__ = [
     "REJECTION_REASONS",
     "DecisionSummary",
     "VerificationInput",
-    "deadline_reminders",
+    "reminders_send_due",
     "decision_approve",
     "decision_change",
     "decision_record",

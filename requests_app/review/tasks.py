@@ -21,7 +21,7 @@ def send_letter(request_id: int, kind: str, actor_id: int | None = None) -> int:
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
 def remind_due_soon() -> int:
     """Remind assignees of requests falling due soon (beat, every 15 minutes; idempotent)."""
-    return len(services.deadline_reminders())
+    return len(services.reminders_send_due())
 
 
 @shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
 from requests_app.intake import services
 from tests.factories import minimal_pdf
@@ -60,3 +63,25 @@ def api_body(**overrides) -> dict:
 def token_for(officer) -> str:
     _token, secret = services.api_token_create(user=officer.user, name="case system")
     return secret
+
+
+class Api:
+    def __init__(self, secret: str | None):
+        self.client = Client()
+        self.headers = {"Authorization": f"Bearer {secret}"} if secret else {}
+
+    def get(self, path, **params):
+        return self.client.get(path, params, headers=self.headers)
+
+    def post(self, path, data=None, headers=None, multipart=False):
+        headers = {**self.headers, **(headers or {})}
+        if multipart:
+            return self.client.post(path, data or {}, headers=headers)
+        return self.client.post(path, json.dumps(data or {}), content_type="application/json", headers=headers)
+
+
+def multipart_body(**overrides):
+    body = api_body(**overrides)
+    body["targets"] = json.dumps(body["targets"])
+    body["documents"] = pdf_upload()
+    return body

@@ -9,8 +9,7 @@ from requests_app.intake import services
 from requests_app.intake.models import ApiToken
 from requests_app.models import Document
 from requests_app.services import request_submit
-from tests.factories import minimal_pdf
-from tests.requests_app.test_services import warrant
+from tests.factories import minimal_pdf, warrant
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,8 @@ from requests_app.intake import services
 from requests_app.lifecycle import Status
 from requests_app.models import Document, EventType, Message, RequestEvent
 from requests_app.services import request_submit, request_transition
-from tests.factories import minimal_pdf
+from tests.factories import minimal_pdf, warrant
 from tests.intake.helpers import pdf_upload
-from tests.requests_app.test_services import warrant
 
 pytestmark = pytest.mark.django_db
 

@@ -9,6 +9,8 @@ import pytest
 from requests_app.documents import DocumentInput
 from requests_app.lifecycle import Status
 from requests_app.models import Decision
+from requests_app.production import services as production_services
+from requests_app.production.models import Production
 from requests_app.production.notifier import DemoUserNotifier
 from requests_app.services import SubmissionData, request_submit, request_transition
 from tests import factories
@@ -95,3 +97,15 @@ def release(request, staff):
     staff.user = type(staff.user).objects.get(pk=staff.user.pk)
     production = Production.objects.get(request=request, status=Production.Status.UNSIGNED)
     return sign(production, staff)
+
+
+@pytest.fixture
+def ready(approved_request, reviewer, custodian, django_capture_on_commit_callbacks) -> Production:
+    with django_capture_on_commit_callbacks(execute=True):
+        production = production_services.production_start(request=approved_request, actor=reviewer.user)
+    production.refresh_from_db()
+    assert production.status == Production.Status.UNSIGNED
+    with django_capture_on_commit_callbacks(execute=True):
+        production = sign(production, custodian)
+    assert production.status == Production.Status.READY
+    return production

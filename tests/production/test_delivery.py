@@ -21,18 +21,6 @@ from tests.production.conftest import sign
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def ready(approved_request, reviewer, custodian, django_capture_on_commit_callbacks) -> Production:
-    with django_capture_on_commit_callbacks(execute=True):
-        production = services.production_start(request=approved_request, actor=reviewer.user)
-    production.refresh_from_db()
-    assert production.status == Production.Status.UNSIGNED
-    with django_capture_on_commit_callbacks(execute=True):
-        production = sign(production, custodian)
-    assert production.status == Production.Status.READY
-    return production
-
-
 def url(production):
     return f"/production/p/{production.pk}/download/"
 

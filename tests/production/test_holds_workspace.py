@@ -12,22 +12,14 @@ from requests_app.models import EventType, RequestEvent
 from requests_app.production import services
 from requests_app.production.models import PreservationHold
 from requests_app.services import PermissionDenied
-from tests.factories import LegalRequestFactory, TargetFactory
+from tests.factories import preservation_hold
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def hold(officer_a):
-    lr = LegalRequestFactory(agency=officer_a.agency, request_type="preservation", status="closed")
-    target = TargetFactory(request=lr, raw_value="some_user", lookup="found")
-    return PreservationHold.objects.create(
-        request=lr,
-        target=target,
-        categories=["subscriber_info"],
-        starts_on=timezone.localdate(),
-        until=timezone.localdate() + timedelta(days=5),
-    )
+    return preservation_hold(officer_a.agency, raw_value="some_user")
 
 
 def test_holds_page_shows_days_left_and_actions_with_confirmation(client_supervisor, hold):

@@ -8,7 +8,6 @@ from django.template.loader import render_to_string
 from django.test import RequestFactory
 
 from requests_app.production import selectors
-from tests.production.test_delivery import ready  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +19,7 @@ def _request(user):
     return request
 
 
-def test_staff_panel_template_runs_no_query(ready, reviewer, django_assert_num_queries):  # noqa: F811
+def test_staff_panel_template_runs_no_query(ready, reviewer, django_assert_num_queries):
     request = _request(reviewer.user)
     panel = selectors.staff_panel(request, ready.request)
     with django_assert_num_queries(0):
@@ -28,7 +27,7 @@ def test_staff_panel_template_runs_no_query(ready, reviewer, django_assert_num_q
     assert ready.manifest_sha256 in html
 
 
-def test_officer_panel_template_runs_no_query(ready, officer_a, django_assert_num_queries):  # noqa: F811
+def test_officer_panel_template_runs_no_query(ready, officer_a, django_assert_num_queries):
     request = _request(officer_a.user)
     panel = selectors.officer_panel(request, ready.request)
     assert panel["officer"] is True
@@ -37,6 +36,6 @@ def test_officer_panel_template_runs_no_query(ready, officer_a, django_assert_nu
     assert ready.sha256 in html
 
 
-def test_officer_panel_of_another_agency_offers_nothing(ready, officer_b):  # noqa: F811
+def test_officer_panel_of_another_agency_offers_nothing(ready, officer_b):
     panel = selectors.officer_panel(_request(officer_b.user), ready.request)
     assert panel["officer"] is False and "ndo_form" not in panel

@@ -208,8 +208,7 @@ def test_officer_e_mails_are_written_in_their_language_and_legal_team_mail_in_en
     from requests_app.documents import DocumentInput
     from requests_app.intake import emails
     from requests_app.services import request_submit
-    from tests.factories import minimal_pdf
-    from tests.requests_app.test_services import warrant
+    from tests.factories import minimal_pdf, warrant
 
     officer_a.language = "de"
     officer_a.save(update_fields=["language"])
@@ -232,8 +231,7 @@ def test_officer_e_mails_are_written_in_their_language_and_legal_team_mail_in_en
 def test_officer_request_page_in_arabic(client_a, officer_a):
     from requests_app.documents import DocumentInput
     from requests_app.services import request_submit
-    from tests.factories import minimal_pdf
-    from tests.requests_app.test_services import warrant
+    from tests.factories import minimal_pdf, warrant
 
     lr = request_submit(actor=officer_a.user, data=warrant(), documents=[DocumentInput("w.pdf", minimal_pdf())])
     html = client_a.get(f"/le/requests/{lr.reference}/", HTTP_ACCEPT_LANGUAGE="ar").content.decode()

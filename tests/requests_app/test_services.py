@@ -12,19 +12,14 @@ from requests_app.lifecycle import Status, TransitionError
 from requests_app.models import Document, EventType, LegalRequest, RequestEvent, Target
 from requests_app.services import (
     PermissionDenied,
-    SubmissionData,
     SubmissionRefused,
     deadlines_sweep,
     request_submit,
     request_transition,
 )
-from tests.factories import minimal_pdf, warrant_data
+from tests.factories import minimal_pdf, warrant
 
 pytestmark = pytest.mark.django_db
-
-
-def warrant(**overrides) -> SubmissionData:
-    return warrant_data(**overrides)
 
 
 def pdf(name="warrant.pdf") -> DocumentInput:

@@ -22,7 +22,7 @@ def count(lr, event_type):
 def test_reminder_once_per_due_time_to_the_assignee(lr, reviewer, time_machine, django_capture_on_commit_callbacks):
     svc.review_start(request=lr, actor=reviewer.user)
     time_machine.move_to(lr.due_at - timedelta(hours=30), tick=False)
-    assert svc.deadline_reminders() == []  # not within 24 hours yet
+    assert svc.reminders_send_due() == []  # not within 24 hours yet
     time_machine.move_to(lr.due_at - timedelta(hours=2), tick=False)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -36,15 +36,15 @@ def test_reminder_once_per_due_time_to_the_assignee(lr, reviewer, time_machine, 
 def test_a_paused_request_is_not_reminded_and_a_new_due_time_earns_a_new_reminder(lr, reviewer, time_machine):
     svc.review_start(request=lr, actor=reviewer.user)
     time_machine.move_to(lr.due_at - timedelta(hours=2), tick=False)
-    assert svc.deadline_reminders() == [lr.pk]
+    assert svc.reminders_send_due() == [lr.pk]
     svc.review_request_info(request=lr, actor=reviewer.user, question="Page 2 please")
     time_machine.move_to(lr.due_at - timedelta(hours=1), tick=False)
-    assert svc.deadline_reminders() == []  # clock paused
+    assert svc.reminders_send_due() == []  # clock paused
     time_machine.move_to(lr.due_at + timedelta(days=2), tick=False)
     svc.review_resume(request=lr, actor=reviewer.user)
     lr.refresh_from_db()
     time_machine.move_to(lr.due_at - timedelta(hours=3), tick=False)
-    assert svc.deadline_reminders() == [lr.pk]
+    assert svc.reminders_send_due() == [lr.pk]
     assert count(lr, EventType.REMINDER) == 2
 
 
