@@ -406,6 +406,8 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 # Who publishes the transparency reports, and where the public writes about them (page, PDF, index.json).
 PLATFORM_NAME = env_str("PLATFORM_NAME", "Example Messenger")
 TRANSPARENCY_CONTACT = env_str("TRANSPARENCY_CONTACT", "transparency@example.org")
+# EU DSA (Reg. 2024/2835 Art. 2): a very large online platform also reports per half-year, others per calendar year.
+TRANSPARENCY_DSA_VLOP = env_bool("TRANSPARENCY_DSA_VLOP", False)
 # Adds /api/bench/bare/ (a bare DRF endpoint) for bench/intake only; never set in production.
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False) and not PRODUCTION
 CELERY_BEAT_SCHEDULE.update(

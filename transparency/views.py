@@ -223,7 +223,7 @@ def download_dsa(request: HttpRequest, period: str, version: int) -> HttpRespons
     report = selectors.report_for(period, version)
     if report.snapshot.get("dsa") is None and not report.snapshot.get("dsa_art10"):
         # Reg. 2024/2835 sets calendar-year (half-year for very large platforms) periods, not quarters.
-        raise Http404("The EU DSA export is published for half-year and annual reports only.")
+        raise Http404(report.snapshot.get("dsa_note") or "The EU DSA export is published for annual reports only.")
     return _download(report, dsa.dsa_csv(report.snapshot), "csv", "text/csv; charset=utf-8", "dsa-art10")
 
 
