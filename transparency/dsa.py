@@ -181,3 +181,9 @@ def dsa_csv(snapshot: dict[str, Any]) -> str:
     w.writerow(COLUMNS)
     w.writerows(dsa_rows(snapshot))
     return out.getvalue()
+
+
+def summary(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
+    """Schema 3: the all-categories row of Scope TOTAL and of each Member State, for the report page."""
+    dsa = snapshot.get("dsa") or {}
+    return [c for c in dsa.get("cells", []) if not c["category"]]

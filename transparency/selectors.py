@@ -108,3 +108,12 @@ def index_document() -> dict:
         "verification": base + reverse("transparency:key"),
         "reports": reports,
     }
+
+
+def generation() -> str:
+    """Changes whenever a report is published (count and latest publication time): part of the cache
+    key of the public report pages. One indexed query."""
+    from django.db.models import Count, Max
+
+    r = published().aggregate(n=Count("pk"), last=Max("published_at"))
+    return f"{r['n']}.{r['last'].timestamp() if r['last'] else 0}"
