@@ -409,7 +409,11 @@ def bench_import(rows: int) -> None:
             )
     size = path.stat().st_size
     with connection.cursor() as c:  # a re-run must import, not skip (the bench database only)
-        c.execute("TRUNCATE transparency_requestfacts, requests_app_target, requests_app_legalrequest CASCADE")
+        c.execute(
+            "TRUNCATE transparency_targetfacts, transparency_requestfacts, requests_app_target, "
+            "requests_app_legalrequest, requests_app_requestevent, requests_app_lognode, requests_app_logcheckpoint, "
+            "requests_app_followup, transparency_report CASCADE"
+        )
     t0 = time.perf_counter()
     result = import_file(path, batch_size=50_000, progress=lambda m: print(f"  {time.perf_counter() - t0:6.1f} s {m}"))
     dt = time.perf_counter() - t0
