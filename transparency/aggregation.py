@@ -461,7 +461,20 @@ DSA_KEYWORD_OTHER = "OTHER"  # KEYWORD_OTHER: orders whose sub-category was not 
 
 
 def _dsa_level(qs: QuerySet, group: tuple[str, ...]) -> dict[tuple, dict[str, Any]]:
-    """{group key: {orders, median_hours_to_inform, median_hours_to_give_effect}} at one level, in the DB."""
+    """{group key: {orders, median_hours_to_inform, median_hours_to_give_effect}} at one level, in the DB
+    (PostgreSQL: one GROUP BY with COUNT and two percentile_cont; SQLite: a count and the window medians)."""
+    if connection.vendor == "postgresql":
+        aggs = {"n": Count("pk"), "inform": Median("seconds_to_inform"), "effect": Median("seconds_to_final")}
+        found = list(qs.values(*group).annotate(**aggs).order_by()) if group else [qs.aggregate(**aggs)]
+        return {
+            tuple(r[g] for g in group): {
+                "orders": r["n"],
+                "median_hours_to_inform": _hours(r["inform"]),
+                "median_hours_to_give_effect": _hours(r["effect"]),
+            }
+            for r in found
+            if r["n"]
+        }
     counts = (
         {tuple(r[g] for g in group): r["n"] for r in qs.values(*group).annotate(n=Count("pk")).order_by()}
         if group
