@@ -410,6 +410,8 @@ EMERGENCY_CONTACT_PHONE = env_str("EMERGENCY_CONTACT_PHONE", "")
 EMERGENCY_CONTACT_EMAIL = env_str("EMERGENCY_CONTACT_EMAIL", "")
 # Drafts of the new-request form (requests_app.intake.drafts) are deleted this many days after their last save.
 DRAFT_TTL_DAYS = env_int("DRAFT_TTL_DAYS", 30)
+# EU DSA (Reg. 2024/2835 Art. 2): a very large online platform also reports per half-year, others per calendar year.
+TRANSPARENCY_DSA_VLOP = env_bool("TRANSPARENCY_DSA_VLOP", False)
 # Adds /api/bench/bare/ (a bare DRF endpoint) for bench/intake only; never set in production.
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False) and not PRODUCTION
 CELERY_BEAT_SCHEDULE.update(

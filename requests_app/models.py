@@ -226,9 +226,9 @@ class LegalRequest(models.Model):
     produced_categories = models.JSONField(default=list, blank=True)
     # When the acknowledgement of receipt was actually sent to the issuing authority (DSA Art. 10(1)).
     acknowledged_at = models.DateTimeField(null=True, blank=True)
-    # DSA illegal-content category of the order (transparency.dsa.CATEGORIES): the officer's choice,
+    # DSA illegal-content category of the order (requests_app.dsa_categories, "CATEGORY" or "CATEGORY/KEYWORD"): the officer's choice,
     # correctable by the reviewer; blank = not an order about illegal content / not categorised.
-    dsa_category = models.CharField(max_length=60, blank=True, choices=dsa_categories.choices())
+    dsa_category = models.CharField(max_length=100, blank=True, choices=dsa_categories.choices())
     # Reviewer-set: an order under national law that meets Reg. 2022/2065 Art. 10(2), so it is
     # reported as an Art. 10 order to provide information even though its type is not dsa_art10.
     dsa_art10_2 = models.BooleanField("meets DSA Art. 10(2)", default=False)

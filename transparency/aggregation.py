@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import connection
-from django.db.models import Aggregate, Count, F, FloatField, Q, QuerySet, Sum, Value, Window
+from django.db.models import Aggregate, Case, Count, F, FloatField, Q, QuerySet, Sum, Value, When, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone, translation
 from django_countries import countries
@@ -26,7 +26,10 @@ from transparency.periods import Period
 
 # 2: distinct-account figures, the compliance rate over requests with an outcome (open_requests beside
 #    it), national-security bands only in half-year and annual reports, the DSA block per category.
-SCHEMA_VERSION = 2
+# 3: the DSA block in the cells of the Reg. 2024/2835 template (Annex I taxonomy with sub-categories,
+#    Scope TOTAL and each Member State); DSA only in annual reports (and half-years for a very large
+#    online platform, settings.TRANSPARENCY_DSA_VLOP), with `dsa_note` saying where it is otherwise.
+SCHEMA_VERSION = 3
 # 50 U.S.C. 1874(a): national-security process may be reported in bands of 500, starting at 0.
 NS_BAND = 500
 # EU Member States (Reg. 2022/2065 applies to orders from their authorities).
@@ -57,8 +60,14 @@ EXACT_MEASURES = (
 _FINISHED_WITHOUT_DATA = ["rejected", "withdrawn", "invalid"]
 # Period kinds whose reports carry national-security bands (50 U.S.C. 1874: semiannual reports).
 NS_PERIOD_KINDS = frozenset({"H", "Y"})
-# Period kinds the DSA template is reported for (Reg. 2024/2835 Art. 2: calendar year; half-year for VLOPs).
-DSA_PERIOD_KINDS = frozenset({"H", "Y"})
+
+
+def dsa_period_kinds() -> frozenset[str]:
+    """Period kinds the DSA template is reported for (Reg. 2024/2835 Art. 2): the calendar year; also the
+    half-year for a very large online platform or search engine (settings.TRANSPARENCY_DSA_VLOP)."""
+    from django.conf import settings
+
+    return frozenset({"Y", "H"}) if settings.TRANSPARENCY_DSA_VLOP else frozenset({"Y"})
 
 
 def _measures() -> dict[str, Any]:
@@ -393,7 +402,20 @@ def build_snapshot(period: Period, *, progress: Callable[[int], None] | None = N
         types_out.append(t)
 
     # 3. EU DSA orders to provide information (Art. 10), per category and Member State.
-    dsa = dsa_block(base) if period.kind in DSA_PERIOD_KINDS else None
+    dsa = dsa_block(base) if period.kind in dsa_period_kinds() else None
+    if dsa is not None:
+        dsa_note = ""
+    elif period.kind == "H":
+        dsa_note = (
+            f"The EU Digital Services Act report (Reg. 2024/2835) covers the calendar year: see the "
+            f"{period.year} report."
+        )
+    else:
+        dsa_note = (
+            f"The EU Digital Services Act report (Reg. 2024/2835) is published for "
+            f"{'half-years and ' if 'H' in dsa_period_kinds() else ''}calendar years, not quarters: see the "
+            f"{period.year} report."
+        )
     step(95)
     reasons_out = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
 
@@ -424,6 +446,7 @@ def build_snapshot(period: Period, *, progress: Callable[[int], None] | None = N
         "request_types": types_out,
         "rows": [{**r, "name": country_name(r["country"]), "label": type_label(r["request_type"])} for r in rows],
         "dsa": dsa,
+        "dsa_note": dsa_note,
         # Self-contained section owned by the CyberTipline register; never part of the request totals.
         "cybertipline": cybertip_public_counts(period.start, period.end),
     }
@@ -433,45 +456,76 @@ def _hours(v: float | None) -> float | None:
     return None if v is None else round(v / 3600, 1)
 
 
-def dsa_block(base: QuerySet) -> dict[str, Any]:
-    """Orders to provide information (Reg. 2022/2065 Art. 10) per DSA category x Member State, and per
-    category in total: counts and the two medians, each level computed in the database."""
-    orders = base.filter(dsa_order=True, country__in=EU_MEMBER_STATES)
-    fields = {"inform": "seconds_to_inform", "effect": "seconds_to_final"}
-    counts = {
-        (r["dsa_category"], r["country"]): r["n"]
-        for r in orders.values("dsa_category", "country").annotate(n=Count("pk")).order_by()
-    }
-    totals = {r["dsa_category"]: r["n"] for r in orders.values("dsa_category").annotate(n=Count("pk")).order_by()}
-    med_cells = group_medians(orders, fields, ("dsa_category", "country"))
-    med_totals = group_medians(orders, fields, ("dsa_category",))
-    categories = []
-    # Taxonomy order; "" (not categorised) last. Every category with an order gets a block.
-    for code in [*dsa_categories.CATEGORIES, ""]:
-        if code not in totals:
-            continue
-        rows = []
-        for ms in EU_MEMBER_STATES:
-            m = med_cells.get((code, ms), {})
-            rows.append(
-                {
-                    "member_state": ms,
-                    "orders": counts.get((code, ms), 0),
-                    "median_hours_to_inform": _hours(m.get("inform")),
-                    "median_hours_to_give_effect": _hours(m.get("effect")),
-                }
-            )
-        m = med_totals.get((code,), {})
-        categories.append(
-            {
-                "category": code,
-                "label": dsa_categories.CATEGORIES.get(code, "Not categorised"),
-                "member_states": rows,
-                "total": {
-                    "orders": totals[code],
-                    "median_hours_to_inform": _hours(m.get("inform")),
-                    "median_hours_to_give_effect": _hours(m.get("effect")),
-                },
+DSA_TOTAL = "TOTAL"  # the template's Scope and Category value for the sum over all rows
+DSA_KEYWORD_OTHER = "OTHER"  # KEYWORD_OTHER: orders whose sub-category was not recorded
+
+
+def _dsa_level(qs: QuerySet, group: tuple[str, ...]) -> dict[tuple, dict[str, Any]]:
+    """{group key: {orders, median_hours_to_inform, median_hours_to_give_effect}} at one level, in the DB
+    (PostgreSQL: one GROUP BY with COUNT and two percentile_cont; SQLite: a count and the window medians)."""
+    if connection.vendor == "postgresql":
+        aggs = {"n": Count("pk"), "inform": Median("seconds_to_inform"), "effect": Median("seconds_to_final")}
+        found = list(qs.values(*group).annotate(**aggs).order_by()) if group else [qs.aggregate(**aggs)]
+        return {
+            tuple(r[g] for g in group): {
+                "orders": r["n"],
+                "median_hours_to_inform": _hours(r["inform"]),
+                "median_hours_to_give_effect": _hours(r["effect"]),
             }
-        )
-    return {"categories": categories, "orders": sum(totals.values())}
+            for r in found
+            if r["n"]
+        }
+    counts = (
+        {tuple(r[g] for g in group): r["n"] for r in qs.values(*group).annotate(n=Count("pk")).order_by()}
+        if group
+        else {(): qs.count()}
+    )
+    meds = group_medians(qs, {"inform": "seconds_to_inform", "effect": "seconds_to_final"}, group)
+    return {
+        key: {
+            "orders": n,
+            "median_hours_to_inform": _hours(meds.get(key, {}).get("inform")),
+            "median_hours_to_give_effect": _hours(meds.get(key, {}).get("effect")),
+        }
+        for key, n in counts.items()
+        if n
+    }
+
+
+def dsa_block(base: QuerySet) -> dict[str, Any]:
+    """Orders to provide information (Reg. 2022/2065 Art. 10, and national-law orders the reviewer flagged
+    as meeting Art. 10(2)) from EU Member States, at every level of the Reg. 2024/2835 template: Scope
+    (TOTAL, each Member State) x Category (TOTAL, each category, each sub-category). Each level is its
+    own GROUP BY (counts and medians cannot be added up); only non-empty cells are kept (the export
+    writes the zeros). An order without a category counts as "not specified by the authority"."""
+    orders = base.filter(dsa_order=True, country__in=EU_MEMBER_STATES).annotate(
+        cat=Case(When(dsa_category="", then=Value(dsa_categories.NOT_SPECIFIED)), default=F("dsa_category")),
+        kw=Case(When(dsa_keyword="", then=Value(DSA_KEYWORD_OTHER)), default=F("dsa_keyword")),
+    )
+    cells = []
+    levels = (
+        ((), lambda k: (DSA_TOTAL, "", "")),
+        (("country",), lambda k: (k[0], "", "")),
+        (("cat",), lambda k: (DSA_TOTAL, k[0], "")),
+        (("cat", "country"), lambda k: (k[1], k[0], "")),
+        (("cat", "kw"), lambda k: (DSA_TOTAL, k[0], k[1])),
+        (("cat", "kw", "country"), lambda k: (k[2], k[0], k[1])),
+    )
+    for group, where in levels:
+        for key, cell in _dsa_level(orders, group).items():
+            scope, category, keyword = where(key)
+            if keyword and category == dsa_categories.NOT_SPECIFIED:
+                continue  # Category 16 has no sub-categories
+            cells.append({"scope": scope, "category": category, "keyword": keyword, **cell})
+    order = {ms: i for i, ms in enumerate([DSA_TOTAL, *EU_MEMBER_STATES])}
+    cats = {c: i for i, c in enumerate(["", *dsa_categories.CATEGORIES])}
+    cells.sort(key=lambda c: (order[c["scope"]], cats.get(c["category"], 99), c["keyword"]))
+    total = next((c["orders"] for c in cells if c["scope"] == DSA_TOTAL and not c["category"]), 0)
+    return {
+        "template": "Reg. (EU) 2024/2835 Annex I, member states orders",
+        "orders": total,
+        "uncategorised": orders.filter(dsa_category="").count(),
+        "with_sub_category": orders.exclude(dsa_keyword="").count(),
+        "member_states": [ms for ms in EU_MEMBER_STATES if any(c["scope"] == ms for c in cells)],
+        "cells": cells,
+    }

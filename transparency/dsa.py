@@ -2,11 +2,23 @@
 Annex I, the "member states orders" sheet (orders from Member States' authorities, reported under
 Reg. 2022/2065 Art. 15(1)(a)).
 
-Columns in the template's order (see docs/report-schema.md, "DSA export", for where they were checked);
-one row per DSA illegal-content category x Member State, and a Total row per category. The portal
-receives orders to provide information (Art. 10); orders to act against illegal content (Art. 9) do not
-come through it, so their columns are empty and their contextual-information column says so.
-Schema-1 snapshots (before categories were recorded) export every order as "Not categorised".
+The column headings, their order, the category codes and the row layout are the Commission's CSV
+template as published, checked against the copy in the public repository
+github:johnou/dsa-transparency-report-generator,
+src/main/resources/4_EN_Annex_I__Templates_for_Transparency_Reports_CSV_Part_3_member_states_orders.csv,
+and its Annex II instructions (same repository) — see docs/report-schema.md, "DSA export":
+
+- Applicability "All"; Service = the platform's name; Reporting period "YYYY-MM-DD/YYYY-MM-DD".
+- Rows: first Scope TOTAL (the TOTAL category, then each category followed by its sub-categories
+  (KEYWORD_...) and KEYWORD_OTHER, then STATEMENT_CATEGORY_NOT_SPECIFIED_ORDER), then the same block
+  for each Member State from which an order was received ("remove AT […] SE and add rows for each
+  respective Member State"), in the template's order (AT … SE) with Eurostat's codes (EL for Greece).
+- Medians in hours. A count that applies but is zero is "0"; what does not apply is left blank: the
+  portal receives orders to provide information (Art. 10), not orders to act against illegal content
+  (Art. 9), so the order-to-act columns are blank and their contextual information says so.
+
+Snapshots of schema 1 and 2 (before the Annex I taxonomy) export every order under
+STATEMENT_CATEGORY_NOT_SPECIFIED_ORDER with the old category named in the contextual information.
 """
 
 from __future__ import annotations
@@ -15,9 +27,8 @@ import csv
 import io
 from typing import Any
 
-from django.conf import settings
-
-from transparency.aggregation import EU_MEMBER_STATES
+from requests_app import dsa_categories
+from transparency.aggregation import DSA_KEYWORD_OTHER, DSA_TOTAL, EU_MEMBER_STATES
 
 COLUMNS = (
     "Applicability",
@@ -27,94 +38,136 @@ COLUMNS = (
     'Description of the sub-category "Other"',
     "Scope",
     "Number of orders to act against illegal content received",
-    "Number of items of illegal content specified in the orders to act",
-    "Median time to inform the authority of the receipt of the order to act",
-    "Median time to give effect to the order to act",
-    "Number of orders to provide information received",
+    "Number of specific items of information included in the total number of orders to act against illegal content",
+    "Median time to inform the authority of the receipt of the order to act against illegal content",
+    "Median time to give effect to the order to act against illegal content",
+    "Number of orders to provide information",
     "Median time to inform the authority of the receipt of the order to provide information",
     "Median time to give effect to the order to provide information",
-    "Contextual information: orders to act against illegal content",
-    "Contextual information: number of orders to provide information",
-    "Contextual information: median time to inform the authority of the receipt of the order to provide information",
-    "Contextual information: median time to give effect to the order to provide information",
+    "Contextual information on number of orders to act against illegal content received",
+    "Contextual information on number of specific items of information included in the total number of orders "
+    "to act against illegal content",
+    "Contextual information on Median time to inform the authority of the receipt of the order to act against "
+    "illegal content",
+    "Contextual information on Median time to give effect to the order to act against illegal content",
+    "Contextual information on Number of orders to provide information",
+    "Contextual information on Median time to inform the authority of the receipt of the order to provide information",
+    "Contextual information on Median time to give effect to the order to provide information",
 )
-APPLICABILITY = "All providers of intermediary services (Art. 15(1)(a) of Regulation (EU) 2022/2065)"
-TOTAL = "Total"
-NOT_ACTED = "Orders to act against illegal content (Art. 9) are not received through this portal."
+APPLICABILITY = "All"
+NOT_ACTED = "Not applicable: orders to act against illegal content (Art. 9) are not received through this portal."
 CONTEXT_ORDERS = (
-    "Orders to provide information under Art. 10, including national-law orders that meet Art. 10(2) "
-    "(flagged by the legal reviewer)."
+    "Orders to provide information under Art. 10 of Regulation (EU) 2022/2065, including orders under national "
+    "law that meet Art. 10(2) (flagged by the legal reviewer)."
 )
-CONTEXT_INFORM = "Hours from receipt to the acknowledgement of receipt actually sent to the issuing authority."
-CONTEXT_EFFECT = "Hours from receipt to the final outcome of the order, whatever it was (produced, no data, rejected)."
+CONTEXT_INFORM = "Hours from receipt of the order to the acknowledgement of receipt actually sent to the authority."
+CONTEXT_EFFECT = "Hours from receipt of the order to its final outcome, whatever it was (produced, no data, rejected)."
+OTHER_DESCRIPTION = "Orders of this category whose sub-category the legal reviewer did not record"
+# Eurostat's glossary codes differ from ISO 3166 for Greece only.
+EUROSTAT = {"GR": "EL"}
 
 
 def _num(v: Any) -> str:
-    return "" if v is None else str(v)
+    return "" if v is None else str(round(v, 1)) if isinstance(v, float) else str(v)
 
 
-def _blocks(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
-    """The snapshot's DSA categories, schema 2 as is; schema 1's per-Member-State list as one block."""
-    if snapshot.get("dsa") is not None:
-        return snapshot["dsa"]["categories"]
-    old = snapshot.get("dsa_art10") or []
-    if not old:
-        return []
-    rows = [
-        {
-            "member_state": r["member_state"],
-            "orders": r["orders"],
-            "median_hours_to_inform": r.get("median_hours_to_acknowledge"),
-            "median_hours_to_give_effect": r.get("median_hours_to_give_effect"),
-        }
-        for r in old
-    ]
-    total = {
-        "orders": sum(r["orders"] for r in rows),
-        # Schema 1 kept no overall DSA median; the Total row leaves it empty rather than guess.
-        "median_hours_to_inform": None,
-        "median_hours_to_give_effect": None,
-    }
-    return [{"category": "", "label": "Not categorised", "member_states": rows, "total": total}]
+def _cells(snapshot: dict[str, Any]) -> tuple[dict[tuple[str, str, str], dict[str, Any]], str]:
+    """{(scope, category, keyword): cell} of the snapshot and an extra note for the orders' context."""
+    dsa = snapshot.get("dsa")
+    if dsa is not None and "cells" in dsa:  # schema 3
+        return {(c["scope"], c["category"], c["keyword"]): c for c in dsa["cells"]}, ""
+    cells: dict[tuple[str, str, str], dict[str, Any]] = {}
+    ns = dsa_categories.NOT_SPECIFIED
+    if dsa is not None:  # schema 2: per old category x Member State, no overall medians across categories
+        old = []
+        for block in dsa["categories"]:
+            old.append(block["label"])
+            for r in block["member_states"]:
+                if r["orders"]:
+                    prev = cells.get((r["member_state"], ns, ""))
+                    cells[(r["member_state"], ns, "")] = (
+                        {"orders": r["orders"] + prev["orders"]}
+                        if prev
+                        else {
+                            "orders": r["orders"],
+                            "median_hours_to_inform": r["median_hours_to_inform"],
+                            "median_hours_to_give_effect": r["median_hours_to_give_effect"],
+                        }
+                    )
+        total = {"orders": dsa["orders"]}
+        if len(dsa["categories"]) == 1:
+            t = dsa["categories"][0]["total"]
+            total = {**t}
+        note = f" Published before the Annex I taxonomy; categories then recorded: {', '.join(old) or 'none'}."
+    else:  # schema 1: one list per Member State
+        rows = snapshot.get("dsa_art10") or []
+        for r in rows:
+            if r["orders"]:
+                cells[(r["member_state"], ns, "")] = {
+                    "orders": r["orders"],
+                    "median_hours_to_inform": r.get("median_hours_to_acknowledge"),
+                    "median_hours_to_give_effect": r.get("median_hours_to_give_effect"),
+                }
+        total = {"orders": sum(r["orders"] for r in rows)}
+        note = " Published before categories were recorded."
+    for key in [k for k in cells if k[0] != DSA_TOTAL]:
+        cells[(key[0], "", "")] = dict(cells[key])
+    cells[(DSA_TOTAL, "", "")] = total
+    cells[(DSA_TOTAL, ns, "")] = dict(total)
+    return cells, note
 
 
-def dsa_rows(snapshot: dict[str, Any]) -> list[list[str]]:
+def template_rows() -> list[tuple[str, str]]:
+    """(category, keyword) of one Scope block, in the template's order ("" = the TOTAL row)."""
+    rows = [("", "")]
+    for cat, keywords in dsa_categories.KEYWORDS.items():
+        rows.append((cat, ""))
+        if cat != dsa_categories.NOT_SPECIFIED:
+            rows.extend((cat, kw) for kw in keywords)
+            rows.append((cat, DSA_KEYWORD_OTHER))
+    return rows
+
+
+def _code(category: str, keyword: str) -> str:
+    if not category:
+        return DSA_TOTAL
+    return f"KEYWORD_{keyword}" if keyword else f"STATEMENT_CATEGORY_{category}"
+
+
+def dsa_rows(snapshot: dict[str, Any], service: str | None = None) -> list[list[str]]:
+    from transparency.selectors import publisher
+
     p = snapshot["period"]
-    period = f"{p['start']} – {p['end']}"
-    service = settings.PRODUCTION_PLATFORM_NAME
-    blocks = _blocks(snapshot)
-    if not blocks:
-        # No order in the period: one all-zero block so the file still shows every Member State.
-        zero = {"orders": 0, "median_hours_to_inform": None, "median_hours_to_give_effect": None}
-        blocks = [
-            {
-                "category": "",
-                "label": "No orders",
-                "member_states": [{"member_state": ms, **zero} for ms in EU_MEMBER_STATES],
-                "total": zero,
-            }
-        ]
+    period = f"{p['start']}/{p['end']}"
+    service = service or publisher()["platform_name"]
+    cells, note = _cells(snapshot)
+    scopes = [DSA_TOTAL, *(ms for ms in EU_MEMBER_STATES if (ms, "", "") in cells)]
     out = []
-    for block in blocks:
-        other = "Not recorded by the portal" if block["category"] == "OTHER" else ""
-        for scope, row in [*((r["member_state"], r) for r in block["member_states"]), (TOTAL, block["total"])]:
+    for scope in scopes:
+        for category, keyword in template_rows():
+            cell = cells.get((scope, category, keyword), {})
+            n = cell.get("orders", 0)
+            other = OTHER_DESCRIPTION if keyword == DSA_KEYWORD_OTHER else ""
             out.append(
                 [
                     APPLICABILITY,
                     service,
                     period,
-                    block["label"],
+                    _code(category, keyword),
                     other,
-                    scope,
+                    EUROSTAT.get(scope, scope),
                     "",
                     "",
                     "",
                     "",
-                    str(row["orders"]),
-                    _num(row["median_hours_to_inform"]),
-                    _num(row["median_hours_to_give_effect"]),
+                    str(n),
+                    _num(cell.get("median_hours_to_inform")),
+                    _num(cell.get("median_hours_to_give_effect")),
                     NOT_ACTED,
-                    CONTEXT_ORDERS,
+                    NOT_ACTED,
+                    NOT_ACTED,
+                    NOT_ACTED,
+                    CONTEXT_ORDERS + (note if not category else ""),
                     CONTEXT_INFORM,
                     CONTEXT_EFFECT,
                 ]
@@ -128,3 +181,9 @@ def dsa_csv(snapshot: dict[str, Any]) -> str:
     w.writerow(COLUMNS)
     w.writerows(dsa_rows(snapshot))
     return out.getvalue()
+
+
+def summary(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
+    """Schema 3: the all-categories row of Scope TOTAL and of each Member State, for the report page."""
+    dsa = snapshot.get("dsa") or {}
+    return [c for c in dsa.get("cells", []) if not c["category"]]

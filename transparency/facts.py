@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
-from requests_app import rules
+from requests_app import dsa_categories, rules
 from requests_app.lifecycle import FINAL_STATES
 from requests_app.models import EventType, LegalRequest, RequestEvent, Target
 from transparency.models import RequestFacts, TargetFacts
@@ -51,6 +51,7 @@ def facts_for(
     rtype = rules.REQUEST_TYPES.get(request.request_type)
     produced_any, content, noncontent = produced_split(request.produced_categories)
     final = request.status in FINAL_STATES
+    dsa_split = dsa_categories.split(getattr(request, "dsa_category", "") or "")
     return RequestFacts(
         request_id=request.pk,
         received_at=request.received_at,
@@ -74,7 +75,8 @@ def facts_for(
         seconds_to_decision=_seconds(request.received_at, request.decided_at),
         seconds_to_produce=_seconds(request.received_at, request.produced_at),
         dsa_order=request.request_type == DSA_ART10 or bool(getattr(request, "dsa_art10_2", False)),
-        dsa_category=getattr(request, "dsa_category", "") or "",
+        dsa_category=dsa_split[0],
+        dsa_keyword=dsa_split[1],
         seconds_to_inform=_seconds(request.received_at, getattr(request, "acknowledged_at", None)),
         seconds_to_final=_seconds(request.received_at, request.closed_at) if final else None,
         updated_at=timezone.now(),

@@ -9,6 +9,7 @@ imported, so running the same file twice imports nothing new.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -184,7 +185,11 @@ def _when(row: dict[str, Any], name: str, *, required: bool = False) -> datetime
     return dt if timezone.is_aware(dt) else dt.replace(tzinfo=UTC)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _target(raw: str, region: str) -> rules.NormalisedTarget:
+    """Normalise one identifier. Memoised per (identifier, country): the same accounts recur across
+    requests, and phone-number parsing is most of the per-row cost (only successes are kept; a
+    bad identifier raises again, with its message in the current language)."""
     kind, sep, rest = raw.partition(":")
     if sep and kind in rules.TARGET_TYPES and not raw.lower().startswith(("http:", "https:")):
         return rules.normalise_target(kind, rest, region)

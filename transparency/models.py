@@ -48,7 +48,8 @@ class RequestFacts(models.Model):
     seconds_to_produce = models.BigIntegerField(null=True, blank=True)  # received -> produced
     # EU DSA (Reg. 2022/2065 Art. 10, reported under Art. 15(1)(a) in the 2024/2835 template):
     dsa_order = models.BooleanField(default=False)  # an order to provide information (dsa_art10 or Art. 10(2) flag)
-    dsa_category = models.CharField(max_length=60, blank=True)  # requests_app.dsa_categories code
+    dsa_category = models.CharField(max_length=60, blank=True)  # requests_app.dsa_categories category code
+    dsa_keyword = models.CharField(max_length=60, blank=True)  # its sub-category, if the reviewer recorded one
     seconds_to_inform = models.BigIntegerField(null=True, blank=True)  # received -> acknowledgement sent
     seconds_to_final = models.BigIntegerField(null=True, blank=True)  # received -> final outcome, whatever it is
     updated_at = models.DateTimeField(default=timezone.now)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.template.loader import render_to_string
 
-from transparency import charts, selectors
+from transparency import charts, dsa, selectors
 from transparency.aggregation import OUTCOME_LABELS, OUTCOMES
 from transparency.models import Report
 
@@ -45,6 +45,7 @@ def render_pdf(report: Report) -> bytes:
             "snap": snap,
             "charts": charts.report_charts(snap, selectors.history()),
             "outcomes": [(OUTCOME_LABELS[o], snap["totals"][o]) for o in OUTCOMES],
+            "dsa_summary": dsa.summary(snap),
             **selectors.publisher(),
         },
     )

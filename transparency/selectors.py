@@ -73,7 +73,11 @@ def index_document() -> dict:
     who = publisher()
     base = who["site_url"]
     rows = list(
-        published().order_by("period", "version").values("period", "version", "sha256", "signature", "published_at")
+        published()
+        .order_by("period", "version")
+        .values(
+            "period", "version", "sha256", "signature", "published_at", "snapshot__dsa__orders", "snapshot__dsa_art10"
+        )
     )
     rows.sort(key=lambda r: (periods.sort_key(r["period"]), r["version"]))
     latest = {r["period"]: r["version"] for r in rows}
@@ -89,8 +93,11 @@ def index_document() -> dict:
                 "sha256": r["sha256"],
                 "signature": r["signature"],
                 "page": base + reverse("transparency:report_version", args=args),
+                # The DSA export exists for the periods the Regulation sets (snapshot["dsa"] not null).
                 "downloads": {
-                    fmt: base + reverse(f"transparency:{fmt}", args=args) for fmt in ("json", "csv", "pdf", "dsa")
+                    fmt: base + reverse(f"transparency:{fmt}", args=args)
+                    for fmt in ("json", "csv", "pdf", "dsa")
+                    if fmt != "dsa" or r["snapshot__dsa__orders"] is not None or r["snapshot__dsa_art10"]
                 },
             }
         )
@@ -101,3 +108,12 @@ def index_document() -> dict:
         "verification": base + reverse("transparency:key"),
         "reports": reports,
     }
+
+
+def generation() -> str:
+    """Changes whenever a report is published (count and latest publication time): part of the cache
+    key of the public report pages. One indexed query."""
+    from django.db.models import Count, Max
+
+    r = published().aggregate(n=Count("pk"), last=Max("published_at"))
+    return f"{r['n']}.{r['last'].timestamp() if r['last'] else 0}"

@@ -136,6 +136,9 @@ def snapshot_changes(old: dict[str, Any] | None, new: dict[str, Any]) -> list[di
                 changes.append({"where": where, "measure": m, "old": a.get(m), "new": b.get(m)})
 
     compare("Total", old.get("totals", {}), new.get("totals", {}))
+    old_dsa, new_dsa = (old.get("dsa") or {}).get("orders"), (new.get("dsa") or {}).get("orders")
+    if old_dsa != new_dsa:
+        changes.append({"where": "EU DSA", "measure": "orders to provide information", "old": old_dsa, "new": new_dsa})
     before = {c["country"]: c for c in old.get("countries", [])}
     after = {c["country"]: c for c in new.get("countries", [])}
     for code in sorted(before.keys() | after.keys()):

@@ -9,9 +9,13 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_countries import countries
 
@@ -81,9 +85,45 @@ def country_csv(request: HttpRequest, code: str) -> HttpResponse:
     return resp
 
 
+# The rendered body of a published report page is cached: its numbers are frozen, and everything else
+# it shows (versions, the history chart) changes only when something is published, which changes the
+# publication generation in the key. Timeout: a day (a safety net; the key never goes stale).
+PAGE_CACHE_SECONDS = 24 * 3600
+
+
 @require_GET
 def report_page(request: HttpRequest, period: str, version: int | None = None) -> HttpResponse:
-    """Anyone: one published report (latest version, or an older one), from its frozen snapshot."""
+    """Anyone: one published report (latest version, or an older one), from its frozen snapshot.
+
+    Two queries on a cache hit (generation + nothing else: the key is period, version asked for,
+    generation, language, sort); on a miss the page is built as before and its body kept."""
+    try:
+        code = periods.parse(period).code
+    except periods.PeriodError:
+        raise Http404("No such period") from None
+    sort = request.GET.get("sort", "requests")
+    if sort not in SORTABLE:
+        sort = "requests"
+    descending = request.GET.get("dir", "desc" if sort not in {"country", "type"} else "asc") == "desc"
+    key = ":".join(
+        (
+            "tr-page",
+            str(selectors.generation()),
+            code,
+            str(version or "latest"),
+            translation.get_language() or "",
+            sort,
+            "d" if descending else "a",
+        )
+    )
+    body = cache.get(key)
+    if body is None:
+        body = render_to_string("transparency/_report_body.html", _report_context(code, version, sort, descending))
+        cache.set(key, body, PAGE_CACHE_SECONDS)
+    return render(request, "transparency/report.html", {"period": code, "body": mark_safe(body)})  # noqa: S308
+
+
+def _report_context(period: str, version: int | None, sort: str, descending: bool) -> dict:
     report = selectors.report_for(period, version)
     snap = report.snapshot
     versions = list(
@@ -92,10 +132,6 @@ def report_page(request: HttpRequest, period: str, version: int | None = None) -
         .order_by("-version")
         .values("version", "published_at", "change_note")
     )
-    sort = request.GET.get("sort", "requests")
-    if sort not in SORTABLE:
-        sort = "requests"
-    descending = request.GET.get("dir", "desc" if sort not in {"country", "type"} else "asc") == "desc"
     rows = sorted(snap["rows"], key=SORTABLE[sort], reverse=descending)
     distinct = "distinct_accounts" in snap["totals"]  # schema 2 and later
     headers = [
@@ -117,23 +153,20 @@ def report_page(request: HttpRequest, period: str, version: int | None = None) -
             ),
         )
     ]
-    return render(
-        request,
-        "transparency/report.html",
-        {
-            "report": report,
-            "snap": snap,
-            "charts": charts.report_charts(snap, selectors.history()),
-            "rows": rows,
-            "headers": headers,
-            "sort": sort,
-            "descending": descending,
-            "distinct": distinct,
-            "versions": versions,
-            "latest": versions[0]["version"] if versions else report.version,
-            "outcomes": [(OUTCOME_LABELS[o], snap["totals"][o]) for o in OUTCOMES],
-        },
-    )
+    return {
+        "report": report,
+        "snap": snap,
+        "charts": charts.report_charts(snap, selectors.history()),
+        "rows": rows,
+        "headers": headers,
+        "sort": sort,
+        "descending": descending,
+        "distinct": distinct,
+        "versions": versions,
+        "latest": versions[0]["version"] if versions else report.version,
+        "outcomes": [(OUTCOME_LABELS[o], snap["totals"][o]) for o in OUTCOMES],
+        "dsa_summary": dsa.summary(snap),
+    }
 
 
 @require_GET
@@ -223,7 +256,7 @@ def download_dsa(request: HttpRequest, period: str, version: int) -> HttpRespons
     report = selectors.report_for(period, version)
     if report.snapshot.get("dsa") is None and not report.snapshot.get("dsa_art10"):
         # Reg. 2024/2835 sets calendar-year (half-year for very large platforms) periods, not quarters.
-        raise Http404("The EU DSA export is published for half-year and annual reports only.")
+        raise Http404(report.snapshot.get("dsa_note") or "The EU DSA export is published for annual reports only.")
     return _download(report, dsa.dsa_csv(report.snapshot), "csv", "text/csv; charset=utf-8", "dsa-art10")
 
 

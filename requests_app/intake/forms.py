@@ -288,7 +288,7 @@ class RequestForm(forms.Form):
     ndo_indefinite = forms.BooleanField(label=_("The nondisclosure order has no end date"), required=False)
     dsa_category = forms.ChoiceField(
         label=_("Category of illegal content (EU Digital Services Act orders)"),
-        choices=dsa_categories.choices(),
+        choices=dsa_categories.officer_choices(),
         required=False,
         help_text=_("For an order from an EU Member State's authority: the kind of illegal content it concerns."),
     )

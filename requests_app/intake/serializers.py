@@ -176,7 +176,7 @@ class DraftSerializer(StrictJSONTypes, serializers.Serializer):
     ndo_until = serializers.DateField(required=False, allow_null=True, default=None)
     ndo_indefinite = serializers.BooleanField(required=False, default=False)
     dsa_category = serializers.ChoiceField(
-        choices=dsa_categories.choices(),
+        choices=dsa_categories.officer_choices(),
         required=False,
         allow_blank=True,
         default="",

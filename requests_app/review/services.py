@@ -128,7 +128,7 @@ def request_dsa_classify(
     """A reviewer corrects the DSA illegal-content category and sets whether a national-law order meets
     Reg. 2022/2065 Art. 10(2) (then it is reported as an Art. 10 order to provide information)."""
     _require_staff(actor)
-    if dsa_category and dsa_category not in dsa_categories.CATEGORIES:
+    if not dsa_categories.is_valid(dsa_category):
         raise TransitionError("Choose a category from the DSA list, or none.", code="invalid_category")
     with transaction.atomic():
         locked = _locked(request)

@@ -298,7 +298,7 @@ def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "message_form": forms.MessageForm(),
         "reason_choices": [(c.value, c.label) for c in LegalRequest.RejectionReason],
         "e2ee_explanation": rules.E2EE_EXPLANATION,
-        "dsa_choices": dsa_categories.choices(),
+        "dsa_choices": dsa_categories.reviewer_choices(),
         "Status": Status,
         # Only staff holding the CyberTipline role see the reports a request follows up.
         "cybertip_reports": cybertip_selectors.for_request(me, lr),

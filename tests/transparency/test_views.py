@@ -36,6 +36,11 @@ def report():
     return publish()
 
 
+@pytest.fixture
+def annual(report):
+    return publish(period="2025")
+
+
 def test_index_lists_published_reports_only(anon, report):
     services.report_build(period="2025-H2")  # a draft: never public
     body = anon.get(reverse("transparency:index")).content.decode()
@@ -117,9 +122,9 @@ def test_json_download_verifies(anon, report):
     assert '"7"' not in json.dumps(doc["report"]["national_security"])
 
 
-def test_dsa_download(anon, report):
+def test_dsa_download(anon, annual):
     """The Reg. 2024/2835 Annex I "member states orders" columns, in the template's order, with a Total row."""
-    rows = list(csv.reader(io.StringIO(anon.get(reverse("transparency:dsa", args=["2025-H1", 1])).content.decode())))
+    rows = list(csv.reader(io.StringIO(anon.get(reverse("transparency:dsa", args=["2025", 1])).content.decode())))
     assert rows[0] == list(dsa.COLUMNS)
     assert rows[0][:6] == [
         "Applicability",
@@ -129,20 +134,28 @@ def test_dsa_download(anon, report):
         'Description of the sub-category "Other"',
         "Scope",
     ]
-    assert rows[0].index("Number of orders to provide information received") > rows[0].index(
-        "Median time to give effect to the order to act"
-    )
-    # The fixture's one order is not categorised: one block of 27 Member States and its Total row.
-    assert len(rows) == 1 + 27 + 1
     col = {name: i for i, name in enumerate(rows[0])}
-    de = next(r for r in rows if r[col["Scope"]] == "DE")
-    assert de[col["Category of illegal content"]] == "Not categorised"
-    assert de[col["Number of orders to provide information received"]] == "1"
+    # Scope TOTAL, then one block for the one Member State that sent an order (DE).
+    block = len(dsa.template_rows())
+    assert len(rows) == 1 + 2 * block
+    assert {r[col["Scope"]] for r in rows[1 : 1 + block]} == {"TOTAL"}
+    assert {r[col["Scope"]] for r in rows[1 + block :]} == {"DE"}
+    de = next(r for r in rows if r[col["Scope"]] == "DE" and r[col["Category of illegal content"]] == "TOTAL")
+    assert de[col["Number of orders to provide information"]] == "1"
     # Receipt -> final outcome (closed 10 days after receipt in the fixture), not receipt -> delivery.
     assert de[col["Median time to give effect to the order to provide information"]] == "240.0"
-    total = rows[-1]
-    assert total[col["Scope"]] == "Total" and total[col["Number of orders to provide information received"]] == "1"
-    assert de[col["Reporting period"]] == "2025-01-01 – 2025-06-30"
+    assert de[col["Reporting period"]] == "2025-01-01/2025-12-31"
+    not_specified = next(
+        r
+        for r in rows
+        if r[col["Scope"]] == "DE" and r[col["Category of illegal content"]].endswith("NOT_SPECIFIED_ORDER")
+    )
+    assert not_specified[col["Number of orders to provide information"]] == "1"
+
+
+def test_half_year_has_no_dsa_export_unless_vlop(anon, report):
+    r = anon.get(reverse("transparency:dsa", args=["2025-H1", 1]))
+    assert r.status_code == 404
 
 
 def test_pdf_download_has_text_and_charts(anon, report, tmp_path):
@@ -202,7 +215,8 @@ def test_index_json_lists_every_version_with_hashes_and_links(anon, report, sett
     first = doc["reports"][0]
     assert first["sha256"] == report.sha256 and doc["reports"][1]["sha256"] == v2.sha256
     assert first["downloads"]["json"] == "https://portal.example.org/transparency/2025-H1/v1/report.json"
-    assert set(first["downloads"]) == {"json", "csv", "pdf", "dsa"}
+    # A half-year report of a platform that is not a VLOP has no DSA export, so no link to one.
+    assert set(first["downloads"]) == {"json", "csv", "pdf"}
     assert anon.get(first["downloads"]["json"].removeprefix("https://portal.example.org")).status_code == 200
 
 
