@@ -9,8 +9,7 @@ from django.http import QueryDict
 
 from requests_app.intake import drafts
 from requests_app.models import LegalRequest
-from tests.intake.helpers import api_body, form_data, token_for
-from tests.intake.test_api import Api
+from tests.intake.helpers import Api, api_body, form_data, token_for
 
 pytestmark = pytest.mark.django_db
 
