@@ -84,7 +84,17 @@ def request_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(qs.order_by("-received_at", "-pk"), 25).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "intake/request_list.html", {"page": page, "filters": filters, "query": query.urlencode()})
+    mine = permissions.visible_requests(request.user)
+    attention = {
+        # What the officer must not miss, over all the agency's requests (not only this page or filter).
+        "waiting_count": mine.filter(status=Status.NEEDS_INFO).count(),
+        "overdue_count": mine.overdue().count(),
+    }
+    return render(
+        request,
+        "intake/request_list.html",
+        {"page": page, "filters": filters, "query": query.urlencode(), **attention},
+    )
 
 
 def _findings_context(findings: list[rules.Finding]) -> dict:

@@ -27,8 +27,22 @@
     var mine = ++seq;
     fetch(url, { method: "POST", body: data, headers: { "X-CSRFToken": csrf() }, credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.text() : null; })
-      .then(function (html) { if (html !== null && mine === seq) { panel.innerHTML = html; } })
+      .then(function (html) { if (html !== null && mine === seq) { show(html); } })
       .catch(function () { /* the server-side check still runs on submit */ });
+  }
+
+  // The aria-live region stays the same element; only its content changes, so screen readers announce
+  // the new findings (a replaced live region is often not announced at all).
+  function show(html) {
+    var live = panel.querySelector("[aria-live]");
+    var fresh = document.createElement("div");
+    fresh.innerHTML = html;
+    var incoming = fresh.querySelector("[aria-live]");
+    if (live && incoming) {
+      live.replaceChildren.apply(live, Array.prototype.slice.call(incoming.childNodes));
+    } else {
+      panel.innerHTML = html;
+    }
   }
 
   function schedule() {
