@@ -290,6 +290,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # No deep links: Swagger UI puts them as links inside the operation's button (nested controls, WCAG 4.1.2).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
 }
 
 # --- Celery ------------------------------------------------------------------------

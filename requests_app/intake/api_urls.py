@@ -9,7 +9,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 
-from requests_app.intake import api, api_packages
+from requests_app.intake import api, api_guide, api_packages
 
 _public = {"authentication_classes": [], "permission_classes": [AllowAny]}
 
@@ -29,6 +29,7 @@ urlpatterns = [
         api_packages.PackageDownload.as_view(),
         name="api_package_download",
     ),
+    path("guide/", api_guide.api_guide, name="api_guide"),
     path("schema/", SpectacularAPIView.as_view(**_public), name="api_schema"),
     # The split view serves its start-up script from a URL instead of inline (strict CSP).
     path(

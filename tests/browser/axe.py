@@ -47,6 +47,7 @@ _PAGE_SCRIPT = """
     return queue;
   }
   window.__axeIdle = () => queue;
+  window.__axeCheckNow = (reason) => check(reason || 'test');
   window.addEventListener('load', () => check('load'));
   document.addEventListener('htmx:afterSettle', () => {
     clearTimeout(timer);
@@ -89,6 +90,12 @@ def instrument(context) -> Report:
     context.add_init_script(script=_PAGE_SCRIPT % {"tags": json.dumps(WCAG_TAGS)})
     context._axe_report = report
     return report
+
+
+def check(page, reason: str = "after the test's action") -> None:
+    """Check the page as it is now (a state reached without a page load or an htmx swap, e.g. a script's
+    rendering); the result joins the context's report like the automatic checks."""
+    page.evaluate("(reason) => window.__axeCheckNow(reason)", reason)
 
 
 def settle(context) -> None:
