@@ -22,7 +22,7 @@ def production_ready(*, request_id: int) -> None:
     _send(
         "production-ready",
         [lr.submitted_by.email],
-        {"lr": lr, "production": production, "site": getattr(settings, "SITE_URL", "")},
+        {"lr": lr, "production": production},
         language=officer_language(lr.submitted_by),
     )
 
@@ -33,7 +33,7 @@ def hold_reminder(*, hold_id: int) -> None:
 
     hold = PreservationHold.objects.select_related("request__submitted_by").get(pk=hold_id)
     lr = hold.request
-    context = {"lr": lr, "hold": hold, "site": getattr(settings, "SITE_URL", "")}
+    context = {"lr": lr, "hold": hold}
     # The legal team reads English; the officer their own language (two e-mails when they differ).
     language = officer_language(lr.submitted_by)
     if lr.submitted_by is None or language == settings.LANGUAGE_CODE:
@@ -70,5 +70,5 @@ def certificate_to_sign(*, production_id: int) -> None:
     _send(
         "production-certificate-to-sign",
         to or [settings.LEGAL_TEAM_EMAIL],
-        {"lr": production.request, "production": production, "site": getattr(settings, "SITE_URL", "")},
+        {"lr": production.request, "production": production},
     )
