@@ -57,7 +57,8 @@ def test_officer_list_marks_overdue_and_waiting_and_reflows(chromium, live_serve
     assert page.locator(f"tr[data-reference='{late.reference}'] .badge.overdue").is_visible()
     assert page.locator(f"tr[data-reference='{calm.reference}'] .badge").count() == 0
     summary = page.locator("#attention").inner_text()
-    assert "1 request needs an answer" in summary and "1 request is past" in summary
+    assert "need an answer from your agency (the legal team asked a question): 1." in summary
+    assert "past the time we promised an answer by: 1." in summary
 
     # The skip link is the first thing a keyboard reaches, is visible when focused and leads to the content.
     page.keyboard.press("Tab")
