@@ -54,6 +54,6 @@ def pending(request: HttpRequest) -> HttpResponse:
             "officer": officer,
             "state": state,
             "legal_team_email": settings.LEGAL_TEAM_EMAIL,
-            "verification_days": getattr(settings, "AGENCY_VERIFICATION_DAYS", 2),
+            "verification_days": settings.AGENCY_VERIFICATION_DAYS,
         },
     )
