@@ -12,6 +12,7 @@ Any WCAG 2.1 A/AA violation, at either width, fails the test (conftest's pytest_
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -101,10 +102,8 @@ def check(page, reason: str = "after the test's action") -> None:
 def settle(context) -> None:
     """Wait for the checks the open pages have started (the last page of a test is checked too)."""
     for page in list(context.pages):
-        try:
+        with contextlib.suppress(Exception):  # closed or navigating: nothing left to wait for on this page
             page.evaluate("() => window.__axeIdle ? window.__axeIdle() : null")
-        except Exception:
-            pass  # closed or navigating: nothing left to wait for on this page
 
 
 def _path(url: str) -> str:
