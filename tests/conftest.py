@@ -209,11 +209,12 @@ def chromium():
             """Every context a test opens runs axe-core on its pages (tests/browser/axe.py)."""
             kwargs.setdefault("viewport", axe.DESKTOP)
             context = plain_new_context(**kwargs)
-            axe.instrument(context)
+            axe.instrument(context, closed=browser.axe_closed)
             return context
 
         browser.new_context = new_context
         browser.plain_new_context = plain_new_context
+        browser.axe_closed = []  # reports of the contexts a test closed itself
         yield browser
         browser.close()
 
@@ -272,11 +273,14 @@ def pytest_runtest_call(item):
         try:
             browser = item.funcargs.get("chromium")
             contexts = list(browser.contexts) if browser else []
+            closed = getattr(browser, "axe_closed", [])
             if passed and browser:
                 # Every page the test visited, at 1366 and 390 px (tests/browser/axe.py).
-                problems = axe.failures(browser, contexts)
+                problems = axe.failures(browser, contexts, closed)
             for context in contexts:
+                axe.done(context)
                 context.close()  # the test is over: no page may start another request (an htmx poll)
+            closed.clear()
             with flight.changed:
                 flight.changed.wait_for(lambda: flight.count <= 0, timeout=15)
         finally:

@@ -71,9 +71,21 @@ def _axe_source() -> str:
     return AXE_JS.read_text()
 
 
-def instrument(context) -> Report:
-    """Make `context` check every document it loads; returns the report it fills."""
+def instrument(context, closed: list[Report] | None = None) -> Report:
+    """Make `context` check every document it loads; returns the report it fills. A test that closes the
+    context itself leaves its report in `closed`, checked with the others when the test is over."""
     report = Report()
+    if closed is not None:
+        plain_close = context.close
+
+        def close(*args, **kwargs):
+            if report.enabled:
+                settle(context)  # the last page's check
+                closed.append(report)
+                report.enabled = False  # no late report after this
+            return plain_close(*args, **kwargs)
+
+        context.close = close
 
     def receive(source, payload):
         if not report.enabled:
@@ -104,6 +116,13 @@ def settle(context) -> None:
     for page in list(context.pages):
         with contextlib.suppress(Exception):  # closed or navigating: nothing left to wait for on this page
             page.evaluate("() => window.__axeIdle ? window.__axeIdle() : null")
+
+
+def done(context) -> None:
+    """The context's pages are checked (or the test expects their violations): report nothing more."""
+    report = getattr(context, "_axe_report", None)
+    if report is not None:
+        report.enabled = False
 
 
 def _path(url: str) -> str:
@@ -162,14 +181,18 @@ def phone_check(browser, url: str, html: str) -> list[dict]:
     return found
 
 
-def failures(browser, contexts) -> list[dict]:
-    """Every violation the test's contexts met, at both widths, minus the known exceptions."""
-    found: list[dict] = []
+def failures(browser, contexts, closed: list[Report] | None = None) -> list[dict]:
+    """Every violation the test's contexts (open, or closed by the test: `closed`) met, at both widths,
+    minus the known exceptions."""
+    reports: list[Report] = list(closed or [])
     for context in contexts:
         report = getattr(context, "_axe_report", None)
         if report is None or not report.enabled:
             continue
         settle(context)
+        reports.append(report)
+    found: list[dict] = []
+    for report in reports:
         found.extend(report.violations)
         for url, html in report.snapshots.values():
             found.extend(phone_check(browser, url, html))
