@@ -15,7 +15,7 @@ PIP_QUIET := 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2
 
 # Debian packages the tests need: Chromium for browser tests, poppler for PDF text, DejaVu fonts for PDFs,
 # ClamAV's daemon for the malware scan of uploads (the tests start their own clamd: tests/conftest.py).
-SYSTEM_PACKAGES := chromium poppler-utils fonts-dejavu clamav-daemon clamav
+SYSTEM_PACKAGES := chromium poppler-utils fonts-dejavu clamav-daemon clamav npm
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -25,7 +25,15 @@ $(STAMP): requirements.txt requirements-dev.txt
 	@$(PIP) install --quiet -r requirements-dev.txt $(PIP_QUIET)
 	@touch $(STAMP)
 
-install: $(STAMP)
+# axe-core for the browser tests' accessibility checks, from the npm registry, pinned by package-lock.json.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "npm is required for the browser tests' axe-core (apt-get install npm)"; exit 1; }
+	@echo "Installing axe-core for the browser tests (npm ci) ..."
+	@npm ci --no-audit --no-fund --loglevel=error >/dev/null
+	@touch $(NODE_STAMP)
+
+install: $(STAMP) $(NODE_STAMP)
 
 migrate: install
 	@echo "Migrating the database ..."
@@ -46,6 +54,7 @@ system-deps:
 	[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu"; \
 	[ -x /usr/sbin/clamd ] || missing="$$missing clamav-daemon"; \
 	command -v clamscan >/dev/null 2>&1 || missing="$$missing clamav"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "Installing Debian packages:$$missing"; \
@@ -54,7 +63,7 @@ system-deps:
 	fi
 
 ## make test: the whole suite (SQLite and eager Celery unless DATABASE_URL / CELERY_BROKER_URL are set)
-test: install system-deps
+test: system-deps install
 	$(PY) -m pytest -n 2 --dist loadgroup -q
 
 lint: install
@@ -94,4 +103,4 @@ check-deploy: install
 	$(PY) manage.py check --deploy --fail-level WARNING
 
 clean:
-	rm -rf $(VENV) db.sqlite3 media staticfiles
+	rm -rf $(VENV) node_modules db.sqlite3 media staticfiles

@@ -269,6 +269,8 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "LE Request Portal <le-portal@example.org>")
 LEGAL_TEAM_EMAIL = env_str("LEGAL_TEAM_EMAIL", "legal-team@example.org")
+# Shown to a newly registered officer waiting for verification (/accounts/pending/).
+AGENCY_VERIFICATION_DAYS = env_int("AGENCY_VERIFICATION_DAYS", 2)
 
 # --- REST API ----------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -288,6 +290,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # No deep links: Swagger UI puts them as links inside the operation's button (nested controls, WCAG 4.1.2).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
 }
 
 # --- Celery ------------------------------------------------------------------------

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from requests_app import views
+from requests_app.intake import onboarding
 
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "LE Request Portal — operator"
@@ -13,6 +14,7 @@ urlpatterns = [
     # set_language: the language switcher posts here (stores the choice in a cookie).
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("accounts/pending/", onboarding.pending, name="account_pending"),
     path("accounts/", include("allauth.urls")),
     path("api/", include("requests_app.intake.api_urls")),
     path("le/", include("requests_app.intake.urls")),

@@ -10,6 +10,34 @@ from allauth.account.internal.flows.login import get_authentication_records
 
 
 class PortalAccountAdapter(DefaultAccountAdapter):
+    def get_email_confirmation_url(self, request, emailconfirmation) -> str:
+        """The link in the confirmation e-mail, on the portal's public address (SITE_URL), not on whatever
+        host and port the request that sent it came through."""
+        from django.urls import reverse
+
+        from requests_app.emails import site_url
+
+        return site_url() + reverse("account_confirm_email", args=[emailconfirmation.key])
+
+    def get_email_verification_redirect_url(self, email_address) -> str:
+        """After confirming the address: an officer who cannot sign in yet (pending verification, suspended)
+        goes to the status page that says what happens next, not to the sign-in form."""
+        officer = getattr(email_address.user, "officer", None)
+        if officer is not None and not officer.can_act:
+            from django.urls import reverse
+
+            from requests_app.intake import onboarding
+
+            onboarding.remember(self.request, officer)
+            return reverse("account_pending")
+        return super().get_email_verification_redirect_url(email_address)
+
+    def format_email_subject(self, subject) -> str:
+        """The portal's name, not the Sites framework's "[example.com]"."""
+        from django.utils.translation import gettext
+
+        return f"{gettext('LE Request Portal')}: {subject}"
+
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
         """Do not ask for the password again when a user who has just signed in
         sets up their first authenticator: the portal sends them there straight

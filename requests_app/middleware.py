@@ -42,18 +42,15 @@ class AccountStateMiddleware:
         if user is not None and user.is_authenticated:
             officer = getattr(user, "officer", None)
             if officer is not None and not officer.can_act:
+                # Not "Successfully signed in" next to "waiting": the sign-in (or the e-mail confirmation that
+                # signed them in) did not open the portal. Drop what it queued; the status page explains.
+                list(messages.get_messages(request))
                 logout(request)
-                messages.error(request, _inactive_message(officer))
-                return redirect("account_login")
+                from requests_app.intake import onboarding
+
+                onboarding.remember(request, officer)
+                return redirect("account_pending")
         return self.get_response(request)
-
-
-def _inactive_message(officer) -> str:
-    if officer.status == officer.Status.SUSPENDED:
-        return "Your account is suspended. Contact the platform's legal team."
-    if officer.agency is not None and officer.agency.verification_status == "suspended":
-        return "Your agency's access is suspended. Contact the platform's legal team."
-    return "Your account is waiting for verification by the platform's legal team. We will e-mail you."
 
 
 class RequireTwoFactorMiddleware:

@@ -199,8 +199,22 @@ def chromium():
         pytest.fail("Browser tests need Debian's chromium: apt-get install chromium (make test installs it)")
     from playwright.sync_api import sync_playwright
 
+    from tests.browser import axe
+
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        plain_new_context = browser.new_context
+
+        def new_context(**kwargs):
+            """Every context a test opens runs axe-core on its pages (tests/browser/axe.py)."""
+            kwargs.setdefault("viewport", axe.DESKTOP)
+            context = plain_new_context(**kwargs)
+            axe.instrument(context, closed=browser.axe_closed)
+            return context
+
+        browser.new_context = new_context
+        browser.plain_new_context = plain_new_context
+        browser.axe_closed = []  # reports of the contexts a test closed itself
         yield browser
         browser.close()
 
@@ -232,7 +246,7 @@ class _InFlight:
             self.changed.notify_all()
 
 
-@pytest.hookimpl(hookwrapper=True)
+@pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item):
     """Let the live server finish what the browser left in flight before teardown flushes the database.
 
@@ -241,23 +255,39 @@ def pytest_runtest_call(item):
     flushes the tables fails with "database table is locked".
     """
     if "live_server" not in getattr(item, "fixturenames", ()):
-        yield
-        return
+        return (yield)
     from django.core.signals import request_finished, request_started
+
+    from tests.browser import axe
 
     flight = _InFlight()
     request_started.connect(flight.started)
     request_finished.connect(flight.finished)
+    problems: list[dict] = []
     try:
-        yield
-        browser = item.funcargs.get("chromium")
-        for context in list(browser.contexts) if browser else ():
-            context.close()  # the test is over: no page may start another request (an htmx poll)
-        with flight.changed:
-            flight.changed.wait_for(lambda: flight.count <= 0, timeout=15)
+        passed = False
+        result = yield
+        passed = True
+        return result
     finally:
-        request_started.disconnect(flight.started)
-        request_finished.disconnect(flight.finished)
+        try:
+            browser = item.funcargs.get("chromium")
+            contexts = list(browser.contexts) if browser else []
+            closed = getattr(browser, "axe_closed", [])
+            if passed and browser:
+                # Every page the test visited, at 1366 and 390 px (tests/browser/axe.py).
+                problems = axe.failures(browser, contexts, closed)
+            for context in contexts:
+                axe.done(context)
+                context.close()  # the test is over: no page may start another request (an htmx poll)
+            closed.clear()
+            with flight.changed:
+                flight.changed.wait_for(lambda: flight.count <= 0, timeout=15)
+        finally:
+            request_started.disconnect(flight.started)
+            request_finished.disconnect(flight.finished)
+        if problems:
+            pytest.fail(axe.describe(problems), pytrace=False)
 
 
 def browser_login(context, live_server, user) -> None:

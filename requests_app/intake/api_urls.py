@@ -9,7 +9,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 
-from requests_app.intake import api
+from requests_app.intake import api, api_guide, api_packages
 
 _public = {"authentication_classes": [], "permission_classes": [AllowAny]}
 
@@ -23,6 +23,13 @@ urlpatterns = [
     path("v1/requests/<str:reference>/answer/", api.RequestAnswer.as_view(), name="api_answer"),
     path("v1/requests/<str:reference>/receipts/", api.RequestReceipts.as_view(), name="api_receipts"),
     path("v1/requests/<str:reference>/withdraw/", api.RequestWithdraw.as_view(), name="api_withdraw"),
+    path("v1/requests/<str:reference>/packages/", api_packages.RequestPackages.as_view(), name="api_packages"),
+    path(
+        "v1/requests/<str:reference>/packages/<str:package_id>/download/",
+        api_packages.PackageDownload.as_view(),
+        name="api_package_download",
+    ),
+    path("guide/", api_guide.api_guide, name="api_guide"),
     path("schema/", SpectacularAPIView.as_view(**_public), name="api_schema"),
     # The split view serves its start-up script from a URL instead of inline (strict CSP).
     path(

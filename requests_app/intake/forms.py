@@ -83,13 +83,24 @@ class OfficerSignupForm(SignupForm):
                     "email", "This agency's access to the portal is suspended; contact the platform's legal team."
                 )
             return cleaned
-        missing = [f for f in ("agency_name", "agency_country", "agency_kind") if not cleaned.get(f)]
-        for name in missing:
+        # A new domain: one explanation for the form, and one precise message per missing field (issue 16).
+        missing = {
+            "agency_name": _("Enter the name of your agency."),
+            "agency_country": _("Choose your agency's country."),
+            "agency_kind": _("Choose the kind of agency."),
+        }
+        missing = {name: message for name, message in missing.items() if not cleaned.get(name)}
+        if missing:
             self.add_error(
-                name,
-                "We do not know your e-mail domain yet: name your agency, its country and kind, "
-                "and our legal team will verify it.",
+                None,
+                _(
+                    "We do not know the e-mail domain %(domain)s yet: name your agency, its country and kind "
+                    "under “Your agency”, and our legal team will verify it before you can sign in."
+                )
+                % {"domain": email.rsplit("@", 1)[-1]},
             )
+            for name, message in missing.items():
+                self.add_error(name, message)
         return cleaned
 
     def signup(self, request, user) -> None:

@@ -89,6 +89,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(qs.order_by("-received_at", "-pk"), 25).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    mine = permissions.visible_requests(request.user)
     return render(
         request,
         "intake/request_list.html",
@@ -98,6 +99,9 @@ def request_list(request: HttpRequest) -> HttpResponse:
             "query": query.urlencode(),
             # The officer's own drafts (requests_app.intake.drafts), newest first.
             "drafts": list(Draft.objects.of_officer(request.user)[:25]),
+            # What the officer must not miss, over all the agency's requests (not only this page or filter).
+            "waiting_count": mine.filter(status=Status.NEEDS_INFO).count(),
+            "overdue_count": mine.overdue().count(),
             **_emergency_contact(),
         },
     )

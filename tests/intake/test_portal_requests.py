@@ -179,7 +179,7 @@ def test_suspended_officer_cannot_submit(client_a, officer_a):
     officer_a.status = officer_a.Status.SUSPENDED
     officer_a.save()
     response = client_a.post("/le/requests/new/", {**form_data(), "documents": pdf_upload()})
-    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert response.status_code == 302 and "/accounts/pending/" in response["Location"]  # signed out, and told why
     assert LegalRequest.objects.count() == 0
 
 

@@ -78,7 +78,7 @@ def test_suspended_agency_domain_cannot_register(anon):
         ("pending", "verified", "waiting for verification"),
         ("active", "pending", "waiting for verification"),
         ("suspended", "verified", "account is suspended"),
-        ("active", "suspended", "Your agency&#x27;s access is suspended"),
+        ("active", "suspended", "access is suspended"),
     ],
 )
 def test_inactive_accounts_are_logged_out_with_a_reason(client, officer_status, agency_status, text):

@@ -73,7 +73,7 @@ def test_suspend_agency_needs_reason_and_locks_out_officers(client_supervisor, c
     assert agency.verification_status == Agency.Verification.SUSPENDED
     assert RequestEvent.objects.filter(event_type=EventType.AGENCY, agency=agency).exists()
     response = client_a.get("/le/requests/")
-    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert response.status_code == 302 and "/accounts/pending/" in response["Location"]  # signed out, and told why
 
 
 def test_suspend_and_reactivate_officer(client_supervisor, officer_a):

@@ -1,0 +1,60 @@
+"""The accessibility harness itself: a page with a known WCAG failure and a page too wide for a phone are
+both caught, at the widths the issue asks for, and a clean page passes."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser import axe
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+BROKEN = """<!doctype html><html lang="en"><head><title>Broken</title></head><body><main>
+<h1>Broken</h1><img src="/static/none.png"><div style="width: 900px">too wide for a phone</div>
+</main></body></html>"""
+CLEAN = """<!doctype html><html lang="en"><head><title>Clean</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body><main><h1>Clean</h1><p>Nothing to see.</p></main></body></html>"""
+
+
+def _serve(context, live_server, path, html):
+    context.route(live_server.url + path, lambda route: route.fulfill(body=html, content_type="text/html"))
+
+
+def test_violations_are_found_at_both_widths(chromium, live_server):
+    context = chromium.new_context(base_url=live_server.url)
+    _serve(context, live_server, "/broken/", BROKEN)
+    page = context.new_page()
+    page.goto("/broken/")
+    found = axe.failures(chromium, [context])
+    axe.done(context)  # this test expects the failures: the hook must not fail it again
+    seen = {(v["id"], v["width"]) for v in found}
+    assert ("image-alt", 1366) in seen and ("image-alt", 390) in seen
+    assert ("horizontal-scroll", 390) in seen
+    assert "image-alt" in axe.describe(found)
+
+
+def test_a_clean_page_passes(chromium, live_server):
+    context = chromium.new_context(base_url=live_server.url)
+    _serve(context, live_server, "/clean/", CLEAN)
+    context.new_page().goto("/clean/")
+    assert axe.failures(chromium, [context]) == []
+    assert len(context._axe_report.snapshots) == 1  # the page did report itself
+
+
+def test_known_exceptions_name_only_the_new_request_form():
+    assert [pattern for pattern, _ in axe.KNOWN_EXCEPTIONS] == [r"^/le/requests/new/"]
+    assert axe._excepted("http://x/le/requests/new/", "label")
+    assert not axe._excepted("http://x/le/requests/", "label")
+    assert not axe._excepted("http://x/le/requests/new/", "color-contrast")
+
+
+def test_a_context_the_test_closes_itself_is_checked_too(chromium, live_server):
+    context = chromium.new_context(base_url=live_server.url)
+    _serve(context, live_server, "/broken/", BROKEN)
+    context.new_page().goto("/broken/")
+    context.close()
+    assert len(chromium.axe_closed) == 1
+    found = axe.failures(chromium, [], chromium.axe_closed)
+    chromium.axe_closed.clear()  # this test expects the failures: the hook must not fail it again
+    assert ("image-alt", 390) in {(v["id"], v["width"]) for v in found}
