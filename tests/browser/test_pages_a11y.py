@@ -136,12 +136,12 @@ def test_findings_panel_sits_above_the_submit_button_on_a_phone(chromium, live_s
     panel = page.locator("#findings").bounding_box()
     submit = page.locator("button[name=submit]").bounding_box()
     assert panel["y"] + panel["height"] <= submit["y"]
-    live = page.locator("#findings [aria-live]")
+    live = page.locator("#findings[aria-live]")
     live.evaluate("e => { window.__liveRegion = e; }")
     page.fill("#id_case_number", "CR-2026-0777")
-    page.wait_for_function("() => document.querySelector('#findings [aria-live]') === window.__liveRegion")
+    page.wait_for_function("() => document.querySelector('#findings[aria-live]') === window.__liveRegion")
     page.wait_for_timeout(900)  # the live check ran again (400 ms debounce): still the same region element
-    assert page.evaluate("() => document.querySelector('#findings [aria-live]') === window.__liveRegion")
+    assert page.evaluate("() => document.querySelector('#findings[aria-live]') === window.__liveRegion")
     # A checkbox stays on its label's line.
     box = page.locator("input[name=data_categories]").first.bounding_box()
     label = page.locator(".categories li label").first.bounding_box()
