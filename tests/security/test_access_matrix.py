@@ -13,44 +13,22 @@ refusal), and every table keeps its row count.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlparse
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 from tests.security import access_table as T
 from tests.security.matrix_data import PERSONAS, MatrixData, build
+from tests.security.matrix_urls import KEYS, URLS, classify
 
 METHODS = ("GET", "POST")
 
 # Each cell runs in pytest-django's per-test transaction (a savepoint inside the module's data set).
 pytestmark = pytest.mark.django_db
-
-
-# ------------------------------------------------------------------ the URL list, from the resolver
-
-
-def walk(resolver: URLResolver, prefix: str = "", namespace: str | None = None):
-    """(key, route, name) for every URL pattern; key is the namespaced name, or the route when unnamed."""
-    for p in resolver.url_patterns:
-        if isinstance(p, URLResolver):
-            ns = namespace
-            if p.namespace:
-                ns = f"{namespace}:{p.namespace}" if namespace else p.namespace
-            yield from walk(p, prefix + str(p.pattern), ns)
-        elif isinstance(p, URLPattern):
-            route = prefix + str(p.pattern)
-            name = f"{namespace}:{p.name}" if namespace and p.name else p.name
-            yield (name or route, route, name)
-
-
-URLS = list(walk(get_resolver()))
-KEYS = [key for key, _route, _name in URLS]
-assert len(KEYS) == len(set(KEYS)), "two URL patterns share a name: the matrix could not tell them apart"
 
 
 # ------------------------------------------------------------------ path parameters, real objects
@@ -211,7 +189,9 @@ ALLOWED_WRITES = (
     re.compile(r'^UPDATE "intake_apitoken" SET "last_used_at" = [^;]+? WHERE "intake_apitoken"."id" = \d+$'),
     # Deleting "my saved view number N" when N is someone else's: the DELETE is scoped to the requester's
     # own rows and matches none (the row counts below prove nothing went); the answer is 404.
-    re.compile(r'^DELETE FROM "review_savedview" WHERE \("review_savedview"."owner_id" = \d+ AND "review_savedview"."id" = \d+\)$'),
+    re.compile(
+        r'^DELETE FROM "review_savedview" WHERE \("review_savedview"."owner_id" = \d+ AND "review_savedview"."id" = \d+\)$'
+    ),
 )
 
 
@@ -222,32 +202,6 @@ def writes_in(queries) -> list[str]:
         if sql.upper().startswith(WRITE_PREFIXES) and not any(p.match(sql) for p in ALLOWED_WRITES):
             out.append(sql[:200])
     return out
-
-
-LOGIN_PATHS = ("/accounts/login/", "/admin/login/")
-SECOND_FACTOR_PATHS = ("/accounts/2fa/reauthenticate/", "/accounts/2fa/totp/activate/", "/accounts/2fa/authenticate/")
-
-
-def classify(response) -> str:
-    code = response.status_code
-    if 200 <= code < 300:
-        return T.OK
-    if code in (301, 302, 303, 307, 308):
-        where = urlparse(response["Location"]).path
-        if where in LOGIN_PATHS:
-            return T.LOGIN
-        if where in SECOND_FACTOR_PATHS:
-            return T.TWO_FA
-        return T.REDIRECT
-    if code in (401, 403, 404):
-        return T.DENIED
-    if code == 405:
-        return T.NOT_ALLOWED
-    if code == 400:
-        return T.INVALID
-    if code == 410:
-        return T.GONE
-    return f"status-{code}"
 
 
 def cells():
@@ -285,8 +239,13 @@ def test_cell(matrix, key, route, name, variant, persona, method):
 
 
 def test_every_url_has_a_row():
-    missing = [key for key in KEYS if key not in T.TABLE]
-    assert not missing, f"URLs without a row in tests/security/access_table.py: {missing}"
+    missing = [(key, route) for key, route, _name in URLS if key not in T.TABLE]
+    assert not missing, (
+        "URLs without a row in tests/security/access_table.py (decide who may use each, then add e.g.\n"
+        '    "app:name": staff(NOT_ALLOWED, REDIRECT, "first"),\n'
+        "next to its neighbours; docs/access-matrix.md lists the helpers):\n"
+        + "\n".join(f"    {key!r}  (/{route})" for key, route in missing)
+    )
 
 
 def test_every_row_is_a_url():
