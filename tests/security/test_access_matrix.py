@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core import mail
 from django.core.cache import cache
 from django.db import connection
 from django.test import TestCase
@@ -218,6 +219,7 @@ def test_cell(matrix, key, route, name, variant, persona, method):
     expected = T.expected(key, persona, method, variant)
     path = path_for(matrix, key, route, name, variant)
     client = matrix.personas[persona].client()
+    mail.outbox = []
     cache.clear()  # throttles and rate limits start afresh in every cell
     with CaptureQueriesContext(connection) as queries, TestCase.captureOnCommitCallbacks() as after_commit:
         response = client.generic(method, path)
@@ -229,6 +231,7 @@ def test_cell(matrix, key, route, name, variant, persona, method):
     if got in T.REFUSED:
         assert not writes, f"refused {method} {path} as {persona} wrote to the database: {writes}"
         assert not after_commit, f"refused {method} {path} as {persona} queued work for after the commit"
+        assert not mail.outbox, f"refused {method} {path} as {persona} sent e-mail"
         after = row_counts()
         changed = {
             t: (matrix.row_counts[t], after[t])
