@@ -141,6 +141,8 @@ TABLE: dict[str, dict[str, Cell]] = {
     "set_language": public(REDIRECT, REDIRECT),
     # --- Sign-in, enrolment, account pages (allauth). A session without a second factor may finish signing in,
     # sign out or reset a password; it may not change the e-mail, password, authenticator or recovery codes.
+    # The status page of a pending officer (what happens next): public, shows nothing of anyone's data.
+    "account_pending": public(OK, NOT_ALLOWED),
     "account_login": public(
         OK,
         OK,
@@ -334,8 +336,11 @@ TABLE: dict[str, dict[str, Cell]] = {
     "api_answer": api(NOT_ALLOWED, INVALID, other=(NOT_ALLOWED, DENIED)),
     "api_receipts": api(OK, NOT_ALLOWED, other=(DENIED, NOT_ALLOWED)),
     "api_withdraw": api(NOT_ALLOWED, OK, other=(NOT_ALLOWED, DENIED)),
+    "api_packages": api(OK, NOT_ALLOWED, other=(DENIED, NOT_ALLOWED)),
+    "api_package_download": api(OK, NOT_ALLOWED, other=(DENIED, NOT_ALLOWED)),
     "api_schema": public(OK, NOT_ALLOWED),
     "api_docs": public(OK, NOT_ALLOWED),
+    "api_guide": public(OK, NOT_ALLOWED),
     # --- The law-enforcement portal (/le/)
     "intake:index": officer(
         REDIRECT,
@@ -357,6 +362,9 @@ TABLE: dict[str, dict[str, Cell]] = {
     "intake:request_answer": officer(NOT_ALLOWED, INVALID, other=(NOT_ALLOWED, DENIED)),
     "intake:request_withdraw": officer(NOT_ALLOWED, REDIRECT, other=(NOT_ALLOWED, DENIED)),
     "intake:tokens": officer(OK, OK, other=(OK, OK)),
+    # A draft is its officer's own: another agency's officer gets 404 (a colleague too; tests/intake/test_drafts.py).
+    "intake:draft_resume": officer(OK, NOT_ALLOWED, other=(DENIED, NOT_ALLOWED)),
+    "intake:draft_delete": officer(NOT_ALLOWED, REDIRECT, other=(NOT_ALLOWED, DENIED)),
     "intake:token_revoke": officer(NOT_ALLOWED, REDIRECT, other=(NOT_ALLOWED, DENIED)),
     # --- Legal supervisors: agencies and officers (/legal/agencies/)
     "agencies:list": supervisors(OK, OK),

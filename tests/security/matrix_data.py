@@ -15,10 +15,12 @@ from allauth.account.utils import user_pk_to_url_str
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.contenttypes.models import ContentType
+from django.http import QueryDict
 from django.test import Client, TestCase
 from django.utils import timezone
 
 from requests_app.documents import DocumentInput
+from requests_app.intake.drafts import draft_save
 from requests_app.lifecycle import Status
 from requests_app.models import Agency, Decision, LegalRequest, Officer, RequestEvent
 from requests_app.pdf_support import minimal_pdf
@@ -64,6 +66,7 @@ class AgencySide:
     hold_pk: int  # a preservation hold (of a preservation request of this agency)
     token_pk: int
     token_secret: str
+    draft_pk: int  # a saved draft of the new-request form, the officer's own
 
 
 @dataclass
@@ -144,6 +147,7 @@ def _side(agency: Agency, officer: Officer, reviewer: Officer) -> AgencySide:
         hold_pk=PreservationHold.objects.filter(request=pres).order_by("pk").first().pk,
         token_pk=token.pk,
         token_secret=secret,
+        draft_pk=draft_save(user=officer.user, data=QueryDict("request_type=search_warrant&case_number=CR-DRAFT-1")).pk,
     )
 
 

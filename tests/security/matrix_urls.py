@@ -30,7 +30,9 @@ KEYS = [key for key, _route, _name in URLS]
 assert len(KEYS) == len(set(KEYS)), "two URL patterns share a name: the matrix could not tell them apart"
 
 
-LOGIN_PATHS = ("/accounts/login/", "/admin/login/")
+# Sent out to sign in. A pending or suspended officer's session is ended and they land on the status page
+# /accounts/pending/ (what happens next), which opens nothing: the same class as the sign-in form.
+LOGIN_PATHS = ("/accounts/login/", "/admin/login/", "/accounts/pending/")
 SECOND_FACTOR_PATHS = ("/accounts/2fa/reauthenticate/", "/accounts/2fa/totp/activate/", "/accounts/2fa/authenticate/")
 
 

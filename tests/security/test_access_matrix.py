@@ -85,6 +85,10 @@ BY_AGENCY = {
     "api_answer": ref,
     "api_receipts": ref,
     "api_withdraw": ref,
+    "api_packages": ref,
+    "api_package_download": lambda d, s: {"reference": s.request.reference, "package_id": str(s.production_pk)},
+    "intake:draft_resume": lambda d, s: {"pk": s.draft_pk},
+    "intake:draft_delete": lambda d, s: {"pk": s.draft_pk},
 }
 
 ct = lambda d: {"reference": d.ct_reference}  # noqa: E731
@@ -153,8 +157,10 @@ def _media_root():
 def matrix(django_db_setup, django_db_blocker, tmp_path_factory):
     from django.conf import settings
 
-    saved = settings.MEDIA_ROOT
+    saved = settings.MEDIA_ROOT, settings.TRANSPARENCY_DSA_VLOP
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("matrix-media")
+    # The data set's report is a half-year: its DSA export exists for a very large platform only.
+    settings.TRANSPARENCY_DSA_VLOP = True
     with django_db_blocker.unblock():
         atomics = TestCase._enter_atomics()
         try:
@@ -163,7 +169,7 @@ def matrix(django_db_setup, django_db_blocker, tmp_path_factory):
             yield data
         finally:
             TestCase._rollback_atomics(atomics)
-            settings.MEDIA_ROOT = saved
+            settings.MEDIA_ROOT, settings.TRANSPARENCY_DSA_VLOP = saved
 
 
 _COUNT_SQL: list[str] = []

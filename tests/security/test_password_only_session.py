@@ -85,6 +85,8 @@ PASSWORD_ONLY_OPEN = frozenset(
         "mfa_activate_totp",
         "api_schema",
         "api_docs",
+        "api_guide",
+        "account_pending",
         "transparency:index",
         "transparency:methodology",
         "transparency:key",
