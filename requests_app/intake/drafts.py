@@ -20,6 +20,7 @@ from django.utils import timezone
 from requests_app.audit import event_record
 from requests_app.intake.models import Draft
 from requests_app.models import EventType, LegalRequest
+from requests_app.services import DECLARATION_FIELDS
 
 # What a draft keeps: the request form's own fields (not its files, not the acknowledgement of
 # warnings, which is given at the moment of sending) and the rows of accounts.
@@ -38,14 +39,7 @@ KEPT_FIELDS = frozenset(
         "date_to",
         "emergency_justification",
         "emergency_attested",
-        "judicial_validation",
-        "ip_identification_only",
-        "ip_identification_times",
-        "epoc_domestic_exception",
-        "doj_warrant",
-        "cloud_act_non_us_person",
-        "cloud_act_outside_us",
-        "cloud_act_independent_review",
+        *DECLARATION_FIELDS,  # the officer's declarations, as the submission reads them
         "ndo",
         "ndo_until",
         "ndo_indefinite",
