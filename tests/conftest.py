@@ -12,6 +12,9 @@ from requests_app.models import Agency, Officer
 from tests.factories import AgencyFactory, OfficerFactory, StaffFactory, login_verified
 from tests.faults import redis_server, workers  # noqa: F401  (fixtures of the fault tests)
 
+# Fixtures shared across packages (a submitted, approved, built and released request).
+pytest_plugins = ("tests.production.fixtures",)
+
 
 def pytest_configure(config):
     """Tasks run eagerly in tests, even when CELERY_BROKER_URL points at Redis (CI);

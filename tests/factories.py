@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import factory
 from allauth.account.models import EmailAddress
@@ -11,8 +11,10 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from requests_app.lifecycle import Status
-from requests_app.models import Agency, LegalRequest, Officer, Target
+from requests_app.models import Agency, Decision, LegalRequest, Officer, Target
 from requests_app.pdf_support import minimal_pdf  # noqa: F401  (re-exported for tests)
+from requests_app.production import services as production_services
+from requests_app.services import SubmissionData, request_transition
 
 User = get_user_model()
 PASSWORD = "correct horse battery staple 42"
@@ -170,3 +172,66 @@ def preservation_hold(agency, *, days: int = 5, **target):
         starts_on=timezone.localdate(),
         until=timezone.localdate() + timedelta(days=days),
     )
+
+
+# --- production builders (bring a request to approved, build, sign, close) -----------------------------
+# Emergency justification used by the safeguard tests.
+JUSTIFICATION = "A 12-year-old was abducted an hour ago; the suspect threatened to kill her."
+
+
+def submission(**overrides) -> SubmissionData:
+    overrides.setdefault("data_categories", ["subscriber_info", "ip_logs", "cloud_chat_content"])
+    overrides.setdefault("targets", [("username", "@Some_User"), ("username", "unknown_person")])
+    overrides.setdefault("date_to", date(2026, 2, 28))
+    return warrant_data(**overrides)
+
+
+def approve(request, reviewer, verdicts: dict[str, str], *, to=Status.APPROVED, second=None):
+    """Open review, record one Decision per category, approve. verdicts: category -> approved/denied."""
+    request_transition(request=request, to=Status.IN_REVIEW, actor=reviewer.user)
+    for category, verdict in verdicts.items():
+        Decision.objects.create(
+            request=request,
+            category=category,
+            verdict=verdict,
+            reason_code="" if verdict == "approved" else "overbroad",
+            decided_by=reviewer.user,
+            needs_second_approval=second is not None and category == second[0],
+            approved_by=None,
+        )
+    request_transition(request=request, to=to, actor=reviewer.user)
+    return request
+
+
+def sign(production, custodian):
+    """The custodian signs the package's certificate, which releases it (production.services.certificate_sign)."""
+    return production_services.certificate_sign(production=production, actor=custodian.user)
+
+
+def release(request, staff):
+    """Make `staff` a custodian and sign the request's built package (releasing it), as the workspace does."""
+    from django.contrib.auth.models import Permission
+
+    from requests_app.production.models import Production
+
+    staff.user.user_permissions.add(Permission.objects.get(codename="sign_certificate"))
+    staff.user = type(staff.user).objects.get(pk=staff.user.pk)
+    production = Production.objects.get(request=request, status=Production.Status.UNSIGNED)
+    return sign(production, staff)
+
+
+def submit_now(submit, capture, **kw):
+    with capture(execute=True):
+        return submit(**kw)
+
+
+def close(lr, reviewer, capture, categories=("subscriber_info",)):
+    approve(lr, reviewer, dict.fromkeys(categories, "approved"))
+    with capture(execute=True):
+        production_services.production_start(request=lr, actor=reviewer.user)
+    with capture(execute=True):
+        release(lr, reviewer)
+    with capture(execute=True):
+        request_transition(request=lr, to=Status.CLOSED, actor=reviewer.user)
+    lr.refresh_from_db()
+    return lr

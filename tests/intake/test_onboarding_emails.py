@@ -11,8 +11,6 @@ from django.template.loader import render_to_string
 
 from requests_app.production import emails as production_emails
 from requests_app.production.models import Production
-from tests.intake.test_api_packages import built, ready  # noqa: F401  (fixtures)
-from tests.production.conftest import approved_request, custodian, submit  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 SITE = "https://portal.example.org"
@@ -55,7 +53,7 @@ def test_unknown_domain_gives_one_explanation_and_one_message_per_field(anon):
     assert 'value="Dana Detective"' in body and "type your password twice again" in body
 
 
-def test_records_ready_email_links_to_the_officers_request_page(ready, settings):  # noqa: F811
+def test_records_ready_email_links_to_the_officers_request_page(ready, settings):
     settings.SITE_URL = SITE + "/"
     mail.outbox.clear()
     production_emails.production_ready(request_id=ready.request_id)

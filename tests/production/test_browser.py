@@ -12,7 +12,7 @@ import pytest
 from requests_app.production import services, tasks
 from requests_app.production.models import Production
 from tests.conftest import browser_login
-from tests.production.conftest import approve
+from tests.factories import approve
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 

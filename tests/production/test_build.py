@@ -18,7 +18,7 @@ from requests_app.models import EventType, LegalRequest, RequestEvent, Target
 from requests_app.production import services, tasks
 from requests_app.production.models import Production, ProductionFile
 from requests_app.production.records import DemoRecordSource, NotProducible
-from tests.production.conftest import approve, sign
+from tests.factories import approve, sign
 from tests.production.helpers import manifest_of, package_zip
 
 pytestmark = pytest.mark.django_db

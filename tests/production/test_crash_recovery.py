@@ -11,7 +11,7 @@ from django.utils import timezone
 from requests_app.models import FollowUp
 from requests_app.production import services
 from requests_app.production.models import Production
-from tests.production.conftest import approve
+from tests.factories import approve
 
 pytestmark = pytest.mark.django_db
 

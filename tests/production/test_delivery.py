@@ -15,8 +15,7 @@ from requests_app.lifecycle import Status
 from requests_app.models import EventType, RequestEvent
 from requests_app.production import services
 from requests_app.production.models import Production, ProductionDownload
-from tests.factories import OfficerFactory, login_verified
-from tests.production.conftest import sign
+from tests.factories import OfficerFactory, login_verified, sign
 
 pytestmark = pytest.mark.django_db
 

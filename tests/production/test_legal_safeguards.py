@@ -15,19 +15,12 @@ from requests_app.models import EventType, LegalRequest, RequestEvent
 from requests_app.production import services
 from requests_app.production.models import PreservationHold, UserNotice
 from requests_app.review import services as review
-from requests_app.services import PermissionDenied, request_transition
-from tests.factories import minimal_pdf
-from tests.production.conftest import approve, release
+from requests_app.services import PermissionDenied
+from tests.factories import JUSTIFICATION, approve, close, minimal_pdf, submit_now
 
 pytestmark = pytest.mark.django_db
 
-JUSTIFICATION = "A 12-year-old was abducted an hour ago; the suspect threatened to kill her."
 EU = dict(legal_framework="eu_eevidence", country="DE", date_to=date(2026, 11, 30))
-
-
-def submit_now(submit, capture, **kw):
-    with capture(execute=True):
-        return submit(**kw)
 
 
 # --- Preservation from receipt (18 U.S.C. 2703(f); Reg. 2023/1543 Art. 10(1), 10(9), 11) -----------------
@@ -196,18 +189,6 @@ def test_emergency_without_danger_gets_the_ordinary_deadline(submit, django_capt
 
 
 # --- User notice per process -------------------------------------------------------------------------------
-
-
-def close(lr, reviewer, capture, categories=("subscriber_info",)):
-    approve(lr, reviewer, dict.fromkeys(categories, "approved"))
-    with capture(execute=True):
-        services.production_start(request=lr, actor=reviewer.user)
-    with capture(execute=True):
-        release(lr, reviewer)
-    with capture(execute=True):
-        request_transition(request=lr, to=Status.CLOSED, actor=reviewer.user)
-    lr.refresh_from_db()
-    return lr
 
 
 @pytest.mark.parametrize(

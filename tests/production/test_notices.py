@@ -12,7 +12,7 @@ from requests_app.production import services
 from requests_app.production.models import UserNotice
 from requests_app.production.notifier import DemoUserNotifier
 from requests_app.services import request_transition
-from tests.production.conftest import approve, release
+from tests.factories import approve, release
 
 pytestmark = pytest.mark.django_db
 

@@ -16,9 +16,7 @@ from requests_app.lifecycle import Status
 from requests_app.models import Document, EventType, LegalRequest, RequestEvent
 from requests_app.production import services
 from requests_app.production.models import UserNotice
-from tests.factories import minimal_pdf
-from tests.production.conftest import approve
-from tests.production.test_legal_safeguards import JUSTIFICATION, close, submit_now
+from tests.factories import JUSTIFICATION, approve, close, minimal_pdf, submit_now
 
 pytestmark = pytest.mark.django_db
 

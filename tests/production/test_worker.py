@@ -11,7 +11,7 @@ from requests_app.lifecycle import Status
 from requests_app.production import services
 from requests_app.production.models import Production
 from requests_app.production.records import DemoRecordSource
-from tests.production.conftest import approve
+from tests.factories import approve
 from tests.production.helpers import manifest_of, package_zip
 
 pytestmark = [pytest.mark.worker, pytest.mark.xdist_group("worker")]

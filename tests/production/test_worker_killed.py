@@ -12,8 +12,8 @@ from django.utils import timezone
 from requests_app.models import RequestEvent
 from requests_app.production import services
 from requests_app.production.models import Production
+from tests.factories import approve
 from tests.faults import app_on_broker, needs_postgresql, wait_for
-from tests.production.conftest import approve
 
 pytestmark = [needs_postgresql, pytest.mark.worker, pytest.mark.xdist_group("worker")]
 

@@ -114,7 +114,7 @@ def _side(agency: Agency, officer: Officer, reviewer: Officer) -> AgencySide:
     from requests_app.production import services as production
     from requests_app.production.models import PreservationHold
     from requests_app.services import request_submit
-    from tests.production.conftest import approve, submission
+    from tests.factories import approve, submission
 
     with TestCase.captureOnCommitCallbacks(execute=True):
         lr = request_submit(
