@@ -15,8 +15,9 @@ from tests.factories import minimal_pdf
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
+@pytest.mark.usefixtures("transactional_db")
 def test_officer_saves_a_draft_resumes_it_later_and_submits(
-    browser_context, live_server, transactional_db, officer_a, tmp_path, settings
+    browser_context, live_server, officer_a, tmp_path, settings
 ):
     settings.EMERGENCY_CONTACT_PHONE = "+1 202 555 0100"
     browser_login(browser_context, live_server, officer_a.user)

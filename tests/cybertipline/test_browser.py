@@ -13,7 +13,8 @@ from tests.factories import placeholder_image
 
 @pytest.mark.browser
 @pytest.mark.xdist_group("browser")
-def test_reviewer_records_submits_and_sees_acknowledgement_and_hold(chromium, live_server, transactional_db, ncmec):
+@pytest.mark.usefixtures("transactional_db")
+def test_reviewer_records_submits_and_sees_acknowledgement_and_hold(chromium, live_server, ncmec):
     from tests.cybertipline.conftest import grant
     from tests.factories import StaffFactory
 

@@ -102,9 +102,8 @@ def test_ncmec_refusal_is_recorded_and_not_retried(ncmec, reviewed, ct_reviewer,
     assert report.ncmec_report_id == ""
 
 
-def test_wrong_credentials_are_retried_not_lost(
-    ncmec, reviewed, ct_reviewer, settings, django_capture_on_commit_callbacks
-):
+@pytest.mark.usefixtures("ncmec")
+def test_wrong_credentials_are_retried_not_lost(reviewed, ct_reviewer, settings, django_capture_on_commit_callbacks):
     _queue(reviewed, ct_reviewer.user, django_capture_on_commit_callbacks)
     settings.NCMEC_API_PASSWORD = "wrong"
     with pytest.raises(NcmecUnavailable, match="401"):

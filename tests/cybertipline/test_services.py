@@ -70,7 +70,8 @@ def test_submit_needs_a_human_review(draft, ct_reviewer):
         services.report_submit(report=draft, actor=ct_reviewer.user)
 
 
-def test_withheld_fields_are_not_sent(ct_reviewer, django_capture_on_commit_callbacks):
+@pytest.mark.usefixtures("django_capture_on_commit_callbacks")
+def test_withheld_fields_are_not_sent(ct_reviewer):
     from lxml import etree
 
     from requests_app.cybertipline import reportxml

@@ -82,7 +82,8 @@ def test_file_is_an_attachment_and_its_opening_is_audited(client_ct, draft, ct_r
     assert event.actor == ct_reviewer.user and event.payload["sha256"] == f.sha256
 
 
-def test_record_review_submit_through_pages(client_ct, ct_reviewer):
+@pytest.mark.usefixtures("ct_reviewer")
+def test_record_review_submit_through_pages(client_ct):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from tests.factories import placeholder_image

@@ -29,7 +29,8 @@ def _signup(client, **overrides):
     return client.post("/accounts/signup/", data, HTTP_HOST="127.0.0.1:9999")
 
 
-def test_confirmation_email_is_in_the_portals_words_with_a_site_url_link(anon, agency_a, settings):
+@pytest.mark.usefixtures("agency_a")
+def test_confirmation_email_is_in_the_portals_words_with_a_site_url_link(anon, settings):
     settings.SITE_URL = SITE
     settings.ALLOWED_HOSTS = ["*"]
     assert _signup(anon).status_code == 302
@@ -63,7 +64,8 @@ def test_records_ready_email_links_to_the_officers_request_page(ready, settings)
     assert Production.objects.get(pk=ready.pk).status == Production.Status.READY
 
 
-def test_letter_email_links_to_the_request(settings):
+@pytest.mark.usefixtures("settings")
+def test_letter_email_links_to_the_request():
     lr = SimpleNamespace(reference="LR-2026-000042")
     letter = SimpleNamespace(get_kind_display="Decision", sha256="ab" * 32)
     context = {"lr": lr, "letter": letter, "site_url": SITE}

@@ -104,7 +104,8 @@ def test_a_build_that_never_started_counts_from_its_creation(building, settings)
     assert services.production_requeue_stalled(now=building.created_at + timedelta(seconds=61)) == [building.pk]
 
 
-def test_finished_builds_are_never_queued_again(building, settings, tmp_dir):
+@pytest.mark.usefixtures("tmp_dir")
+def test_finished_builds_are_never_queued_again(building, settings):
     settings.PRODUCTION_STALL_SECONDS = 60
     services.production_build(production_id=building.pk)
     later = timezone.now() + timedelta(days=1)

@@ -164,7 +164,8 @@ def test_staff_panel_query_count(ready, client_reviewer, django_assert_max_num_q
         assert client_reviewer.get(page).status_code == 200
 
 
-def test_lists_permissions(ready, client_a, client_b, client_reviewer, anon):
+@pytest.mark.usefixtures("ready")
+def test_lists_permissions(client_a, client_b, client_reviewer, anon):
     assert anon.get("/production/holds/").status_code == 302
     assert client_a.get("/production/notices/").status_code == 403
     assert client_reviewer.get("/production/notices/").status_code == 200

@@ -57,9 +57,8 @@ def test_approval_keeps_the_period_from_receipt(submit, reviewer, time_machine, 
     assert hold.until == received + timedelta(days=90)
 
 
-def test_a_hold_with_an_open_follow_up_is_never_released_by_itself(
-    submit, reviewer, django_capture_on_commit_callbacks
-):
+@pytest.mark.usefixtures("reviewer")
+def test_a_hold_with_an_open_follow_up_is_never_released_by_itself(submit, django_capture_on_commit_callbacks):
     pres = submit_now(
         submit, django_capture_on_commit_callbacks,
         request_type="preservation", authority_kind="police", date_from=None, date_to=None,
@@ -246,8 +245,10 @@ def test_mlat_notice_needs_a_reviewer_decision(submit, reviewer, django_capture_
 # --- Nondisclosure orders after submission (18 U.S.C. 2705(b)) -------------------------------------------
 
 
-def test_agency_extends_an_order_with_the_signed_order(submit, officer_a, officer_b, reviewer, supervisor,
-                                                      django_capture_on_commit_callbacks):  # fmt: skip
+@pytest.mark.usefixtures("supervisor")
+def test_agency_extends_an_order_with_the_signed_order(
+    submit, officer_a, officer_b, reviewer, django_capture_on_commit_callbacks
+):
     lr = submit_now(
         submit, django_capture_on_commit_callbacks, data_categories=["subscriber_info"],
         ndo=True, ndo_until=timezone.localdate() + timedelta(days=30),
@@ -270,8 +271,9 @@ def test_agency_extends_an_order_with_the_signed_order(submit, officer_a, office
     assert RequestEvent.objects.filter(request=lr, event_type=EventType.LEGAL, message__contains="extended").exists()
 
 
-def test_no_notice_leaves_while_an_extension_is_pending(submit, reviewer, supervisor, time_machine,
-                                                       django_capture_on_commit_callbacks):  # fmt: skip
+def test_no_notice_leaves_while_an_extension_is_pending(
+    submit, reviewer, supervisor, time_machine, django_capture_on_commit_callbacks
+):
     end = timezone.localdate() + timedelta(days=3)
     lr = submit_now(
         submit, django_capture_on_commit_callbacks, data_categories=["subscriber_info"], ndo=True, ndo_until=end,

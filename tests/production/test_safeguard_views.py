@@ -322,10 +322,10 @@ def unsigned(approved_request, reviewer, django_capture_on_commit_callbacks):
     return production
 
 
+@pytest.mark.usefixtures("supervisor")
 def test_only_a_custodian_sees_and_uses_the_sign_button(
-    unsigned, client_a, client_b, client_reviewer, custodian, supervisor, client_supervisor,
-    django_capture_on_commit_callbacks,
-):  # fmt: skip
+    unsigned, client_a, client_b, client_reviewer, custodian, client_supervisor, django_capture_on_commit_callbacks
+):
     from requests_app.production.models import Production
 
     page_url = f"/production/requests/{unsigned.request.reference}/"

@@ -30,7 +30,8 @@ def wait_until_built(production: Production, timeout: float = 60) -> None:
         time.sleep(0.5)
 
 
-def test_build_on_a_real_worker(real_worker, submit, reviewer, settings):
+@pytest.mark.usefixtures("real_worker")
+def test_build_on_a_real_worker(submit, reviewer, settings):
     settings.PRODUCTION_RETRY_SECONDS = 1  # should the shared SQLite test database be busy for a moment
     request = approve(submit(), reviewer, {"subscriber_info": "approved", "cloud_chat_content": "approved"})
     # Queued on commit (autocommit here), picked up by the worker thread through the broker.
@@ -59,7 +60,8 @@ class FlakySource(DemoRecordSource):
         return super().records(*args)
 
 
-def test_failed_build_is_retried_by_the_worker(real_worker, submit, reviewer, settings):
+@pytest.mark.usefixtures("real_worker")
+def test_failed_build_is_retried_by_the_worker(submit, reviewer, settings):
     settings.RECORD_SOURCE = "tests.production.test_worker.FlakySource"
     settings.PRODUCTION_RETRY_SECONDS = 0
     FlakySource.failures = 0

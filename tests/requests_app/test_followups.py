@@ -82,7 +82,8 @@ def test_nothing_is_written_for_a_rolled_back_transaction(reviewer, published, d
     assert LegalRequest.objects.get(pk=request.pk).status == Status.VALIDATED
 
 
-def test_entering_a_status_adds_its_own_follow_ups(reviewer, published, django_capture_on_commit_callbacks):
+@pytest.mark.usefixtures("published")
+def test_entering_a_status_adds_its_own_follow_ups(reviewer, django_capture_on_commit_callbacks):
     request = LegalRequestFactory(status=Status.DELIVERED)
     with django_capture_on_commit_callbacks(execute=True):
         request_transition(request=request, to=Status.CLOSED, actor=reviewer.user)
@@ -244,8 +245,9 @@ def test_services_queue_follow_ups_only_through_the_outbox():
     assert offenders == []
 
 
+@pytest.mark.usefixtures("published")
 def test_an_unreachable_broker_stops_the_batch_and_the_relay_backs_off(
-    officer_a, monkeypatch, django_capture_on_commit_callbacks, published
+    officer_a, monkeypatch, django_capture_on_commit_callbacks
 ):
     """Each try costs the request the broker's connect timeout: after one, leave the rows to the sweep."""
     from kombu.exceptions import OperationalError as BrokerUnreachable

@@ -48,8 +48,9 @@ def test_the_eicar_sample_is_a_pdf_the_upload_check_accepts():
     check_pdf("warrant.pdf", eicar_pdf())  # so it is the scanner, not the PDF filter, that must catch it
 
 
+@pytest.mark.usefixtures("clamd")
 def test_eicar_inside_a_valid_pdf_is_caught_and_never_served(
-    clamd, officer_a, client_a, client_reviewer, reviewer, django_capture_on_commit_callbacks, mailoutbox
+    officer_a, client_a, client_reviewer, reviewer, django_capture_on_commit_callbacks, mailoutbox
 ):
     document = _submit(officer_a, eicar_pdf(), django_capture_on_commit_callbacks)
     document.refresh_from_db()
@@ -84,7 +85,8 @@ def test_eicar_inside_a_valid_pdf_is_caught_and_never_served(
     assert url not in review_page  # no link to it
 
 
-def test_a_clean_pdf_is_marked_clean_and_opens(clamd, officer_a, client_reviewer, django_capture_on_commit_callbacks):
+@pytest.mark.usefixtures("clamd")
+def test_a_clean_pdf_is_marked_clean_and_opens(officer_a, client_reviewer, django_capture_on_commit_callbacks):
     document = _submit(officer_a, minimal_pdf(), django_capture_on_commit_callbacks)
     document.refresh_from_db()
     assert document.scan_status == Document.Scan.CLEAN and document.scan_signature == ""
@@ -167,8 +169,9 @@ def test_an_error_reply_is_not_clean(settings, monkeypatch, reply):
     assert scanning.scan_bytes(b"%PDF-").outcome == scanning.UNAVAILABLE
 
 
+@pytest.mark.usefixtures("clamd")
 def test_an_eicar_pdf_uploaded_through_the_api_is_caught_and_the_officer_told(
-    clamd, officer_a, django_capture_on_commit_callbacks
+    officer_a, django_capture_on_commit_callbacks
 ):
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.test import Client

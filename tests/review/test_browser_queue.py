@@ -27,7 +27,8 @@ def _rows(n, **kw):
     return [LegalRequestFactory(due_at=now + timedelta(days=i + 1), **kw) for i in range(n)]
 
 
-def test_bulk_assign_selected_rows_and_refusal_in_plain_words(chromium, live_server, transactional_db, reviewer):
+@pytest.mark.usefixtures("transactional_db")
+def test_bulk_assign_selected_rows_and_refusal_in_plain_words(chromium, live_server, reviewer):
     first, second, third = _rows(3)
     page = _page(chromium, live_server, reviewer.user)
     page.goto("/legal/")
@@ -61,7 +62,8 @@ def test_bulk_assign_selected_rows_and_refusal_in_plain_words(chromium, live_ser
     assert fourth.assignee is None
 
 
-def test_keyboard_shortcuts_move_assign_open_search_and_help(chromium, live_server, transactional_db, reviewer):
+@pytest.mark.usefixtures("transactional_db")
+def test_keyboard_shortcuts_move_assign_open_search_and_help(chromium, live_server, reviewer):
     first, second, third = _rows(3)
     page = _page(chromium, live_server, reviewer.user)
     page.goto("/legal/")
@@ -120,7 +122,8 @@ def test_keyboard_shortcuts_move_assign_open_search_and_help(chromium, live_serv
     page.wait_for_url(f"**/legal/requests/{first.reference}/")
 
 
-def test_builtin_and_saved_view(chromium, live_server, transactional_db, reviewer):
+@pytest.mark.usefixtures("transactional_db")
+def test_builtin_and_saved_view(chromium, live_server, reviewer):
     emergency = LegalRequestFactory(emergency=True)
     plain_soon, plain_late = _rows(2)
     page = _page(chromium, live_server, reviewer.user)
