@@ -8,13 +8,17 @@ import factory
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret, hotp_value, yield_hotp_counters_from_time
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.test import Client
 from django.utils import timezone
 
+from requests_app.cybertipline import services as cybertip_services
 from requests_app.lifecycle import Status
 from requests_app.models import Agency, Decision, LegalRequest, Officer, Target
 from requests_app.pdf_support import minimal_pdf  # noqa: F401  (re-exported for tests)
 from requests_app.production import services as production_services
 from requests_app.services import SubmissionData, request_transition
+from transparency.importer import write_csv
 
 User = get_user_model()
 PASSWORD = "correct horse battery staple 42"
@@ -235,3 +239,113 @@ def close(lr, reviewer, capture, categories=("subscriber_info",)):
         request_transition(request=lr, to=Status.CLOSED, actor=reviewer.user)
     lr.refresh_from_db()
     return lr
+
+
+# --- clients, browsers, CyberTipline reports, emergency requests, import rows -----------------------------
+
+
+def client_for(officer: Officer) -> Client:
+    client = Client()
+    login_verified(client, officer.user)
+    return client
+
+
+def browser_login(context, live_server, user) -> None:
+    """Give the browser a session that passed password + TOTP, without typing them."""
+    from urllib.parse import urlparse
+
+    from django.conf import settings
+
+    client = Client()
+    login_verified(client, user)
+    host = urlparse(live_server.url).hostname
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "domain": host,
+                "path": "/",
+            }
+        ]
+    )
+
+
+def grant(officer):
+    officer.user.user_permissions.add(Permission.objects.get(codename="access_register"))
+    # Drop Django's per-instance permission cache.
+    for attr in ("_perm_cache", "_user_perm_cache"):
+        officer.user.__dict__.pop(attr, None)
+    return officer
+
+
+def report_data(**overrides) -> cybertip_services.ReportData:
+    now = timezone.now()
+    base = dict(
+        incident_type="child_pornography",
+        knowledge_at=now - timedelta(hours=2),
+        detection_source="hash_match",
+        hash_list="NCMEC hash sharing list",
+        summary="Two images matched the hash list in a group.",
+        accounts=[
+            cybertip_services.AccountInput(
+                user_id="5550001",
+                username="@offender",
+                phone="+12025550143",
+                signup_ip="203.0.113.7",
+                upload_ip="198.51.100.23",
+                upload_port=51234,
+                upload_at=now - timedelta(hours=3),
+            )
+        ],
+        files=[
+            cybertip_services.FileInput(
+                name="a.png", content=placeholder_image(1), chat_type="group", perceptual_hash="pdq:ab12"
+            ),
+            cybertip_services.FileInput(name="b.png", content=placeholder_image(2), chat_type="private_chat"),
+        ],
+    )
+    base.update(overrides)
+    return cybertip_services.ReportData(**base)
+
+
+def emergency_data(**overrides) -> SubmissionData:
+    base = dict(
+        request_type="emergency",
+        emergency=True,
+        emergency_justification="A 12-year-old was abducted an hour ago; the suspect threatened to kill her.",
+        emergency_attested=True,
+        case_number="EMG-1",
+        data_categories=["subscriber_info", "ip_logs"],
+    )
+    base.update(overrides)
+    return warrant_data(**base)
+
+
+def import_row(n, **over):
+    base = {
+        "external_id": f"ext-{n}",
+        "received_at": "2025-02-03T10:00:00Z",
+        "country": "FR",
+        "agency": "Police nationale",
+        "request_type": "court_order_other",
+        "emergency": False,
+        "targets": ["+33 6 12 34 56 78", "some_user", "https://t.me/achannel"],
+        "targets_not_found": ["https://t.me/achannel"],
+        "data_categories": ["subscriber_info", "cloud_chat_content"],
+        "produced_categories": ["subscriber_info"],
+        "final_status": "closed",
+        "rejection_reason": "",
+        "decided_at": "2025-02-05",
+        "closed_at": "2025-02-07",
+        "ndo_until": "2026-01-01",
+        "user_notified": True,
+    }
+    base.update(over)
+    return base
+
+
+def import_csv(tmp_path, rows, name="import.csv"):
+    path = tmp_path / name
+    path.write_text(write_csv(rows), encoding="utf-8")
+    return path

@@ -14,8 +14,7 @@ from requests_app.lifecycle import Status
 from requests_app.services import request_submit
 from tests.browser import axe
 from tests.browser.axe import PHONE
-from tests.conftest import browser_login
-from tests.factories import LegalRequestFactory, minimal_pdf, warrant_data
+from tests.factories import LegalRequestFactory, browser_login, minimal_pdf, warrant_data
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 

@@ -11,8 +11,7 @@ from django.core import mail
 from requests_app.cybertipline import services, tasks
 from requests_app.cybertipline.models import CyberTipReport
 from requests_app.models import Officer
-from tests.cybertipline.conftest import grant, report_data
-from tests.factories import StaffFactory
+from tests.factories import StaffFactory, grant, report_data
 
 KNOWN = datetime.fromisoformat("2026-05-01T08:00:00+00:00")
 

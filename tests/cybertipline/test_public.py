@@ -8,8 +8,7 @@ import time_machine
 
 from requests_app.cybertipline import selectors, services
 from requests_app.cybertipline.models import CyberTipReport
-from tests.cybertipline.conftest import report_data
-from tests.factories import LegalRequestFactory
+from tests.factories import LegalRequestFactory, report_data
 from transparency import aggregation, periods
 from transparency.facts import facts_backfill
 

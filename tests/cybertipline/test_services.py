@@ -12,8 +12,7 @@ from requests_app.cybertipline import services
 from requests_app.cybertipline.models import CyberTipReport, ReportFile
 from requests_app.models import RequestEvent
 from requests_app.services import PermissionDenied
-from tests.cybertipline.conftest import report_data
-from tests.factories import LegalRequestFactory, placeholder_image
+from tests.factories import LegalRequestFactory, placeholder_image, report_data
 
 Status = CyberTipReport.Status
 

@@ -136,7 +136,7 @@ def test_request_page_shows_the_report_only_to_holders(
 
 
 def test_eu_annual_csv(client_ct, ct_reviewer):
-    from tests.cybertipline.conftest import report_data
+    from tests.factories import report_data
 
     services.report_create(actor=ct_reviewer.user, data=report_data(eu_nexus=True, eu_legal_basis="reg_2021_1232_art3"))
     year = CyberTipReport.objects.get().knowledge_at.year

@@ -9,8 +9,7 @@ import re
 import pytest
 
 from requests_app.models import LegalRequest
-from tests.conftest import browser_login
-from tests.factories import minimal_pdf
+from tests.factories import browser_login, minimal_pdf
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 

@@ -11,8 +11,7 @@ import pytest
 
 from requests_app.production import services, tasks
 from requests_app.production.models import Production
-from tests.conftest import browser_login
-from tests.factories import approve
+from tests.factories import approve, browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 

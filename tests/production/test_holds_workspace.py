@@ -101,7 +101,7 @@ def test_cybertipline_hold_cannot_end_early(supervisor):
 @pytest.mark.xdist_group("browser")
 @pytest.mark.usefixtures("transactional_db")
 def test_browser_release_asks_for_a_reason_and_a_confirmation(chromium, live_server, supervisor, hold):
-    from tests.conftest import browser_login
+    from tests.factories import browser_login
 
     context = chromium.new_context(base_url=live_server.url)
     context.set_default_timeout(15000)

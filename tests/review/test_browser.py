@@ -11,9 +11,7 @@ from django.utils import timezone
 from requests_app.lifecycle import Status
 from requests_app.models import Decision, LegalRequest
 from requests_app.services import request_submit
-from tests.conftest import browser_login
-from tests.factories import LegalRequestFactory
-from tests.review.conftest import emergency_data
+from tests.factories import LegalRequestFactory, browser_login, emergency_data
 
 
 @pytest.mark.browser

@@ -9,8 +9,7 @@ from django.utils import timezone
 
 from requests_app.models import EventType, RequestEvent
 from requests_app.review.models import SavedView
-from tests.conftest import browser_login
-from tests.factories import LegalRequestFactory, StaffFactory
+from tests.factories import LegalRequestFactory, StaffFactory, browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 

@@ -155,7 +155,7 @@ def build() -> MatrixData:
     from requests_app.audit import sequence_pending
     from requests_app.cybertipline import services as cybertip
     from requests_app.intake.services import api_token_create
-    from tests.cybertipline.conftest import grant, report_data
+    from tests.factories import grant, report_data
     from transparency import services as transparency
     from transparency.models import Report
 

@@ -9,8 +9,9 @@ from requests_app.lifecycle import Status
 from requests_app.models import Target
 from requests_app.production.models import Production, ProductionFile
 from tests.factories import AgencyFactory
+from tests.factories import import_csv as write
+from tests.factories import import_row as row
 from tests.transparency.helpers import make_request
-from tests.transparency.test_importer import row, write
 from transparency import aggregation, downloads, periods, services
 from transparency.facts import facts_backfill
 from transparency.importer import import_file
