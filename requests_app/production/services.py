@@ -271,7 +271,7 @@ def production_clean_temp_files() -> int:
     return sum(_remove(path) for pid, path in parts if pid not in building)
 
 
-def production_requeue_stalled(*, now: datetime | None = None) -> list[int]:
+def productions_requeue_stalled(*, now: datetime | None = None) -> list[int]:
     """Beat: queue again every build silent for PRODUCTION_STALL_SECONDS (its worker was lost).
 
     The build is idempotent (a finished one is a no-op; two at once leave one package), so a
@@ -829,7 +829,7 @@ def _download_record(*, production: Production, user: User, ip: str | None, now:
             request_transition(request=locked.request, to=Status.CLOSED, actor=None, at=now)
 
 
-def production_purge_expired(*, now: datetime | None = None) -> int:
+def productions_purge_expired(*, now: datetime | None = None) -> int:
     """Delete the files of packages whose link expired; record it; close delivered requests. Idempotent."""
     now = now or timezone.now()
     purged = 0

@@ -132,7 +132,7 @@ def test_a_lost_submission_is_completed_once_by_the_outbox_sweep(
     # The submission is a follow-up row written with the "submitting" status; its publish after
     # commit is lost (the captured relay never runs: a broker outage or a killed web process).
     _queue(reviewed, ct_reviewer.user, django_capture_on_commit_callbacks)
-    row = FollowUp.objects.get(task="requests_app.cybertipline.tasks.submit_report")
+    row = FollowUp.objects.get(task="requests_app.cybertipline.tasks.report_send_task")
     assert row.status == FollowUp.Status.PENDING and row.kwargs == {"report_id": reviewed.pk}
     assert ncmec.calls == []
 

@@ -100,10 +100,10 @@ def test_drafts_expire_and_are_purged(client_a, settings):
     Draft.objects.filter(pk=draft.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     assert client_a.get(f"/le/drafts/{draft.pk}/").status_code == 404
     assert f"/le/drafts/{draft.pk}/" not in client_a.get("/le/requests/").content.decode()
-    assert drafts.draft_purge() == 1
+    assert drafts.drafts_purge() == 1
     assert not Draft.objects.exists()
     assert RequestEvent.objects.get(event_type=EventType.PURGED).payload == {"drafts": [draft.pk]}
-    assert drafts.draft_purge() == 0
+    assert drafts.drafts_purge() == 0
 
 
 def test_a_draft_never_reaches_the_legal_queue_or_the_reports(client_a, client_reviewer):

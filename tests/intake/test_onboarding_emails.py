@@ -57,7 +57,7 @@ def test_unknown_domain_gives_one_explanation_and_one_message_per_field(anon):
 def test_records_ready_email_links_to_the_officers_request_page(ready, settings):
     settings.SITE_URL = SITE + "/"
     mail.outbox.clear()
-    production_emails.production_ready(request_id=ready.request_id)
+    production_emails.production_ready_mail(request_id=ready.request_id)
     [message] = mail.outbox
     link = f"{SITE}/le/requests/{ready.request.reference}/#production-panel"
     assert link in message.body and f'href="{link}"' in message.alternatives[0][0]

@@ -24,7 +24,7 @@ def test_reviewer_produces_and_officer_downloads(
     # Hold the build back so the page shows it building; the test plays the worker below.
     queued: list[int] = []
     monkeypatch.setattr(
-        tasks.build_production, "apply_async", lambda kwargs, **options: queued.append(kwargs["production_id"])
+        tasks.production_build_task, "apply_async", lambda kwargs, **options: queued.append(kwargs["production_id"])
     )
     # The production panels as they appear inside the legal workspace and the officer's request page.
     staff_url = f"/legal/requests/{request.reference}/"

@@ -42,9 +42,9 @@ def test_build_on_a_real_worker(submit, reviewer, settings):
     request.refresh_from_db()
     assert request.status == Status.PRODUCING
     # Sent to the worker again: still one package.
-    from requests_app.production.tasks import build_production
+    from requests_app.production.tasks import production_build_task
 
-    assert build_production.delay(production.pk).get(timeout=30) == "unsigned"
+    assert production_build_task.delay(production.pk).get(timeout=30) == "unsigned"
     assert Production.objects.filter(request=request).count() == 1
 
 

@@ -60,7 +60,7 @@ def test_a_build_whose_worker_is_killed_is_requeued_and_finishes_once(
             what="the heartbeat to go stale",
         )
         second = workers(broker_url=redis_server.url, env=env)
-        app.send_task("requests_app.production.tasks.requeue_stalled_productions")
+        app.send_task("requests_app.production.tasks.productions_requeue_stalled_task")
 
         def built():
             p = Production.objects.get(pk=pk)

@@ -52,12 +52,12 @@ def test_a_submission_writes_its_follow_ups_in_its_transaction_and_publishes_the
     request = request_submit(actor=officer_a.user, data=warrant_data(), documents=[_pdf()])
     rows = list(FollowUp.objects.values_list("event", "task", "kwargs", "status"))
     expected = {
-        ("submitted", "requests_app.intake.tasks.send_acknowledgement"),
-        ("submitted", "requests_app.production.tasks.provisional_holds"),
-        ("submitted", "requests_app.production.tasks.link_followups"),
-        ("submitted", "requests_app.cybertipline.tasks.link_cited_reports"),
-        ("transitioned", "transparency.tasks.refresh_facts_task"),
-        ("document_stored", "requests_app.tasks.scan_document"),  # issue #12: every upload is scanned
+        ("submitted", "requests_app.intake.tasks.acknowledgement_mail_task"),
+        ("submitted", "requests_app.production.tasks.holds_provisional_create_task"),
+        ("submitted", "requests_app.production.tasks.holds_link_followups_task"),
+        ("submitted", "requests_app.cybertipline.tasks.followups_link_cited_task"),
+        ("transitioned", "transparency.tasks.facts_refresh_task"),
+        ("document_stored", "requests_app.tasks.document_scan_task"),  # issue #12: every upload is scanned
     }
     assert {(event, task) for event, task, _, _ in rows} == expected
     document = request.documents.get()
@@ -88,15 +88,15 @@ def test_entering_a_status_adds_its_own_follow_ups(reviewer, django_capture_on_c
     with django_capture_on_commit_callbacks(execute=True):
         request_transition(request=request, to=Status.CLOSED, actor=reviewer.user)
     assert sorted(FollowUp.objects.values_list("event", "task")) == [
-        ("entered:closed", "requests_app.production.tasks.create_notices"),
-        ("transitioned", "transparency.tasks.refresh_facts_task"),
+        ("entered:closed", "requests_app.production.tasks.notices_create_for_request_task"),
+        ("transitioned", "transparency.tasks.facts_refresh_task"),
     ]
 
 
 def test_a_broker_outage_leaves_the_rows_pending_and_the_sweep_publishes_them(
     officer_a, monkeypatch, caplog, django_capture_on_commit_callbacks, published
 ):
-    task = current_app.tasks["requests_app.intake.tasks.send_acknowledgement"]
+    task = current_app.tasks["requests_app.intake.tasks.acknowledgement_mail_task"]
     working = task.apply_async
 
     def down(*args, **kwargs):
@@ -120,7 +120,7 @@ def test_a_broker_outage_leaves_the_rows_pending_and_the_sweep_publishes_them(
 def test_the_sweep_resends_a_follow_up_sent_long_ago_and_never_finished(settings, published):
     row = FollowUp.objects.create(
         event="submitted",
-        task="requests_app.intake.tasks.send_acknowledgement",
+        task="requests_app.intake.tasks.acknowledgement_mail_task",
         kwargs={"request_id": 1},
         status="sent",
         published_at=timezone.now() - timedelta(seconds=settings.OUTBOX_REDELIVER_SECONDS + 1),
@@ -158,7 +158,7 @@ def test_a_follow_up_that_gives_up_is_failed_and_shown_by_outbox_status(monkeypa
     monkeypatch.setattr(review_tasks.services, "request_escalate", broken)
     request = LegalRequestFactory()
     (pk,) = followups.emit(followups.OVERDUE, request_id=request.pk)
-    task = outbox.registered_task("requests_app.review.tasks.escalate_overdue")
+    task = outbox.registered_task("requests_app.review.tasks.request_escalate_task")
     # The worker's last try (no retries left): the error reaches the row.
     task.apply(kwargs={"request_id": request.pk}, task_id=f"followup-{pk}", retries=task.max_retries, throw=False)
     row = FollowUp.objects.get(pk=pk)
@@ -168,7 +168,7 @@ def test_a_follow_up_that_gives_up_is_failed_and_shown_by_outbox_status(monkeypa
         call_command("outbox_status")
     out = capsys.readouterr().out
     assert exit_.value.code == 1
-    assert "failed=1" in out and f"FAILED #{pk} overdue requests_app.review.tasks.escalate_overdue" in out
+    assert "failed=1" in out and f"FAILED #{pk} overdue requests_app.review.tasks.request_escalate_task" in out
 
 
 def test_outbox_status_counts_and_oldest_age(capsys):
@@ -183,11 +183,11 @@ def test_outbox_status_counts_and_oldest_age(capsys):
 
 def test_the_acknowledgement_task_itself_sends_once(officer_a, mailoutbox):
     """Even without its outbox row (a crash between sending and marking done), a rerun sends nothing."""
-    from requests_app.intake.tasks import send_acknowledgement
+    from requests_app.intake.tasks import acknowledgement_mail_task
 
     request = LegalRequestFactory(submitted_by=officer_a.user, agency=officer_a.agency)
-    send_acknowledgement(request.pk)
-    send_acknowledgement(request.pk)
+    acknowledgement_mail_task(request.pk)
+    acknowledgement_mail_task(request.pk)
     assert len(mailoutbox) == 1
     assert LegalRequest.objects.get(pk=request.pk).acknowledged_at is not None
 
@@ -215,7 +215,7 @@ def test_an_email_that_follows_a_change_is_an_outbox_row_sent_once(
     with django_capture_on_commit_callbacks(execute=True):
         token, _secret = intake_services.api_token_create(user=officer_a.user, name="case system")
     row = FollowUp.objects.get(event=followups.MAIL_TOKEN_CREATED)
-    assert row.task == "requests_app.intake.tasks.mail_token_created"
+    assert row.task == "requests_app.intake.tasks.token_created_mail_task"
     assert row.kwargs == {"token_id": token.pk} and row.status == FollowUp.Status.DONE
     assert len(mailoutbox) == 1
     # Delivered again (a redelivery after a lost acknowledgement): the done row is skipped.

@@ -214,7 +214,7 @@ def test_officer_e_mails_are_written_in_their_language_and_legal_team_mail_in_en
     officer_a.save(update_fields=["language"])
     lr = request_submit(actor=officer_a.user, data=warrant(), documents=[DocumentInput("w.pdf", minimal_pdf())])
     mailoutbox.clear()
-    emails.send_acknowledgement(request_id=lr.pk)
+    emails.acknowledgement_mail(request_id=lr.pk)
     (mail,) = mailoutbox
     assert mail.subject == f"Ersuchen {lr.reference} eingegangen"
     assert f"Wir haben Ihr Ersuchen {lr.reference} (Durchsuchungsbeschluss)" in mail.body
@@ -223,7 +223,7 @@ def test_officer_e_mails_are_written_in_their_language_and_legal_team_mail_in_en
     # A legal-team e-mail triggered from a German page stays English.
     mailoutbox.clear()
     with translation.override("de"):
-        emails.send_registration_pending(officer_id=officer_a.pk)
+        emails.registration_pending_mail(officer_id=officer_a.pk)
     assert mailoutbox[0].subject == "Officer registration waiting for verification"
 
 

@@ -105,7 +105,7 @@ def test_scanner_down_stays_pending_is_not_served_and_the_rescan_catches_up(
     for d in (clean, infected):
         d.refresh_from_db()
         assert d.scan_status == Document.Scan.PENDING, "never silently clean"
-    assert tasks.rescan_pending_documents() == {
+    assert tasks.documents_rescan_pending_task() == {
         "clean": 0,
         "infected": 0,
         "pending": 1,
@@ -121,12 +121,12 @@ def test_scanner_down_stays_pending_is_not_served_and_the_rescan_catches_up(
     assert "not scanned yet: waiting for the malware check" in page
 
     settings.CLAMD_SOCKET = clamd_server  # the scanner is back: beat's rescan takes both up
-    assert tasks.rescan_pending_documents() == {"clean": 1, "infected": 1, "pending": 0, "unreadable": 0}
+    assert tasks.documents_rescan_pending_task() == {"clean": 1, "infected": 1, "pending": 0, "unreadable": 0}
     clean.refresh_from_db()
     infected.refresh_from_db()
     assert (clean.scan_status, infected.scan_status) == (Document.Scan.CLEAN, Document.Scan.INFECTED)
     assert client_reviewer.get(url).content == minimal_pdf()
-    assert tasks.rescan_pending_documents() == {
+    assert tasks.documents_rescan_pending_task() == {
         "clean": 0,
         "infected": 0,
         "pending": 0,
@@ -205,7 +205,7 @@ def test_an_unreadable_document_does_not_hold_up_the_rescan(
         fh.seek(100)
         fh.write(b"\x00" * 8)
     settings.CLAMD_SOCKET = clamd
-    assert tasks.rescan_pending_documents() == {"clean": 1, "infected": 0, "pending": 0, "unreadable": 1}
+    assert tasks.documents_rescan_pending_task() == {"clean": 1, "infected": 0, "pending": 0, "unreadable": 1}
     broken.refresh_from_db()
     later.refresh_from_db()
     assert (broken.scan_status, later.scan_status) == (Document.Scan.PENDING, Document.Scan.CLEAN)

@@ -261,7 +261,7 @@ def build() -> MatrixData:
     AccessAttempt.objects.create(username="x@example.org", ip_address="192.0.2.9", failures_since_start=1)
     AccessFailureLog.objects.create(username="x@example.org", ip_address="192.0.2.9")
     every = IntervalSchedule.objects.create(every=10, period=IntervalSchedule.SECONDS)
-    PeriodicTask.objects.create(name="matrix", task="requests_app.tasks.sweep_deadlines", interval=every)
+    PeriodicTask.objects.create(name="matrix", task="requests_app.tasks.deadlines_sweep_task", interval=every)
     ClockedSchedule.objects.create(clocked_time=timezone.now())
     CrontabSchedule.objects.create(minute="5")
     SolarSchedule.objects.create(event="sunrise", latitude=51.5, longitude=-0.1)

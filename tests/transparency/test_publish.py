@@ -170,7 +170,7 @@ def test_a_failing_facts_refresh_never_breaks_a_committed_transition(
             request=req, to="rejected", actor=supervisor.user, reason="Overbroad", rejection_reason="overbroad"
         )
     assert LegalRequest.objects.get(pk=req.pk).status == "rejected"
-    row = FollowUp.objects.get(task="transparency.tasks.refresh_facts_task", kwargs={"request_id": req.pk})
+    row = FollowUp.objects.get(task="transparency.tasks.facts_refresh_task", kwargs={"request_id": req.pk})
     # In-process (no broker) a retry cannot wait: the row stays pending for the sweep, with its error.
     assert row.status == FollowUp.Status.PENDING and row.last_error == "RuntimeError: database hiccup"
 
