@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 from requests_app import dsa_categories, lifecycle, rules
 from requests_app.audit import event_intact
 from requests_app.cybertipline import selectors as cybertip_selectors
+from requests_app.errors import action_run
 from requests_app.exceptions import PortalError
 from requests_app.lifecycle import Status
 from requests_app.models import Decision, Document, LegalRequest, Message, RequestEvent, Target
@@ -379,12 +380,7 @@ def _back(lr: LegalRequest) -> HttpResponse:
 
 def _run(request: HttpRequest, lr: LegalRequest, action, success: str) -> HttpResponse:
     """Call a service; a refusal becomes a message on the request page, nothing half-saved."""
-    try:
-        action()
-    except PortalError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, success)
+    action_run(request, action, success)
     return _back(lr)
 
 
