@@ -10,15 +10,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.views import redirect_to_login
 from django.db.models import F
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -34,9 +32,8 @@ from requests_app.models import Decision, Document, LegalRequest, Message, Reque
 from requests_app.permissions import (
     client_ip,
     get_visible_request,
-    is_staff_member,
     is_supervisor,
-    session_mfa_verified,
+    staff_only,
 )
 from requests_app.production import selectors as production_selectors
 from requests_app.production.forms import NdoForm
@@ -50,24 +47,6 @@ from requests_app.review.models import EmergencyVerification, Letter, SavedView
 from requests_app.services import DocumentUnavailable, actor_role
 
 PAGE_SIZE = 50
-
-
-def staff_only(view):
-    """Anonymous -> sign in; not staff -> 404; staff without a second factor this session -> 403."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not is_staff_member(request.user):
-            raise Http404("No such page")
-        if not session_mfa_verified(request):
-            return HttpResponseForbidden(
-                "Sign out and sign in again with your authenticator code to use the legal workspace."
-            )
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def queue_rows(filterset: QueueFilter, offset: int, limit: int, sort=None) -> list[LegalRequest]:
