@@ -1049,10 +1049,6 @@ def hold_release(*, hold: PreservationHold, actor: User, reason: str, now: datet
     return locked
 
 
-def hold_has_open_followup(hold: PreservationHold) -> bool:
-    return hold.followups.filter(status__in=OPEN_STATES).exists()
-
-
 def holds_create_for_approved_request(*, request_id: int) -> list[PreservationHold]:
     """An approved preservation request: hold each found account (or extend its hold), then close it."""
     lr = LegalRequest.objects.select_related("agency").get(pk=request_id)
