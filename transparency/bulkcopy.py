@@ -52,7 +52,7 @@ def _insert_select(
     consts = consts or {}
     cols, exprs, params = [], [], []
     for f in model._meta.concrete_fields:
-        if f.primary_key and isinstance(f, models.AutoField):
+        if f.primary_key and isinstance(f, models.AutoField) and f.attname not in mapped:
             continue
         cols.append(connection.ops.quote_name(f.column))
         if f.attname in mapped:

@@ -107,12 +107,19 @@ class RowError(ValueError):
 # --------------------------------------------------------------------------- reading
 
 
+def is_json_lines(path: Path) -> bool:
+    """JSON Lines: a .jsonl/.ndjson name, or a file whose first character is `{`; anything else is CSV."""
+    if path.suffix.lower() in {".jsonl", ".ndjson"}:
+        return True
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return fh.read(1) == "{"
+
+
 def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """(row number, values) for each data row; CSV row numbers count the header as row 1."""
+    json_lines = is_json_lines(path)
     with open(path, encoding="utf-8-sig", newline="") as fh:
-        head = fh.read(1)
-        fh.seek(0)
-        if path.suffix.lower() in {".jsonl", ".ndjson"} or head == "{":
+        if json_lines:
             for n, line in enumerate(fh, start=1):
                 if not line.strip():
                     continue
@@ -532,11 +539,16 @@ def import_file(
 ) -> ImportResult:
     """Validate the whole file, then import it in one transaction; raise ImportRefused on any bad row.
 
-    On PostgreSQL the rows go through COPY into staging tables and set-based inserts
-    (transparency/bulkcopy.py); elsewhere through batched bulk_create.
+    On PostgreSQL a CSV file is staged with COPY and checked and written set-based in SQL
+    (transparency/sqlimport.py); JSON Lines are parsed row by row and COPYed (transparency/bulkcopy.py);
+    elsewhere the rows go through batched bulk_create.
     """
     path = Path(path)
     if connection.vendor == "postgresql":
+        if not is_json_lines(path):
+            from transparency.sqlimport import import_csv
+
+            return import_csv(path, actor=actor, progress=progress, progress_every=batch_size)
         from transparency.bulkcopy import import_file_copy
 
         return import_file_copy(path, actor=actor, progress=progress, progress_every=batch_size)
