@@ -27,6 +27,7 @@ ever disagrees with `parse_row` on a row it flagged, the import falls back to th
 from __future__ import annotations
 
 import csv
+from datetime import UTC
 import functools
 import json
 import logging
@@ -104,9 +105,13 @@ def _valid_when(m: str) -> str:
 
 def _py_when(text: str) -> tuple[str, bool, Any]:
     try:
-        return text, True, importer._when({"v": text}, "v")
+        when = importer._when({"v": text}, "v")
     except importer.RowError:
         return text, False, None
+    try:
+        return text, True, when.astimezone(UTC)
+    except (OverflowError, ValueError):  # year 1 east of UTC: valid for Python, not representable in UTC
+        return text, True, when
 
 
 def _py_date(text: str) -> tuple[str, bool, Any]:
@@ -216,6 +221,11 @@ def _import(path: Path, *, actor, progress, progress_every: int) -> importer.Imp
     say(f"Staging {path.name} ...")
     with transaction.atomic(), connection.cursor() as cursor:
         _drop(cursor)
+        try:  # staging tables of a large file outgrow the default 8 MB of temporary buffers
+            with transaction.atomic():
+                cursor.execute("SET temp_buffers = '1GB'")
+        except DatabaseError:
+            pass  # only possible before the session's first temporary table
         cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute("SET LOCAL TIME ZONE 'UTC'")
         try:
@@ -247,11 +257,13 @@ def _import(path: Path, *, actor, progress, progress_every: int) -> importer.Imp
 def _normalise(cursor) -> None:
     """Build imp_row (one checked, typed row per file row) and imp_tn (one row per identifier named)."""
     ws = WHITESPACE
-    # -- dates and times: canonical ones in SQL, the rest through importer._when
+    # -- dates and times: canonical ones in SQL, the rest through importer._when (also offsets of 16 h or
+    #    more, which PostgreSQL cannot parse but Python accepts; they are sent converted to UTC)
+    python = "m IS NULL OR coalesce(m[10]::int, 0) > 15"
     cursor.execute(
         f"""CREATE TEMPORARY TABLE imp_when ON COMMIT DROP AS
-            SELECT v AS input, CASE WHEN m IS NULL THEN NULL ELSE {_valid_when("m")} END AS ok,
-                   CASE WHEN {_valid_when("m")} THEN v::timestamptz END AS ts
+            SELECT v AS input, CASE WHEN {python} THEN NULL ELSE {_valid_when("m")} END AS ok,
+                   CASE WHEN {python} THEN NULL WHEN {_valid_when("m")} THEN v::timestamptz END AS ts
             FROM (SELECT received_at v FROM imp_raw UNION SELECT decided_at FROM imp_raw
                   UNION SELECT closed_at FROM imp_raw) u
             CROSS JOIN LATERAL (SELECT regexp_match(v, %s) m) x
@@ -291,17 +303,18 @@ def _normalise(cursor) -> None:
         """CREATE TEMPORARY TABLE imp_item ON COMMIT DROP AS
            SELECT r.rowno, l.list, u.pos, u.raw, r.country AS region,
              CASE WHEN octet_length(u.raw) <> char_length(u.raw) OR u.raw ~ '[[:cntrl:]]' THEN 'py'
-                  WHEN u.raw ~ '^(username|user_id|link):' THEN split_part(u.raw, ':', 1)
-                  WHEN u.raw ~ '^phone:' OR left(u.raw, 1) = '+' THEN 'py'
+                  WHEN u.prefix IN ('username', 'user_id', 'link') THEN u.prefix
+                  WHEN u.prefix = 'phone' OR left(u.raw, 1) = '+' THEN 'py'
                   WHEN u.raw ~ '^[0-9]+$' THEN 'user_id'
                   WHEN strpos(lower(u.raw), 't.me/') > 0 OR strpos(lower(u.raw), 'telegram.me/') > 0 THEN 'link'
                   ELSE 'username' END AS itype,
-             CASE WHEN u.raw ~ '^(username|user_id|link):' THEN btrim(substr(u.raw, strpos(u.raw, ':') + 1), ' ')
-                  ELSE u.raw END AS arg
+             CASE WHEN u.prefix IN ('username', 'user_id', 'link')
+                  THEN btrim(substr(u.raw, strpos(u.raw, ':') + 1), ' ') ELSE u.raw END AS arg
            FROM imp_raw r
            CROSS JOIN LATERAL (VALUES (0, r.targets), (1, r.targets_not_found)) l(list, s)
-           CROSS JOIN LATERAL (SELECT btrim(v, %s) AS raw, pos
-                               FROM unnest(string_to_array(l.s, ';')) WITH ORDINALITY AS t(v, pos)) u
+           CROSS JOIN LATERAL (SELECT raw, pos, CASE WHEN strpos(raw, ':') > 0 THEN split_part(raw, ':', 1) END AS prefix
+                               FROM unnest(string_to_array(l.s, ';')) WITH ORDINALITY AS t(v, pos)
+                               CROSS JOIN LATERAL (SELECT btrim(v, %s) AS raw) b) u
            WHERE l.s <> '' AND u.raw <> ''""",
         [ws],
     )
@@ -472,8 +485,9 @@ def _write(cursor, result: importer.ImportResult, now, say: Callable[[str], None
                    CASE WHEN f.found THEN '{Lk.FOUND}' ELSE '{Lk.NOT_FOUND}' END AS lookup,
                    n.closed AS looked_up_at, CASE WHEN f.found AND n.notified THEN n.closed END AS notified_at
             FROM imp_t t JOIN imp_new n ON n.rowno = t.rowno
-            CROSS JOIN LATERAL (SELECT NOT EXISTS (SELECT 1 FROM imp_tn x WHERE x.list = 1 AND x.ok
-                  AND x.rowno = t.rowno AND x.kind = t.kind AND x.value = t.value) AS found) f
+            LEFT JOIN (SELECT DISTINCT rowno, kind, value FROM imp_tn WHERE list = 1 AND ok) x
+              ON x.rowno = t.rowno AND x.kind = t.kind AND x.value = t.value
+            CROSS JOIN LATERAL (SELECT x.rowno IS NULL AS found) f
             ORDER BY t.rowno, t.pos""",
         [t_seq],
     )
