@@ -70,9 +70,6 @@ TABLES = (
     "imp_types",
 )
 
-# Python's str.strip() removes exactly these characters (str.isspace); SQL's btrim gets the same set.
-WHITESPACE = "".join(ch for ch in map(chr, range(0x110000)) if ch.isspace())
-
 # A date, or a date and time with optional seconds and an optional Z / ±HH:MM offset (no fractions).
 # Strings of this shape are checked and converted in SQL; every other non-empty string goes to Python.
 WHEN_RE = r"^([0-9]{4})-([0-9]{2})-([0-9]{2})([T ]([0-9]{2}):([0-9]{2})(:([0-9]{2}))?(Z|[+-]([0-9]{2}):([0-9]{2}))?)?$"
@@ -181,6 +178,7 @@ def _stage(cursor, path: Path, say: Callable[[str], None], progress_every: int) 
     i_cty, i_em, i_status, i_ndo, i_notif = (
         importer.COLUMNS.index(c) for c in ("country", "emergency", "final_status", "ndo_until", "user_notified")
     )
+    lists = [importer.COLUMNS.index(c) for c in ("targets", "targets_not_found")]
     n = 1
     with open(path, encoding="utf-8-sig", newline="") as fh:
         reader = csv.reader(fh)
@@ -208,6 +206,9 @@ def _stage(cursor, path: Path, say: Callable[[str], None], progress_every: int) 
                 v[i_em] = v[i_em].lower()
                 v[i_status] = v[i_status].lower()
                 v[i_notif] = v[i_notif].lower()
+                for i in lists:  # importer._list: split on ";", strip each item, drop empty ones
+                    if v[i]:
+                        v[i] = ";".join([x for x in (y.strip() for y in v[i].split(";")) if x])
                 write([n, *v, v[i_ndo].lower() == "indefinite"])
                 if n % progress_every == 1:
                     say(f"{n - 1} rows staged")
@@ -256,7 +257,6 @@ def _import(path: Path, *, actor, progress, progress_every: int) -> importer.Imp
 
 def _normalise(cursor) -> None:
     """Build imp_row (one checked, typed row per file row) and imp_tn (one row per identifier named)."""
-    ws = WHITESPACE
     # -- dates and times: canonical ones in SQL, the rest through importer._when (also offsets of 16 h or
     #    more, which PostgreSQL cannot parse but Python accepts; they are sent converted to UTC)
     python = "m IS NULL OR coalesce(m[10]::int, 0) > 15"
@@ -313,10 +313,8 @@ def _normalise(cursor) -> None:
            FROM imp_raw r
            CROSS JOIN LATERAL (VALUES (0, r.targets), (1, r.targets_not_found)) l(list, s)
            CROSS JOIN LATERAL (SELECT raw, pos, CASE WHEN strpos(raw, ':') > 0 THEN split_part(raw, ':', 1) END AS prefix
-                               FROM unnest(string_to_array(l.s, ';')) WITH ORDINALITY AS t(v, pos)
-                               CROSS JOIN LATERAL (SELECT btrim(v, %s) AS raw) b) u
-           WHERE l.s <> '' AND u.raw <> ''""",
-        [ws],
+                               FROM unnest(string_to_array(l.s, ';')) WITH ORDINALITY AS t(raw, pos)) u
+           WHERE l.s <> ''"""
     )
     cursor.execute(
         """CREATE TEMPORARY TABLE imp_pyt (raw text, region text, ok boolean, identifier_type text, kind text,
@@ -339,10 +337,10 @@ def _normalise(cursor) -> None:
                    CASE WHEN i.itype = 'py' THEN p.value ELSE n.value END AS value
             FROM imp_item i
             LEFT JOIN imp_pyt p ON i.itype = 'py' AND p.raw = i.raw AND p.region = i.region
-            CROSS JOIN LATERAL (SELECT regexp_replace(i.arg, '^@', '') AS name,
-                                       btrim(substring(i.arg from %(link)s), '/') AS path) a
-            CROSS JOIN LATERAL (SELECT substring(a.path from %(invite)s) AS invite,
-                                       regexp_replace(split_part(a.path, '/', 1), '^@', '') AS pname,
+            CROSS JOIN LATERAL (SELECT CASE WHEN i.itype = 'username' THEN regexp_replace(i.arg, '^@', '') END AS name,
+                                       CASE WHEN i.itype = 'link' THEN btrim(substring(i.arg from %(link)s), '/') END AS path) a
+            CROSS JOIN LATERAL (SELECT CASE WHEN a.path IS NOT NULL THEN substring(a.path from %(invite)s) END AS invite,
+                                       CASE WHEN a.path IS NOT NULL THEN regexp_replace(split_part(a.path, '/', 1), '^@', '') END AS pname,
                                        split_part(a.path, '/', 1) AS first) b
             CROSS JOIN LATERAL (SELECT
               CASE i.itype
@@ -472,7 +470,7 @@ def _write(cursor, result: importer.ImportResult, now, say: Callable[[str], None
     cursor.execute(
         f"""CREATE TEMPORARY TABLE imp_new ON COMMIT DROP AS
             SELECT nextval(%s::regclass) AS id, r.* FROM imp_row r
-            WHERE NOT EXISTS (SELECT 1 FROM {lr_table} lr WHERE lr.external_id = r.ext) ORDER BY r.rowno""",
+            WHERE NOT EXISTS (SELECT 1 FROM {lr_table} lr WHERE lr.external_id = r.ext) ORDER BY r.ext""",
         [lr_seq],
     )
     result.created = cursor.rowcount
@@ -488,7 +486,7 @@ def _write(cursor, result: importer.ImportResult, now, say: Callable[[str], None
             LEFT JOIN (SELECT DISTINCT rowno, kind, value FROM imp_tn WHERE list = 1 AND ok) x
               ON x.rowno = t.rowno AND x.kind = t.kind AND x.value = t.value
             CROSS JOIN LATERAL (SELECT x.rowno IS NULL AS found) f
-            ORDER BY t.rowno, t.pos""",
+            ORDER BY n.id, t.pos""",
         [t_seq],
     )
     cursor.execute(
