@@ -536,19 +536,21 @@ def import_file(
     actor=None,
     batch_size: int = 5000,
     progress: Callable[[str], None] | None = None,
+    exclusive: bool = False,
 ) -> ImportResult:
     """Validate the whole file, then import it in one transaction; raise ImportRefused on any bad row.
 
     On PostgreSQL a CSV file is staged with COPY and checked and written set-based in SQL
     (transparency/sqlimport.py); JSON Lines are parsed row by row and COPYed (transparency/bulkcopy.py);
-    elsewhere the rows go through batched bulk_create.
+    elsewhere the rows go through batched bulk_create. `exclusive` (PostgreSQL CSV only): see
+    sqlimport.import_csv.
     """
     path = Path(path)
     if connection.vendor == "postgresql":
         if not is_json_lines(path):
             from transparency.sqlimport import import_csv
 
-            return import_csv(path, actor=actor, progress=progress, progress_every=batch_size)
+            return import_csv(path, actor=actor, progress=progress, progress_every=batch_size, exclusive=exclusive)
         from transparency.bulkcopy import import_file_copy
 
         return import_file_copy(path, actor=actor, progress=progress, progress_every=batch_size)

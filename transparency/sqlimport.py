@@ -141,11 +141,21 @@ def _py_target(raw: str, region: str) -> tuple[Any, ...]:
 
 
 def import_csv(
-    path: Path, *, actor=None, progress: Callable[[str], None] | None = None, progress_every: int = 5000
+    path: Path,
+    *,
+    actor=None,
+    progress: Callable[[str], None] | None = None,
+    progress_every: int = 5000,
+    exclusive: bool = False,
 ) -> importer.ImportResult:
-    """importer.import_file for a CSV file on PostgreSQL."""
+    """importer.import_file for a CSV file on PostgreSQL.
+
+    `exclusive`: during the write phase, drop the foreign keys of the four tables written and add them back
+    (validated, one query each) before the commit, instead of one deferred check per inserted row. The
+    tables (and the agencies) are then locked against readers until the commit: for a maintenance window.
+    """
     try:
-        return _import(path, actor=actor, progress=progress, progress_every=progress_every)
+        return _import(path, actor=actor, progress=progress, progress_every=progress_every, exclusive=exclusive)
     except _Fallback as why:
         log.warning("import: SQL path not usable (%s); using the per-row path", why)
         from transparency.bulkcopy import import_file_copy
@@ -215,7 +225,7 @@ def _stage(cursor, path: Path, say: Callable[[str], None], progress_every: int) 
     return n - 1
 
 
-def _import(path: Path, *, actor, progress, progress_every: int) -> importer.ImportResult:
+def _import(path: Path, *, actor, progress, progress_every: int, exclusive: bool) -> importer.ImportResult:
     say = progress or (lambda msg: None)
     result = importer.ImportResult(sha256=importer.file_sha256(path))
     now = timezone.now()
@@ -248,7 +258,18 @@ def _import(path: Path, *, actor, progress, progress_every: int) -> importer.Imp
             raise importer.ImportRefused(errors, total)
         result.rows = rows
         say(f"{rows} rows are valid; importing ...")
+        if exclusive:
+            # ALTER TABLE refuses a table with deferred checks pending; run them at each statement's end
+            # until the keys are back (only the nullable user references of the new requests remain).
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            foreign_keys = _drop_foreign_keys(cursor)
+            say(f"{len(foreign_keys)} foreign keys dropped until the commit (exclusive import)")
         _write(cursor, result, now, say)
+        if exclusive:
+            say("validating the foreign keys ...")
+            for table, name, definition in foreign_keys:
+                cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # Django's constraints are all INITIALLY DEFERRED
         _drop(cursor)
         importer._record_import(path, rows, result, actor)
         say(f"{rows}/{rows} rows (100%)")
@@ -460,6 +481,36 @@ def _types_values() -> str:
 
 def _seconds(a: str, b: str) -> str:
     return f"trunc(extract(epoch FROM ({b} - {a})))::bigint"
+
+
+# The foreign keys whose per-row checks an exclusive import replaces by one validation each; the
+# nullable user references of a request are left alone (NULL for imported rows, and dropping them
+# would lock the users table).
+EXCLUSIVE_FKS = (
+    (LegalRequest, "agency"),
+    (Target, "request"),
+    (RequestFacts, "request"),
+    (TargetFacts, "request"),
+    (TargetFacts, "target"),
+)
+
+
+def _drop_foreign_keys(cursor) -> list[tuple[str, str, str]]:
+    """Drop EXCLUSIVE_FKS; (quoted table, constraint name, definition) of each, to add back."""
+    out = []
+    for model, field_name in EXCLUSIVE_FKS:
+        column = model._meta.get_field(field_name).column
+        table = connection.ops.quote_name(model._meta.db_table)
+        cursor.execute(
+            """SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c
+               JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY(c.conkey)
+               WHERE c.contype = 'f' AND c.conrelid = %s::regclass AND a.attname = %s""",
+            [table, column],
+        )
+        for name, definition in cursor.fetchall():
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {connection.ops.quote_name(name)}")
+            out.append((table, name, definition))
+    return out
 
 
 def _write(cursor, result: importer.ImportResult, now, say: Callable[[str], None]) -> None:

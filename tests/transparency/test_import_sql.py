@@ -255,3 +255,23 @@ def test_the_postgresql_csv_path_is_the_sql_one(tmp_path, monkeypatch):
     import_file(write(tmp_path, [row(i) for i in range(1, 21)]))
     assert LegalRequest.objects.count() == 20
     assert len(calls) == (0 if connection.vendor == "postgresql" else 20)
+
+
+def _foreign_keys():
+    out = set()
+    with connection.cursor() as cursor:
+        for model in (LegalRequest, Target, RequestFacts, TargetFacts):
+            table = model._meta.db_table
+            for name, c in connection.introspection.get_constraints(cursor, table).items():
+                if c["foreign_key"]:
+                    out.add((table, tuple(c["columns"]), c["foreign_key"]))
+    return out
+
+
+def test_an_exclusive_import_puts_every_foreign_key_back(tmp_path):
+    before = _foreign_keys()
+    assert len(before) >= 5
+    result = import_file(write(tmp_path, [row(i) for i in range(1, 6)]), exclusive=True)
+    assert (result.created, result.targets) == (5, 15)
+    assert _foreign_keys() == before
+    assert TargetFacts.objects.filter(request__request__external_id="ext-3").count() == 3
