@@ -27,12 +27,12 @@ ever disagrees with `parse_row` on a row it flagged, the import falls back to th
 from __future__ import annotations
 
 import csv
-from datetime import UTC
 import functools
 import json
 import logging
 import operator
 from collections.abc import Callable
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +88,9 @@ def _valid_ymd(m: str) -> str:
     """SQL: the regexp_match array `m` (year, month, day in 1..3) names a real calendar day."""
     y, mo, d = f"{m}[1]::int", f"{m}[2]::int", f"{m}[3]::int"
     leap = f"(mod({y}, 4) = 0 AND (mod({y}, 100) <> 0 OR mod({y}, 400) = 0))"
-    last = f"CASE WHEN {mo} IN (4, 6, 9, 11) THEN 30 WHEN {mo} = 2 THEN CASE WHEN {leap} THEN 29 ELSE 28 END ELSE 31 END"
+    last = (
+        f"CASE WHEN {mo} IN (4, 6, 9, 11) THEN 30 WHEN {mo} = 2 THEN CASE WHEN {leap} THEN 29 ELSE 28 END ELSE 31 END"
+    )
     return f"({y} >= 1 AND {mo} BETWEEN 1 AND 12 AND {d} BETWEEN 1 AND {last})"
 
 
@@ -516,7 +518,10 @@ def _drop_foreign_keys(cursor) -> list[tuple[str, str, str]]:
 def _write(cursor, result: importer.ImportResult, now, say: Callable[[str], None]) -> None:
     q = connection.ops.quote_name
     lr_table = q(LegalRequest._meta.db_table)
-    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id'), pg_get_serial_sequence(%s, 'id')", [LegalRequest._meta.db_table, Target._meta.db_table])
+    cursor.execute(
+        "SELECT pg_get_serial_sequence(%s, 'id'), pg_get_serial_sequence(%s, 'id')",
+        [LegalRequest._meta.db_table, Target._meta.db_table],
+    )
     lr_seq, t_seq = cursor.fetchone()
     cursor.execute(
         f"""CREATE TEMPORARY TABLE imp_new ON COMMIT DROP AS
@@ -571,6 +576,8 @@ def _write(cursor, result: importer.ImportResult, now, say: Callable[[str], None
     )
     status = "CASE n.status " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in importer.FINAL.items()) + " END"
     say("inserting requests ...")
+    # No ORDER BY: imp_new and imp_tt were written in key order and are read in it (hash joins keep the
+    # order of their outer side), so the primary keys and external ids are appended in order anyway.
     base_from = (
         "FROM imp_new n JOIN imp_ag g ON g.name = n.agency AND g.country = n.country "
         "JOIN imp_types ty ON ty.code = n.rtype"
@@ -599,7 +606,7 @@ def _write(cursor, result: importer.ImportResult, now, say: Callable[[str], None
             "rejection_reason": "n.reason",
             "produced_categories": "n.pcat",
         },
-        base_from + " ORDER BY n.id",
+        base_from,
         now,
         consts={"created_at": now, "updated_at": now},
     )
@@ -618,7 +625,7 @@ def _write(cursor, result: importer.ImportResult, now, say: Callable[[str], None
             "looked_up_at": "t.looked_up_at",
             "notified_at": "t.notified_at",
         },
-        "FROM imp_tt t ORDER BY t.id",
+        "FROM imp_tt t",
         now,
     )
     say(f"{result.targets} targets inserted; inserting report facts ...")
@@ -651,7 +658,7 @@ def _write(cursor, result: importer.ImportResult, now, say: Callable[[str], None
             "dsa_order": "n.rtype = 'dsa_art10'",
             "seconds_to_final": _seconds("n.received", "n.closed"),
         },
-        base_from + " LEFT JOIN imp_cnt c ON c.request_id = n.id ORDER BY n.id",
+        base_from + " LEFT JOIN imp_cnt c ON c.request_id = n.id",
         now,
         consts={"updated_at": now},
     )
@@ -671,6 +678,6 @@ def _write(cursor, result: importer.ImportResult, now, say: Callable[[str], None
             "account_key": "left(t.kind || ':' || t.value, 320)",
             "with_data": "n.p_any AND t.found",
         },
-        "FROM imp_tt t JOIN imp_new n ON n.id = t.request_id JOIN imp_types ty ON ty.code = n.rtype ORDER BY t.id",
+        "FROM imp_tt t JOIN imp_new n ON n.id = t.request_id JOIN imp_types ty ON ty.code = n.rtype",
         now,
     )

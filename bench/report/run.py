@@ -426,8 +426,10 @@ def bench_import(rows: int, exclusive: bool = False) -> None:
         progress=lambda m: print(f"  {time.perf_counter() - t0:6.1f} s {m}", flush=True),
     )
     dt = time.perf_counter() - t0
-    print(f"  {dt:6.1f} s committed (exclusive={exclusive}); load average before {' '.join(load)}, "
-          f"after {' '.join(open('/proc/loadavg').read().split()[:3])}")
+    print(
+        f"  {dt:6.1f} s committed (exclusive={exclusive}); load average before {' '.join(load)}, "
+        f"after {' '.join(open('/proc/loadavg').read().split()[:3])}"
+    )
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     # The floor: the same rows, as text, COPYed into a bare table with one column per CSV column.
     with connection.cursor() as c:

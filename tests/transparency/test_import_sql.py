@@ -262,7 +262,7 @@ def _foreign_keys():
     with connection.cursor() as cursor:
         for model in (LegalRequest, Target, RequestFacts, TargetFacts):
             table = model._meta.db_table
-            for name, c in connection.introspection.get_constraints(cursor, table).items():
+            for c in connection.introspection.get_constraints(cursor, table).values():
                 if c["foreign_key"]:
                     out.add((table, tuple(c["columns"]), c["foreign_key"]))
     return out
