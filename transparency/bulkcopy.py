@@ -1,4 +1,5 @@
-"""The PostgreSQL path of `import_requests`: one pass of COPY into a staging table, then set-based inserts.
+"""The per-row PostgreSQL path of `import_requests` (JSON Lines, and the fallback of the CSV path in
+transparency/sqlimport.py): one pass of COPY into a staging table, then set-based inserts.
 
 Each row is parsed and checked once (`importer.parse_row`) and streamed through psycopg 3's
 `COPY ... FROM STDIN` into a temporary staging table; nothing of the file is held in Python, so

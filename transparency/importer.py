@@ -1,6 +1,9 @@
 """Bulk import of historical requests from CSV or JSON Lines (format: docs/import.md).
 
-Two passes over the file: the first validates every row and reports every error
+The rules are `parse_row`; the columns are built by `request_values` / `target_values` / `facts_values`.
+On PostgreSQL, CSV files are checked and written set-based in SQL by the same rules
+(transparency/sqlimport.py) and JSON Lines row by row through COPY (transparency/bulkcopy.py).
+The portable path below makes two passes over the file: the first validates every row and reports every error
 by row number (nothing is written if any row is broken); the second inserts in
 batches with bulk_create inside ONE transaction, skipping external_ids already
 imported, so running the same file twice imports nothing new.
