@@ -275,3 +275,17 @@ def test_an_exclusive_import_puts_every_foreign_key_back(tmp_path):
     assert (result.created, result.targets) == (5, 15)
     assert _foreign_keys() == before
     assert TargetFacts.objects.filter(request__request__external_id="ext-3").count() == 3
+
+
+def test_if_the_sql_check_and_parse_row_ever_disagree_the_per_row_path_decides(tmp_path, monkeypatch, caplog):
+    """A (simulated) rule drift: the SQL side refuses every country, parse_row accepts them; the import must
+    not refuse a good file, it falls back to the per-row path (logged without personal data)."""
+    from transparency import sqlimport
+
+    monkeypatch.setattr(sqlimport, "_py_country", lambda text: (text, False))
+    caplog.set_level("WARNING", logger="transparency.sqlimport")
+    result = import_file(write(tmp_path, [row(i) for i in range(1, 4)]))
+    assert (result.created, result.targets) == (3, 9)
+    assert RequestFacts.objects.count() == 3
+    if connection.vendor == "postgresql":
+        assert "flagged in SQL but accepted by parse_row" in caplog.text and "ext-" not in caplog.text
