@@ -1,4 +1,5 @@
-"""The PostgreSQL path of `import_requests`: one pass of COPY into a staging table, then set-based inserts.
+"""The per-row PostgreSQL path of `import_requests` (JSON Lines, and the fallback of the CSV path in
+transparency/sqlimport.py): one pass of COPY into a staging table, then set-based inserts.
 
 Each row is parsed and checked once (`importer.parse_row`) and streamed through psycopg 3's
 `COPY ... FROM STDIN` into a temporary staging table; nothing of the file is held in Python, so
@@ -52,7 +53,7 @@ def _insert_select(
     consts = consts or {}
     cols, exprs, params = [], [], []
     for f in model._meta.concrete_fields:
-        if f.primary_key and isinstance(f, models.AutoField):
+        if f.primary_key and isinstance(f, models.AutoField) and f.attname not in mapped:
             continue
         cols.append(connection.ops.quote_name(f.column))
         if f.attname in mapped:

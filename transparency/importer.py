@@ -1,6 +1,9 @@
 """Bulk import of historical requests from CSV or JSON Lines (format: docs/import.md).
 
-Two passes over the file: the first validates every row and reports every error
+The rules are `parse_row`; the columns are built by `request_values` / `target_values` / `facts_values`.
+On PostgreSQL, CSV files are checked and written set-based in SQL by the same rules
+(transparency/sqlimport.py) and JSON Lines row by row through COPY (transparency/bulkcopy.py).
+The portable path below makes two passes over the file: the first validates every row and reports every error
 by row number (nothing is written if any row is broken); the second inserts in
 batches with bulk_create inside ONE transaction, skipping external_ids already
 imported, so running the same file twice imports nothing new.
@@ -107,12 +110,19 @@ class RowError(ValueError):
 # --------------------------------------------------------------------------- reading
 
 
+def is_json_lines(path: Path) -> bool:
+    """JSON Lines: a .jsonl/.ndjson name, or a file whose first character is `{`; anything else is CSV."""
+    if path.suffix.lower() in {".jsonl", ".ndjson"}:
+        return True
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return fh.read(1) == "{"
+
+
 def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """(row number, values) for each data row; CSV row numbers count the header as row 1."""
+    json_lines = is_json_lines(path)
     with open(path, encoding="utf-8-sig", newline="") as fh:
-        head = fh.read(1)
-        fh.seek(0)
-        if path.suffix.lower() in {".jsonl", ".ndjson"} or head == "{":
+        if json_lines:
             for n, line in enumerate(fh, start=1):
                 if not line.strip():
                     continue
@@ -529,14 +539,21 @@ def import_file(
     actor=None,
     batch_size: int = 5000,
     progress: Callable[[str], None] | None = None,
+    exclusive: bool = False,
 ) -> ImportResult:
     """Validate the whole file, then import it in one transaction; raise ImportRefused on any bad row.
 
-    On PostgreSQL the rows go through COPY into staging tables and set-based inserts
-    (transparency/bulkcopy.py); elsewhere through batched bulk_create.
+    On PostgreSQL a CSV file is staged with COPY and checked and written set-based in SQL
+    (transparency/sqlimport.py); JSON Lines are parsed row by row and COPYed (transparency/bulkcopy.py);
+    elsewhere the rows go through batched bulk_create. `exclusive` (PostgreSQL CSV only): see
+    sqlimport.import_csv.
     """
     path = Path(path)
     if connection.vendor == "postgresql":
+        if not is_json_lines(path):
+            from transparency.sqlimport import import_csv
+
+            return import_csv(path, actor=actor, progress=progress, progress_every=batch_size, exclusive=exclusive)
         from transparency.bulkcopy import import_file_copy
 
         return import_file_copy(path, actor=actor, progress=progress, progress_every=batch_size)

@@ -297,11 +297,14 @@ def main() -> None:
     ap.add_argument("--skip-generate", action="store_true")
     ap.add_argument("--import-rows", type=int, default=0)
     ap.add_argument("--import-only", action="store_true", help="only the import benchmark (with --import-rows)")
+    ap.add_argument(
+        "--import-exclusive", action="store_true", help="import with exclusive=True (foreign keys checked per table)"
+    )
     args = ap.parse_args()
     assert connection.vendor == "postgresql", "run this on PostgreSQL (DATABASE_URL)"
     call_command("migrate", verbosity=0)
     if args.import_only:
-        bench_import(args.import_rows)
+        bench_import(args.import_rows, exclusive=args.import_exclusive)
         return
     if not args.skip_generate:
         generate(args.requests)
@@ -371,10 +374,10 @@ def main() -> None:
     )
 
     if args.import_rows:
-        bench_import(args.import_rows)
+        bench_import(args.import_rows, exclusive=args.import_exclusive)
 
 
-def bench_import(rows: int) -> None:
+def bench_import(rows: int, exclusive: bool = False) -> None:
     """Time import_requests on a generated CSV, then a raw COPY of the same file into a bare table."""
     import csv
     import tempfile
@@ -415,8 +418,18 @@ def bench_import(rows: int) -> None:
             "requests_app_followup, transparency_report CASCADE"
         )
     t0 = time.perf_counter()
-    result = import_file(path, batch_size=50_000, progress=lambda m: print(f"  {time.perf_counter() - t0:6.1f} s {m}"))
+    load = open("/proc/loadavg").read().split()[:3]
+    result = import_file(
+        path,
+        batch_size=50_000,
+        exclusive=exclusive,
+        progress=lambda m: print(f"  {time.perf_counter() - t0:6.1f} s {m}", flush=True),
+    )
     dt = time.perf_counter() - t0
+    print(
+        f"  {dt:6.1f} s committed (exclusive={exclusive}); load average before {' '.join(load)}, "
+        f"after {' '.join(open('/proc/loadavg').read().split()[:3])}"
+    )
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     # The floor: the same rows, as text, COPYed into a bare table with one column per CSV column.
     with connection.cursor() as c:

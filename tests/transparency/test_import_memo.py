@@ -2,6 +2,7 @@
 identifier is still reported on every row it appears in."""
 
 import pytest
+from django.db import connection
 
 from requests_app.models import Target
 from tests.factories import import_csv as write
@@ -16,7 +17,8 @@ def test_recurring_identifiers_are_normalised_once_and_stored_alike(tmp_path):
     importer._target.cache_clear()
     import_file(write(tmp_path, [row(i, targets=["+33 6 12 34 56 78"], targets_not_found=[]) for i in range(20)]))
     info = importer._target.cache_info()
-    assert info.misses == 1 and info.hits == 19
+    # Parsed once either way: per row with the memo (SQLite), or once per distinct value (PostgreSQL CSV).
+    assert info.misses == 1 and info.hits == (0 if connection.vendor == "postgresql" else 19)
     assert set(Target.objects.values_list("kind", "value")) == {("phone", "+33612345678")}
 
 

@@ -113,8 +113,8 @@ def test_command_shows_progress_and_errors(tmp_path, capsys):
     path = write(tmp_path, [row(i) for i in range(1, 8)])
     call_command("import_requests", str(path), "--batch-size", "3")
     out = capsys.readouterr().out
-    if connection.vendor == "postgresql":  # one pass: COPY into staging, then set-based inserts
-        assert "3 rows checked" in out and "6 rows checked" in out and "7 requests inserted" in out
+    if connection.vendor == "postgresql":  # CSV: COPY into staging, checks and inserts in SQL
+        assert "3 rows staged" in out and "6 rows staged" in out and "7 requests inserted" in out
     else:
         assert "3/7 rows (42%)" in out and "6/7 rows" in out
     assert "Imported 7 requests with 21 targets" in out

@@ -1,4 +1,4 @@
-"""python manage.py import_requests FILE [--batch-size N]"""
+"""python manage.py import_requests FILE [--batch-size N] [--exclusive]"""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -11,10 +11,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file")
         parser.add_argument("--batch-size", type=int, default=5000)
+        parser.add_argument(
+            "--exclusive",
+            action="store_true",
+            help="PostgreSQL, CSV: check foreign keys once per table instead of once per row; locks the request "
+            "tables against readers until the import commits (docs/import.md)",
+        )
 
-    def handle(self, *args, file, batch_size, **opts):
+    def handle(self, *args, file, batch_size, exclusive, **opts):
         try:
-            result = import_file(file, batch_size=batch_size, progress=self.stdout.write)
+            result = import_file(file, batch_size=batch_size, progress=self.stdout.write, exclusive=exclusive)
         except FileNotFoundError as exc:
             raise CommandError(f"No such file: {file}") from exc
         except ImportRefused as exc:
