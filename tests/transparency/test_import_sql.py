@@ -9,7 +9,8 @@ import pytest
 from django.db import connection
 
 from requests_app.models import LegalRequest, Target
-from tests.transparency.test_importer import row, write
+from tests.factories import import_csv as write
+from tests.factories import import_row as row
 from transparency import importer
 from transparency.importer import ImportRefused, import_file
 from transparency.models import RequestFacts, TargetFacts
