@@ -81,11 +81,14 @@ TIMED = [
     ("request_submit_rows", "requests_app.services", "request_submit_rows"),
     ("rules + duplicate check", "requests_app.services", "request_findings"),
     ("duplicate check", "requests_app.services", "_find_duplicate"),
+    ("insert request + targets (before issue 13 item 7)", "requests_app.services", "_create_request"),
+    ("store one document (before: insert, encrypt, write, update)", "requests_app.services", "_store_document"),
     ("reserve ids", "requests_app.services", "_reserve_ids"),
     ("insert request", "requests_app.services", "_insert_request"),
     ("insert targets", "requests_app.services", "_insert_targets"),
     ("store documents (encrypt, write, insert)", "requests_app.services", "_store_new_documents"),
     ("encrypt", "requests_app.crypto", "encrypt_bytes"),
+    ("automatic validation (before: UPDATE + event)", "requests_app.services", "_validate_new"),
     ("automatic validation (fields)", "requests_app.services", "_transition_apply"),
     ("audit insert", "requests_app.audit", "_save"),
     ("outbox write", "requests_app.outbox", "write"),
@@ -106,7 +109,9 @@ def install_timers() -> None:
         *parents, name = path.split(".")
         for part in parents:
             owner = getattr(owner, part)
-        original = getattr(owner, name)
+        original = getattr(owner, name, None)
+        if original is None:  # a phase of another version of the code
+            continue
 
         def timed(*a, __f=original, __label=label, **kw):
             t0 = time.process_time()
