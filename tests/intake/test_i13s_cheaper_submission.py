@@ -47,7 +47,7 @@ def test_a_service_caller_without_a_checked_input_still_gets_the_check(officer_a
         DocumentInput.checked("fake.pdf", b"not a pdf")
 
 
-def test_the_submission_stores_the_same_rows_events_and_follow_ups(api_a, officer_a):
+def test_the_submission_stores_the_same_rows_events_and_follow_ups(api_a):
     with CaptureQueriesContext(connection) as queries:
         response = api_a.post("/api/v1/requests/", multipart_body(), multipart=True)
     assert response.status_code == 201, response.content
@@ -141,7 +141,7 @@ def test_an_event_of_an_unsaved_request_is_refused_like_save_does(officer_a):
     assert not RequestEvent.objects.filter(event_type=EventType.SENSITIVE_VIEW).exists()
 
 
-def test_audit_batch_and_outbox_batch_keep_their_own_order(officer_a):
+def test_audit_batch_and_outbox_batch_keep_their_own_order():
     # the submission nests them: both flush inside the transaction
     with transaction.atomic(), audit.batch(), outbox.batch():
         event_record(event_type=EventType.SENSITIVE_VIEW)
