@@ -29,7 +29,8 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from multiprocessing.connection import Connection
 
 from django.conf import settings
@@ -68,10 +69,25 @@ class DocumentInput:
     filename: str
     content: bytes
     kind: str = "legal_process"
+    # Set only by DocumentInput.checked(), after check_pdf accepted this content: the services then do
+    # not parse the same bytes a second time (check_once). Not part of equality.
+    pdf_checked: bool = field(default=False, compare=False, repr=False)
 
-    @property
+    @classmethod
+    def checked(cls, filename: str, content: bytes, kind: str = "legal_process") -> DocumentInput:
+        """check_pdf the content (raises DocumentError), then the input, marked as checked."""
+        check_pdf(filename, content)
+        return cls(filename, content, kind=kind, pdf_checked=True)
+
+    @cached_property
     def sha256(self) -> str:
         return hashlib.sha256(self.content).hexdigest()
+
+
+def check_once(doc: DocumentInput) -> None:
+    """check_pdf, unless this input was made by DocumentInput.checked (its content is immutable bytes)."""
+    if not doc.pdf_checked:
+        check_pdf(doc.filename, doc.content)
 
 
 def _active_content_error(name: str) -> DocumentError:
@@ -448,17 +464,26 @@ def encrypted_file(content: bytes, *, record, name: str = "document.bin") -> Con
     return ContentFile(crypto.encrypt_bytes(content, record=crypto.record_binding(record)), name=name)
 
 
-def store_encrypted(instance, content: bytes, *, name: str = "document.bin", field: str = "file") -> None:
-    """Encrypt `content` for the saved row `instance`, write it to storage and point the row at it.
-
-    The row is saved first (the file is bound to its primary key), so this costs one UPDATE.
-    Call inside the transaction that created the row; the caller deletes the file if it rolls back."""
+def write_encrypted(instance, content: bytes, *, name: str = "document.bin", field: str = "file") -> dict[str, str]:
+    """Encrypt `content` for the row `instance` (its primary key already set: the file is bound to it), write it
+    to storage and set the row's file (and key id) on the instance; return those columns. Saves no row: for a
+    row not inserted yet (its id reserved), the INSERT then carries them. The caller deletes the file if the
+    transaction rolls back."""
     fieldfile = getattr(instance, field)
     fieldfile.save(name, encrypted_file(content, record=instance, name=name), save=False)
     changes = {field: fieldfile.name}
     if hasattr(instance, "key_id"):
         instance.key_id = crypto.current_key_id()
         changes["key_id"] = instance.key_id
+    return changes
+
+
+def store_encrypted(instance, content: bytes, *, name: str = "document.bin", field: str = "file") -> None:
+    """Encrypt `content` for the saved row `instance`, write it to storage and point the row at it.
+
+    The row is saved first (the file is bound to its primary key), so this costs one UPDATE.
+    Call inside the transaction that created the row; the caller deletes the file if it rolls back."""
+    changes = write_encrypted(instance, content, name=name, field=field)
     type(instance).objects.filter(pk=instance.pk).update(**changes)
 
 

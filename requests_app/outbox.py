@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any
 
@@ -30,6 +32,7 @@ from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnreachable
 
+from requests_app.batching import collecting
 from requests_app.models import FollowUp
 
 logger = logging.getLogger(__name__)
@@ -52,19 +55,49 @@ def note_broker(*, reachable: bool) -> None:
 
 
 def write(*, event: str, tasks: Iterable[str], kwargs: dict[str, Any]) -> list[int]:
-    """Insert one pending row per task in the current transaction; publish them after commit."""
-    now = timezone.now()
-    rows = FollowUp.objects.bulk_create(
-        [FollowUp(event=event, task=name, kwargs=kwargs, created_at=now) for name in tasks]
-    )
-    if rows:
-        # The rows themselves, not their ids: the relay needs no read to publish what this transaction wrote.
-        # A named closure, not functools.partial: Django names the hook by __qualname__ when a robust one fails.
-        def relay_after_commit() -> int:
-            return _relay_rows(rows)
+    """Insert one pending row per task in the current transaction; publish them after commit.
 
-        transaction.on_commit(relay_after_commit, robust=True)
+    Inside `batch()` the rows are inserted (in one statement with the block's other rows) when the block
+    ends, so their ids are not known yet: the answer is then an empty list.
+    """
+    now = timezone.now()
+    rows = [FollowUp(event=event, task=name, kwargs=kwargs, created_at=now) for name in tasks]
+    pending = _batch.get()
+    if pending is not None:
+        pending.extend(rows)
+        return []
+    _insert(rows)
     return [row.pk for row in rows]
+
+
+_batch: ContextVar[list[FollowUp] | None] = ContextVar("outbox_batch", default=None)
+
+
+@contextmanager
+def batch() -> Iterator[None]:
+    """Collect the follow-ups written inside and insert them in one statement when the block ends, with one
+    relay after commit for all of them (one broker connection, one UPDATE).
+
+    Use it inside the transaction of the change (`with transaction.atomic(), outbox.batch():`). Nested
+    batches join the outer one; if the block raises, its rows are dropped with the transaction.
+    """
+    if _batch.get() is None and not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("outbox.batch() belongs inside the transaction of the change it follows")
+    with collecting(_batch, _insert):
+        yield
+
+
+def _insert(rows: list[FollowUp]) -> None:
+    if not rows:
+        return
+    FollowUp.objects.bulk_create(rows)
+
+    # The rows themselves, not their ids: the relay needs no read to publish what this transaction wrote.
+    # A named closure, not functools.partial: Django names the hook by __qualname__ when a robust one fails.
+    def relay_after_commit() -> int:
+        return _relay_rows(rows)
+
+    transaction.on_commit(relay_after_commit, robust=True)
 
 
 def relay(ids: list[int]) -> int:
@@ -88,18 +121,26 @@ def registered_task(name: str) -> Task:
 
 
 def _publish_rows(rows: list[FollowUp]) -> int:
-    """Publish each row's task (one broker connection for all), then mark the published rows sent at once."""
+    """Publish each row's task (one broker connection for all, and on Redis one round trip: kombu's publish
+    batch sends the messages as one pipeline when the block ends), then mark the published rows sent at once."""
     published: list[int] = []
+    batched = False
     try:
         with current_app.producer_or_acquire() as producer:
-            for row in rows:
-                if _publish(row, producer):
-                    published.append(row.pk)
+            batched = hasattr(producer, "batch")
+            with producer.batch() if batched else nullcontext():
+                for row in rows:
+                    if _publish(row, producer):
+                        published.append(row.pk)
         note_broker(reachable=True)
     except Exception:
         # No broker connection at all: the change is committed; the rest stay pending for the sweep
-        # (no further row is tried: each would wait for the connection to fail again).
+        # (no further row is tried: each would wait for the connection to fail again). A batch that failed
+        # was discarded or its delivery is uncertain: none of its rows counts as sent (the sweep publishes
+        # them again; a second delivery of a finished follow-up is skipped by FollowUpTask).
         note_broker(reachable=False)
+        if batched:
+            published.clear()
         logger.warning(
             "Could not reach the broker for %d follow-up(s); the sweep will retry them", len(rows) - len(published)
         )

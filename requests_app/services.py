@@ -16,13 +16,13 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone, translation
 
-from requests_app import audit, dsa_categories, followups, lifecycle, rules
+from requests_app import audit, dsa_categories, followups, lifecycle, outbox, rules
 from requests_app.audit import event_record
-from requests_app.documents import DocumentError, DocumentInput, check_pdf, store_encrypted
+from requests_app.documents import DocumentError, DocumentInput, check_once, store_encrypted, write_encrypted
 from requests_app.exceptions import Forbidden, Refused
 from requests_app.lifecycle import Actor, Status, TransitionError
 from requests_app.models import Agency, Document, EventType, LegalRequest, Officer, RequestEvent, Target
@@ -264,17 +264,28 @@ def request_submit_rows(
     if any(f.severity is rules.Severity.WARNING for f in findings) and not acknowledge_warnings:
         raise SubmissionRefused(findings, needs_acknowledgement=True)
     for doc in documents:
-        check_pdf(doc.filename, doc.content)
+        check_once(doc)  # the API's serializer already checked its uploads: not parsed twice
 
     stored: list[Document] = []
     try:
-        # The audit events appended at the end, so the chain head is locked only for the
-        # last statements of the transaction.
-        with transaction.atomic(), audit.batch():
-            request, targets = _create_request(agency=agency, actor=actor, data=data, findings=findings)
-            for doc in documents:
-                stored.append(_store_document(request=request, doc=doc, actor=actor))
-            _record_submitted(request, actor=actor, documents=stored, targets=targets, ip=ip)
+        # Every row is inserted once, in its final state: the request already validated, with its final
+        # reference (its id reserved first, on PostgreSQL), the documents with their files; the events and
+        # the follow-ups each in one INSERT at the end (audit.batch, outbox.batch). No UPDATE, no re-read.
+        with transaction.atomic(), audit.batch(), outbox.batch():
+            received_at = timezone.now()
+            reserved = _reserve_ids(documents=len(documents))
+            request = _new_request(agency=agency, actor=actor, data=data, findings=findings, received_at=received_at)
+            # Automatic validation (request_validate), applied before the INSERT: nobody else can see the row yet.
+            to, reason, payload = _validation_outcome(request)
+            move = _transition_apply(request, to=to, actor=None, reason=reason)
+            _insert_request(request, pk=reserved[0] if reserved else None)
+            targets = _insert_targets(request, data)
+            if reserved:
+                _store_new_documents(request=request, docs=documents, ids=reserved[1], actor=actor, stored=stored)
+            else:
+                for doc in documents:
+                    stored.append(_store_document(request=request, doc=doc, actor=actor))
+            _record_submitted(request, actor=actor, documents=stored, targets=targets, ip=ip, at=received_at)
             if emergency_downgraded(findings) and (data.emergency or data.request_type == "emergency"):
                 event_record(
                     event_type=EventType.LEGAL,
@@ -285,14 +296,14 @@ def request_submit_rows(
                     "serious physical injury (18 U.S.C. 2702(b)(8)); the ordinary deadline applies",
                     payload={"emergency_downgraded": True, "due_at": request.due_at},
                     ip=ip,
+                    at=received_at,
                 )
-            # The row was inserted by this transaction, so nobody else can see or lock it yet:
-            # validate it in place, and save its reference with the new status in one UPDATE.
-            _validate_new(request=request, also_save=["reference"])
+            _transition_record(request, move, actor=None, reason=reason, payload=payload)
             followups.emit(followups.SUBMITTED, request_id=request.pk)
     except BaseException:
         for document in stored:
-            document.file.delete(save=False)
+            if document.file:
+                document.file.delete(save=False)
         raise
     return Submitted(request=request, targets=targets, documents=stored)
 
@@ -332,7 +343,7 @@ def request_create_backdated(
     history. Its rows, its documents (`documents(request)`: they may name its reference) and its
     submitted event, in the caller's transaction; no follow-up is emitted."""
     request, targets = _create_request(
-        agency=agency, actor=actor, data=data, findings=findings, received_at=received_at, save_reference=True
+        agency=agency, actor=actor, data=data, findings=findings, received_at=received_at
     )
     stored = [_store_document(request=request, doc=doc, actor=actor) for doc in documents(request)]
     _record_submitted(request, actor=actor, documents=stored, targets=targets, at=received_at)
@@ -346,17 +357,24 @@ def _create_request(
     data: SubmissionData,
     findings: list[rules.Finding],
     received_at: datetime | None = None,
-    save_reference: bool = False,
 ) -> tuple[LegalRequest, list[Target]]:
-    """Insert the request and its targets. The final reference is derived from the id, so it is
-    set on the instance here and saved by the caller's next UPDATE (or here, with save_reference)."""
-    received_at = received_at or timezone.now()
+    """Insert the request (status submitted, its final reference) and its targets."""
+    request = _new_request(
+        agency=agency, actor=actor, data=data, findings=findings, received_at=received_at or timezone.now()
+    )
+    _insert_request(request, pk=None)
+    return request, _insert_targets(request, data)
+
+
+def _new_request(
+    *, agency: Agency, actor: User, data: SubmissionData, findings: list[rules.Finding], received_at: datetime
+) -> LegalRequest:
+    """The request row as submitted (status submitted), not saved yet."""
     emergency = (data.emergency or data.request_type == "emergency") and not emergency_downgraded(findings)
     ex_post = rules.epoc_needs_ex_post_validation(
         data.request_type, data.authority_kind, emergency=emergency, judicial_validation=data.judicial_validation
     )
-    request = LegalRequest.objects.create(
-        reference=f"TMP-{uuid.uuid4().hex[:16]}",
+    return LegalRequest(
         agency=agency,
         submitted_by=actor,
         request_type=data.request_type,
@@ -388,10 +406,28 @@ def _create_request(
             domestic_exception=data.epoc_domestic_exception,
         ),
     )
-    request.reference = f"LR-{received_at.year}-{request.pk:06d}"
-    if save_reference:
-        request.save(update_fields=["reference"])
-    targets = Target.objects.bulk_create(
+
+
+def _reference(request: LegalRequest) -> str:
+    return f"LR-{request.received_at.year}-{request.pk:06d}"
+
+
+def _insert_request(request: LegalRequest, *, pk: int | None) -> None:
+    """INSERT the new request with its final reference, derived from its id: in one statement when the id was
+    reserved (`pk`), else (SQLite) with a temporary reference that one UPDATE replaces."""
+    if pk is not None:
+        request.pk = pk
+        request.reference = _reference(request)
+        request.save(force_insert=True)
+        return
+    request.reference = f"TMP-{uuid.uuid4().hex[:16]}"
+    request.save(force_insert=True)
+    request.reference = _reference(request)
+    request.save(update_fields=["reference"])
+
+
+def _insert_targets(request: LegalRequest, data: SubmissionData) -> list[Target]:
+    return Target.objects.bulk_create(
         [
             Target(
                 request=request, identifier_type=t.identifier_type, raw_value=raw.strip(), kind=t.kind, value=t.value
@@ -399,7 +435,28 @@ def _create_request(
             for t, raw in _normalised_targets(data)
         ]
     )
-    return request, targets
+
+
+_SEQUENCES: dict[str, str] = {}  # table -> the sequence of its id column (PostgreSQL), looked up once
+
+
+def _reserve_ids(*, documents: int) -> tuple[int, list[int]] | None:
+    """On PostgreSQL, the ids of a new request and of its `documents` new documents, in one statement, so that
+    their rows can be inserted complete (the reference and the files' encryption are bound to the ids);
+    None elsewhere (SQLite has no sequences)."""
+    if connection.vendor != "postgresql":
+        return None
+    tables = (LegalRequest._meta.db_table, Document._meta.db_table)
+    with connection.cursor() as cursor:
+        if not all(t in _SEQUENCES for t in tables):
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id'), pg_get_serial_sequence(%s, 'id')", tables)
+            _SEQUENCES.update(zip(tables, cursor.fetchone(), strict=True))
+        cursor.execute(
+            "SELECT nextval(%s::regclass), ARRAY(SELECT nextval(%s::regclass) FROM generate_series(1, %s))",
+            [_SEQUENCES[tables[0]], _SEQUENCES[tables[1]], documents],
+        )
+        request_id, document_ids = cursor.fetchone()
+    return request_id, list(document_ids)
 
 
 def _normalised_targets(data: SubmissionData) -> list[tuple[rules.NormalisedTarget, str]]:
@@ -434,6 +491,30 @@ def _store_document(*, request: LegalRequest, doc: DocumentInput, actor: User) -
     return document
 
 
+def _store_new_documents(
+    *, request: LegalRequest, docs: Sequence[DocumentInput], ids: list[int], actor: User, stored: list[Document]
+) -> None:
+    """The documents of a new request whose ids were reserved: each file encrypted (bound to its row's id) and
+    written, then every row inserted complete in one statement (no UPDATE for the file). Appends each document
+    to `stored` as soon as its file exists, so the caller can delete the files if the transaction fails."""
+    for doc, pk in zip(docs, ids, strict=True):
+        document = Document(
+            pk=pk,
+            request=request,
+            kind=doc.kind,
+            filename=doc.filename[:255] or "document.pdf",
+            size=len(doc.content),
+            sha256=doc.sha256,
+            uploaded_by=actor,
+        )
+        write_encrypted(document, doc.content)
+        stored.append(document)
+    Document.objects.bulk_create(stored)
+    for document in stored:
+        # Scanned for malware once this commits (requests_app/scanning.py); until then "Not scanned".
+        followups.emit(followups.DOCUMENT_STORED, document_id=document.pk)
+
+
 def _validation_outcome(request: LegalRequest) -> tuple[Status, str, dict[str, Any] | None]:
     """Where automatic validation takes a submitted request: (status, reason, event payload)."""
     findings = [
@@ -452,17 +533,11 @@ def request_validate(*, request: LegalRequest) -> LegalRequest:
     return request_transition(request=request, to=to, actor=None, reason=reason, payload=payload)
 
 
-def _validate_new(*, request: LegalRequest, also_save: Sequence[str] = ()) -> None:
-    """request_validate for a request inserted by the current transaction (no re-read, no lock needed)."""
-    to, reason, payload = _validation_outcome(request)
-    _apply_transition(request, to=to, actor=None, reason=reason, payload=payload, also_save=also_save)
-
-
 def document_add(*, request: LegalRequest, actor: User, doc: DocumentInput, ip: str | None = None) -> Document:
     """Add a document to an open request (e.g. when the legal team asked for more)."""
     if not request.is_open:
         raise PermissionDenied("Documents can only be added to an open request.")
-    check_pdf(doc.filename, doc.content)
+    check_once(doc)
     document = None
     try:
         with transaction.atomic():
@@ -528,6 +603,17 @@ def request_keep_current(request: LegalRequest, locked: LegalRequest) -> LegalRe
     return request
 
 
+@dataclass(frozen=True)
+class _Move:
+    """A transition applied to a row's fields (by _transition_apply), not yet saved or recorded."""
+
+    source: str
+    target: Status
+    public: bool
+    at: datetime
+    changed: frozenset[str]
+
+
 def _apply_transition(
     locked: LegalRequest,
     *,
@@ -541,13 +627,30 @@ def _apply_transition(
     also_save: Sequence[str] = (),
     **changes: Any,
 ) -> None:
-    """The transition itself, on a row this transaction has locked (or inserted): check, clock
-    rules, one UPDATE of the changed columns, the event, the after-commit signal."""
+    """The transition itself, on a row this transaction has locked: check, clock rules, one UPDATE of the
+    changed columns, the event, the follow-ups."""
+    move = _transition_apply(locked, to=to, actor=actor, reason=reason, at=at, role=role, **changes)
+    locked.save(update_fields=sorted(move.changed | set(also_save)))
+    _transition_record(locked, move, actor=actor, reason=reason, payload=payload, ip=ip)
+
+
+def _transition_apply(
+    locked: LegalRequest,
+    *,
+    to: Status | str,
+    actor: User | None,
+    reason: str = "",
+    at: datetime | None = None,
+    role: Actor | None = None,
+    **changes: Any,
+) -> _Move:
+    """Check the transition and set its fields (status, clock rules, `changes`) on the instance; saves nothing.
+    A new request (request_submit_rows) is inserted after this, so its row is written once."""
     source = locked.status
     transition = lifecycle.check(source, str(to), role or actor_role(actor), reason)
     now = at or timezone.now()
     target = transition.target
-    changed = {"status", "updated_at", *also_save, *changes}
+    changed = {"status", "updated_at", *changes}
 
     # The clock stops while waiting on the agency and restarts, extended, when it answers.
     if target in lifecycle.PAUSED_STATES and locked.clock_paused_at is None:
@@ -579,20 +682,32 @@ def _apply_transition(
     for name, value in changes.items():
         setattr(locked, name, value)
     locked.status = target
-    locked.save(update_fields=sorted(changed))
+    return _Move(source=source, target=target, public=transition.public, at=now, changed=frozenset(changed))
+
+
+def _transition_record(
+    locked: LegalRequest,
+    move: _Move,
+    *,
+    actor: User | None,
+    reason: str = "",
+    payload: dict[str, Any] | None = None,
+    ip: str | None = None,
+) -> None:
+    """The event and the follow-ups of a transition applied by _transition_apply (and saved, or about to be)."""
     event_record(
         event_type=EventType.TRANSITION,
         actor=actor,
         request=locked,
-        public=transition.public,
-        from_status=source,
-        to_status=target,
-        message=reason[:500] if reason else _transition_message(source, target),
+        public=move.public,
+        from_status=move.source,
+        to_status=move.target,
+        message=reason[:500] if reason else _transition_message(move.source, move.target),
         payload=payload,
         ip=ip,
-        at=now,
+        at=move.at,
     )
-    followups.emit_transition(request_id=locked.pk, target=str(target))
+    followups.emit_transition(request_id=locked.pk, target=str(move.target))
 
 
 def request_withdraw(*, request: LegalRequest, actor: User, reason: str = "", ip: str | None = None) -> LegalRequest:

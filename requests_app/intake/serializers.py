@@ -15,7 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from requests_app import dsa_categories, rules
-from requests_app.documents import DocumentError, DocumentInput, check_pdf
+from requests_app.documents import DocumentError, DocumentInput
 from requests_app.intake.services import MESSAGE_MAX_CHARS
 from requests_app.lifecycle import Status
 from requests_app.models import Document, LegalRequest, Message, RequestEvent, Target
@@ -32,9 +32,8 @@ def read_upload(upload: Any, kind: str = Document.Kind.LEGAL_PROCESS) -> Documen
             f"{upload.name} is {upload.size / 1048576:.1f} MB; the limit is {limit / 1048576:.0f} MB. Split it into smaller PDFs.",
             "too_large",
         )
-    content = upload.read()
-    check_pdf(upload.name, content)
-    return DocumentInput(upload.name, content, kind=kind)
+    # Checked here once; the submission service does not parse the same bytes again.
+    return DocumentInput.checked(upload.name, upload.read(), kind=kind)
 
 
 # Schema-only field classes: they validate exactly like their DRF base class and

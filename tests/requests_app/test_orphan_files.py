@@ -34,6 +34,8 @@ def test_a_failed_document_insert_leaves_no_file(officer_a, settings, monkeypatc
         raise DatabaseError("insert failed")
 
     monkeypatch.setattr(Document, "save", refuse)
+    # On PostgreSQL a new request's documents are inserted in one bulk INSERT after their files are written.
+    monkeypatch.setattr(Document.objects, "bulk_create", lambda *args, **kwargs: refuse(None))
     with pytest.raises(DatabaseError):
         submit(officer_a)
     assert stored(settings) == []
