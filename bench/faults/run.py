@@ -133,7 +133,7 @@ web = Proc(
         "--worker-class",
         "gthread",
         "--workers",
-        "2",
+        os.environ.get("BENCH_WEB_WORKERS", "2"),
         "--threads",
         "4",
         "--log-level",
@@ -150,7 +150,7 @@ worker = Proc(
         "portal",
         "worker",
         "--pool=prefork",
-        "--concurrency=2",
+        "--concurrency=" + os.environ.get("BENCH_WORKER_CONCURRENCY", "2"),
         "--without-gossip",
         "--without-mingle",
         "--loglevel=" + os.environ.get("BENCH_WORKER_LOGLEVEL", "WARNING"),
@@ -451,6 +451,7 @@ def throughput(tag: str, seconds: float, token: str, clients: int, pdf: bytes) -
     from requests_app.models import FollowUp
 
     groups = {"web": web.p.pid, "worker": worker.p.pid}
+    loadavg_start = open("/proc/loadavg").read().split()[:3]  # noqa: SIM115
     cpu_before = cpu_by_group(groups)
     start = timezone.now()
     counts = load(tag, token, clients, seconds, pdf)
@@ -466,6 +467,8 @@ def throughput(tag: str, seconds: float, token: str, clients: int, pdf: bytes) -
         "followups_done_per_s": round(finished / seconds, 1),
         "ratio": round(finished / created, 2) if created else None,
         "backlog_at_end": backlog,
+        "loadavg_start": loadavg_start,
+        "loadavg_end": open("/proc/loadavg").read().split()[:3],  # noqa: SIM115
         # CPU per unit of work while both ran flat out (the machine's 2 cores are shared by both, and PostgreSQL).
         "web_cpu_ms_per_submission": round(cpu["web"] * 1000 / max(counts["2xx"], 1), 1),
         "worker_cpu_ms_per_followup": round(cpu["worker"] * 1000 / max(finished, 1), 1),
@@ -545,7 +548,14 @@ def main() -> None:
         print(f"| {tag} | " + " | ".join(str(row[c]) for c in cols) + " |")
     if "baseline" in results:
         print("\nthroughput (baseline):", json.dumps(results["baseline"]["throughput"]))
-    out = {"seconds": args.seconds, "clients": args.clients, "results": results}
+    out = {
+        "seconds": args.seconds,
+        "clients": args.clients,
+        "web_workers": int(os.environ.get("BENCH_WEB_WORKERS", "2")),
+        "worker_concurrency": int(os.environ.get("BENCH_WORKER_CONCURRENCY", "2")),
+        "loadavg_end": open("/proc/loadavg").read().split()[:3],  # noqa: SIM115
+        "results": results,
+    }
     (Path(__file__).parent / args.out).write_text(json.dumps(out, indent=2, default=str) + "\n")
 
 
