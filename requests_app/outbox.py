@@ -230,9 +230,14 @@ def sweep(*, now=None, limit: int = 500) -> int:
     now = now or timezone.now()
     grace = timedelta(seconds=settings.OUTBOX_RELAY_GRACE_SECONDS)
     redeliver = timedelta(seconds=settings.OUTBOX_REDELIVER_SECONDS)
-    due = Q(status=FollowUp.Status.PENDING, created_at__lte=now - grace) | Q(
-        status=FollowUp.Status.SENT, published_at__lte=now - redeliver
-    )
+    due = Q(status=FollowUp.Status.PENDING, created_at__lte=now - grace)
+    # A row sent long ago and unfinished: its message was lost, or it still waits behind a backlog. While the
+    # broker's queue holds messages, it may well be waiting: republishing it then only adds a copy to the
+    # backlog (under a backlog older than OUTBOX_REDELIVER_SECONDS that was most of the queue, and the
+    # worker fell further behind). Lost messages are republished once the queue has drained (a broker that
+    # restarted empty has an empty queue at once); when the queue cannot be read, as before.
+    if not broker_backlog():
+        due |= Q(status=FollowUp.Status.SENT, published_at__lte=now - redeliver)
     with transaction.atomic():
         # Two sweeps at once each take different rows.
         rows = list(FollowUp.objects.select_for_update(skip_locked=True).filter(due).order_by("pk")[:limit])
@@ -240,6 +245,18 @@ def sweep(*, now=None, limit: int = 500) -> int:
     if rows:
         logger.info("outbox sweep republished %d of %d follow-ups", published, len(rows))
     return published
+
+
+def broker_backlog() -> int | None:
+    """Messages waiting in the broker's default queue; None when unknown (eager tasks, an error)."""
+    if current_app.conf.task_always_eager:
+        return None
+    try:
+        with current_app.connection_for_read() as conn:
+            declared = conn.default_channel.queue_declare(queue=current_app.conf.task_default_queue, passive=True)
+            return int(declared.message_count)
+    except Exception:
+        return None
 
 
 def status_summary(*, now=None) -> dict[str, Any]:

@@ -121,3 +121,38 @@ def test_provisional_holds_after_a_partial_run_create_only_the_missing_ones():
     # A third delivery finds every hold: nothing new, no event.
     assert [h.pk for h in holds_provisional_create(request_id=request.pk)] == [h.pk for h in again]
     assert PreservationHold.objects.filter(request=request).count() == 3 and events.count() == 2
+
+
+def _sent_long_ago(settings, **kwargs) -> FollowUp:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return FollowUp.objects.create(
+        event="submitted",
+        task=ACK,
+        kwargs=kwargs,
+        status="sent",
+        published_at=timezone.now() - timedelta(seconds=settings.OUTBOX_REDELIVER_SECONDS + 1),
+    )
+
+
+def test_the_sweep_does_not_copy_sent_rows_into_a_backlog(settings, monkeypatch, published):  # noqa: F811
+    row = _sent_long_ago(settings, request_id=1)
+    monkeypatch.setattr(outbox, "broker_backlog", lambda: 250)  # the queue still holds messages
+    assert outbox.sweep() == 0 and published == []
+    monkeypatch.setattr(outbox, "broker_backlog", lambda: 0)  # drained: the row's message was lost
+    assert outbox.sweep() == 1
+    assert [task_id for _, _, task_id in published] == [f"followup-{row.pk}"]
+
+
+def test_the_broker_backlog_is_read_from_a_real_redis(redis_server, settings):
+    from tests.faults import app_on_broker
+
+    with app_on_broker(redis_server.url):
+        # An empty queue (Redis has no key for it) reads as unknown or zero: sent rows are redelivered.
+        assert not outbox.broker_backlog()
+        task = outbox.registered_task(ACK)
+        task.apply_async(kwargs={"request_id": 1}, task_id="followup-0")
+        task.apply_async(kwargs={"request_id": 2}, task_id="followup-00")
+        assert outbox.broker_backlog() == 2  # nobody consumes them: no worker here
