@@ -1112,23 +1112,32 @@ def holds_create_for_approved_request(*, request_id: int) -> list[PreservationHo
 
 def holds_link_followups(*, request_id: int) -> int:
     """Link a later request of the same agency naming the same accounts to their active holds."""
-    lr = LegalRequest.objects.get(pk=request_id)
+    # Only what this reads (the type, the agency; the rest of the wide row is not needed to link or record).
+    lr = LegalRequest.objects.only("pk", "request_type", "agency_id").get(pk=request_id)
     if lr.is_preservation and lr.request_type not in rules.HOLD_CONFIRMATION_TYPES:
         return 0
     # One query: active holds of the agency's preservation requests on an account this request names
     # (only holds of preservation process: a production order's own provisional hold is kept by that order).
     same_account = Target.objects.filter(request=lr, kind=OuterRef("target__kind"), value=OuterRef("target__value"))
-    holds = list(
-        PreservationHold.objects.filter(
+    holds = [
+        hold
+        for hold in PreservationHold.objects.filter(
             Exists(same_account),
             request__agency_id=lr.agency_id,
             request__request_type__in=rules.PRESERVATION_TYPES,
             released_at__isnull=True,
-        )
-        .exclude(followups=lr)
-        .exclude(request=lr)
-        .select_related("request")
+        ).select_related("request")
+        if hold.request_id != lr.pk
+    ]
+    if not holds:
+        return 0
+    # Those already linked (a redelivery after this committed) are left as they are.
+    linked_before = set(
+        PreservationHold.followups.through.objects.filter(
+            legalrequest_id=lr.pk, preservationhold_id__in=[h.pk for h in holds]
+        ).values_list("preservationhold_id", flat=True)
     )
+    holds = [hold for hold in holds if hold.pk not in linked_before]
     if not holds:
         return 0
     linked = 0
@@ -1151,7 +1160,9 @@ def holds_provisional_create(*, request_id: int) -> list[PreservationHold]:
     """At submission: a preservation request or order, or a production order, preserves the named
     accounts at once (nothing is disclosed, so no review comes first). The period runs from receipt
     (18 U.S.C. 2703(f); Reg. 2023/1543 Art. 10(1), 10(9), 11(1)). Idempotent."""
-    lr = LegalRequest.objects.get(pk=request_id)
+    lr = LegalRequest.objects.only("pk", "status", "received_at", "request_type", "data_categories", "agency_id").get(
+        pk=request_id
+    )
     if lr.status == Status.INVALID:
         return []
     received = timezone.localdate(lr.received_at)

@@ -156,3 +156,28 @@ def test_the_broker_backlog_is_read_from_a_real_redis(redis_server, settings):
         task.apply_async(kwargs={"request_id": 1}, task_id="followup-0")
         task.apply_async(kwargs={"request_id": 2}, task_id="followup-00")
         assert outbox.broker_backlog() == 2  # nobody consumes them: no worker here
+
+
+def test_linking_a_follow_up_to_holds_twice_links_and_records_once(officer_a):
+    from datetime import date
+
+    from requests_app.production.services import holds_link_followups
+
+    preservation = LegalRequestFactory(request_type="preservation", agency=officer_a.agency)
+    target = TargetFactory(request=preservation, kind="username", value="kept_account")
+    hold = PreservationHold.objects.create(
+        request=preservation,
+        target=target,
+        categories=["subscriber_info"],
+        starts_on=date(2026, 1, 1),
+        until=date(2099, 1, 1),
+    )
+    warrant = LegalRequestFactory(request_type="search_warrant", agency=officer_a.agency)
+    TargetFactory(request=warrant, kind="username", value="kept_account")
+    other_agency = LegalRequestFactory(request_type="search_warrant")
+    TargetFactory(request=other_agency, kind="username", value="kept_account")
+    assert holds_link_followups(request_id=warrant.pk) == 1
+    assert holds_link_followups(request_id=warrant.pk) == 0  # a redelivery
+    assert holds_link_followups(request_id=other_agency.pk) == 0  # another agency's hold is not its own
+    assert list(hold.followups.all()) == [warrant]
+    assert RequestEvent.objects.filter(request=warrant, event_type=EventType.HOLD).count() == 1
