@@ -2,11 +2,13 @@
 
 - `write()` inserts one `FollowUp` row per task, inside the caller's transaction, and asks
   for a relay once that transaction commits (nothing is written for one that rolls back).
-- The relay (fast path) hands the rows to Celery right after commit. If the broker is down
-  or the process dies before it publishes, the rows stay `pending`.
+- The relay (fast path, one per transaction) hands the rows to Celery right after commit: the rows
+  of batchable tasks as one `run_followups` message (run_batch), the others one message each. If the
+  broker is down or the process dies before it publishes, the rows stay `pending`.
 - `sweep()` (beat, every OUTBOX_SWEEP_SECONDS) republishes rows still pending after
   OUTBOX_RELAY_GRACE_SECONDS, and rows sent but unfinished after OUTBOX_REDELIVER_SECONDS
-  (a message lost by a broker that restarted empty, or a task killed with its worker).
+  (a message lost by a broker that restarted empty, or a task killed with its worker) once the
+  broker's queue is empty (before, such a row may simply be waiting in the queue).
 - A follow-up task uses `FollowUpTask` as its base: a row already done is not run again,
   and the row is marked done only once the task has returned (failed after its retries).
 

@@ -123,9 +123,13 @@ class Proc:
 redis = Proc(
     "redis", ["redis-server", "--port", str(REDIS_PORT), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
 )
+# BENCH_WEB_NICE=N runs gunicorn at nice N: on a machine that runs both sides, the worker then gets the
+# CPU it needs first and intake takes what is left (see "faults" in bench/README.md).
+NICE = ["nice", "-n", os.environ["BENCH_WEB_NICE"]] if os.environ.get("BENCH_WEB_NICE") else []
 web = Proc(
     "web",
     [
+        *NICE,
         str(ROOT / ".venv/bin/gunicorn"),
         "portal.wsgi:application",
         "--bind",
@@ -553,6 +557,7 @@ def main() -> None:
         "clients": args.clients,
         "web_workers": int(os.environ.get("BENCH_WEB_WORKERS", "2")),
         "worker_concurrency": int(os.environ.get("BENCH_WORKER_CONCURRENCY", "2")),
+        "web_nice": int(os.environ.get("BENCH_WEB_NICE", "0")),
         "loadavg_end": open("/proc/loadavg").read().split()[:3],  # noqa: SIM115
         "results": results,
     }
