@@ -327,7 +327,7 @@ OUTBOX_REDELIVER_SECONDS = env_int("OUTBOX_REDELIVER_SECONDS", 900)
 # A process that could not reach the broker leaves its next commits' rows to the sweep for this long.
 OUTBOX_BROKER_BACKOFF_SECONDS = env_int("OUTBOX_BROKER_BACKOFF_SECONDS", 5)
 # The after-commit relay sends the follow-ups of one change whose tasks are batchable as one message of at
-# most this many rows (requests_app.outbox.run_batch); 1 sends one message per follow-up.
+# most this many rows (requests_app.outbox.followups_batch_run); 1 sends one message per follow-up.
 OUTBOX_BATCH_MAX = env_int("OUTBOX_BATCH_MAX", 8)
 
 # The audit sequencer is kicked at most once per this window per process, at its end (requests_app.audit).
@@ -336,12 +336,15 @@ AUDIT_KICK_WINDOW_SECONDS = float(env_str("AUDIT_KICK_WINDOW_SECONDS", "0.5") or
 ORPHAN_FILE_GRACE_SECONDS = env_int("ORPHAN_FILE_GRACE_SECONDS", 3600)
 
 CELERY_BEAT_SCHEDULE = {
-    "sweep-deadlines": {"task": "requests_app.tasks.sweep_deadlines", "schedule": crontab(minute="*/5")},
+    "sweep-deadlines": {"task": "requests_app.tasks.deadlines_sweep_task", "schedule": crontab(minute="*/5")},
     # Backstop for the after-commit trigger: sequences whatever is still pending (requests_app.audit).
-    "sequence-log": {"task": "requests_app.tasks.sequence_log", "schedule": timedelta(seconds=10)},
-    "sweep-outbox": {"task": "requests_app.tasks.sweep_outbox", "schedule": timedelta(seconds=OUTBOX_SWEEP_SECONDS)},
+    "sequence-log": {"task": "requests_app.tasks.sequence_pending_task", "schedule": timedelta(seconds=10)},
+    "sweep-outbox": {
+        "task": "requests_app.tasks.outbox_sweep_task",
+        "schedule": timedelta(seconds=OUTBOX_SWEEP_SECONDS),
+    },
     # Stored files whose row never committed (a process killed between writing the file and COMMIT).
-    "sweep-orphan-files": {"task": "requests_app.tasks.sweep_orphan_files", "schedule": crontab(minute=23)},
+    "sweep-orphan-files": {"task": "requests_app.tasks.orphan_files_sweep_task", "schedule": crontab(minute=23)},
 }
 
 # --- domain settings ---------------------------------------------------------------
@@ -362,7 +365,7 @@ CLAMD_PORT = env_int("CLAMD_PORT", 3310)
 CLAMD_TIMEOUT_SECONDS = env_int("CLAMD_TIMEOUT_SECONDS", 60)
 CLAMD_RESCAN_SECONDS = env_int("CLAMD_RESCAN_SECONDS", 300)  # beat rescans documents still pending this often
 CELERY_BEAT_SCHEDULE["rescan-pending-documents"] = {
-    "task": "requests_app.tasks.rescan_pending_documents",
+    "task": "requests_app.tasks.documents_rescan_pending_task",
     "schedule": timedelta(seconds=CLAMD_RESCAN_SECONDS),
 }
 if PRODUCTION and not (CLAMD_SOCKET or CLAMD_HOST):
@@ -398,7 +401,7 @@ AXES_VERBOSE = False
 CELERY_BEAT_SCHEDULE.update(
     {
         "review-remind-due-soon": {
-            "task": "requests_app.review.tasks.remind_due_soon",
+            "task": "requests_app.review.tasks.reminders_send_due_task",
             "schedule": crontab(minute="*/15"),
         }
     }
@@ -424,15 +427,15 @@ BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False) and not PRODUCTION
 CELERY_BEAT_SCHEDULE.update(
     {
         "intake-purge-idempotency": {
-            "task": "requests_app.intake.tasks.purge_idempotency_records",
+            "task": "requests_app.intake.tasks.idempotency_purge_task",
             "schedule": crontab(minute=17),
         },
         "intake-purge-pending-uploads": {
-            "task": "requests_app.intake.tasks.purge_pending_uploads",
+            "task": "requests_app.intake.tasks.pending_uploads_purge_task",
             "schedule": crontab(minute="*/15"),
         },
         "intake-purge-drafts": {
-            "task": "requests_app.intake.tasks.purge_drafts",
+            "task": "requests_app.intake.tasks.drafts_purge_task",
             "schedule": crontab(minute=41),
         },
     }
@@ -456,7 +459,7 @@ PRODUCTION_PLATFORM_NAME = env_str("PRODUCTION_PLATFORM_NAME", "the Platform")
 PRODUCTION_CUSTODIAN_OUTSIDE_US = env_bool("PRODUCTION_CUSTODIAN_OUTSIDE_US", True)
 PRODUCTION_RETRY_SECONDS = env_int("PRODUCTION_RETRY_SECONDS", 30)  # first retry of a failed build; doubles each time
 # A build touches its row's heartbeat this often while it writes; one silent for STALL seconds lost
-# its worker (kill -9, out of memory) and beat queues it again (requeue_stalled_productions).
+# its worker (kill -9, out of memory) and beat queues it again (productions_requeue_stalled_task).
 PRODUCTION_HEARTBEAT_SECONDS = env_int("PRODUCTION_HEARTBEAT_SECONDS", 10)
 PRODUCTION_STALL_SECONDS = env_int("PRODUCTION_STALL_SECONDS", 600)
 PRODUCTION_STALL_CHECK_SECONDS = env_int("PRODUCTION_STALL_CHECK_SECONDS", 60)
@@ -465,19 +468,19 @@ if PRODUCTION_STALL_SECONDS < 3 * PRODUCTION_HEARTBEAT_SECONDS:
 CELERY_BEAT_SCHEDULE.update(
     {
         "production-requeue-stalled": {
-            "task": "requests_app.production.tasks.requeue_stalled_productions",
+            "task": "requests_app.production.tasks.productions_requeue_stalled_task",
             "schedule": PRODUCTION_STALL_CHECK_SECONDS,
         },
         "production-purge-expired": {
-            "task": "requests_app.production.tasks.purge_expired_productions",
+            "task": "requests_app.production.tasks.productions_purge_expired_task",
             "schedule": crontab(minute=7),
         },
         "production-release-holds": {
-            "task": "requests_app.production.tasks.release_expired_holds",
+            "task": "requests_app.production.tasks.holds_release_expired_task",
             "schedule": crontab(hour=2, minute=17),
         },
         "production-send-notices": {
-            "task": "requests_app.production.tasks.send_due_notices",
+            "task": "requests_app.production.tasks.notices_send_due_task",
             "schedule": crontab(minute=37),
         },
     }
@@ -501,7 +504,7 @@ NCMEC_REPORTER_EMAIL = env_str("NCMEC_REPORTER_EMAIL", "legal@platform.example")
 CELERY_BEAT_SCHEDULE.update(
     {
         "cybertipline-sweep-deadlines": {
-            "task": "requests_app.cybertipline.tasks.sweep_deadlines",
+            "task": "requests_app.cybertipline.tasks.deadlines_sweep_task",
             "schedule": crontab(minute="*/5"),
         },
     }

@@ -39,28 +39,9 @@ class TargetInline(admin.TabularInline):
     readonly_fields = ("identifier_type", "raw_value", "kind", "value", "lookup", "notified_at")
 
 
-@admin.register(LegalRequest)
-class LegalRequestAdmin(admin.ModelAdmin):
-    """Status changes go through the legal workspace, so the lifecycle fields are read-only here."""
-
-    list_display = ("reference", "agency", "request_type", "status", "emergency", "received_at", "due_at")
-    list_filter = ("status", "request_type", "emergency")
-    search_fields = ("reference", "case_number")
-    readonly_fields = [f.name for f in LegalRequest._meta.fields]
-    inlines = [TargetInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class EvidenceAdmin(admin.ModelAdmin):
-    """Read-only: evidence is never added, changed or deleted from the admin."""
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Read-only: evidence, the audit log and the outbox are never added, changed or deleted from the admin
+    (changes go through the services)."""
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
@@ -75,52 +56,42 @@ class EvidenceAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(LegalRequest)
+class LegalRequestAdmin(ReadOnlyAdmin):
+    """Status changes go through the legal workspace, so the lifecycle fields are read-only here."""
+
+    list_display = ("reference", "agency", "request_type", "status", "emergency", "received_at", "due_at")
+    list_filter = ("status", "request_type", "emergency")
+    search_fields = ("reference", "case_number")
+    inlines = [TargetInline]
+
+
 @admin.register(Document)
-class DocumentAdmin(EvidenceAdmin):
+class DocumentAdmin(ReadOnlyAdmin):
     list_display = ("filename", "request", "kind", "scan_status", "uploaded_at")
     list_filter = ("kind", "scan_status")
     exclude = ("file",)
 
 
 @admin.register(Decision)
-class DecisionAdmin(EvidenceAdmin):
+class DecisionAdmin(ReadOnlyAdmin):
     list_display = ("request", "category", "verdict", "decided_by", "decided_at")
 
 
 @admin.register(Message)
-class MessageAdmin(EvidenceAdmin):
+class MessageAdmin(ReadOnlyAdmin):
     list_display = ("request", "author", "from_agency", "created_at")
 
 
 @admin.register(RequestEvent)
-class RequestEventAdmin(admin.ModelAdmin):
+class RequestEventAdmin(ReadOnlyAdmin):
     list_display = ("seq", "event_type", "request", "actor", "created_at")
     list_filter = ("event_type",)
-    readonly_fields = [f.name for f in RequestEvent._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(admin.ModelAdmin):
+class FollowUpAdmin(ReadOnlyAdmin):
     """The outbox: failed follow-ups need an operator (see `manage.py outbox_status`)."""
 
     list_display = ("pk", "event", "task", "status", "attempts", "publishes", "created_at", "finished_at", "last_error")
     list_filter = ("status", "task")
-    readonly_fields = [f.name for f in FollowUp._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

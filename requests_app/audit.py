@@ -156,7 +156,7 @@ def _kick() -> None:
         # no worker would run the kick at the window's end, so commits inside a window would wait for beat.
         sequence_pending()
         return
-    from requests_app.tasks import sequence_log
+    from requests_app.tasks import sequence_pending_task
 
     # One kick per window per process, run at the window's end: it sequences every event committed
     # in the window (a kick per commit cost the worker one task per submission for no extra effect).
@@ -167,12 +167,12 @@ def _kick() -> None:
     window = settings.AUDIT_KICK_WINDOW_SECONDS
     _kicked_until = now + window
     try:
-        sequence_log.apply_async(countdown=window) if window else sequence_log.delay()
+        sequence_pending_task.apply_async(countdown=window) if window else sequence_pending_task.delay()
     except Exception:
         _kicked_until = 0.0
         outbox.note_broker(reachable=False)
         # The change is committed; a broker outage must not turn it into an error for the caller.
-        # Beat's sequence_log picks the pending events up within 10 s (see followups.py).
+        # Beat's sequence_pending_task picks the pending events up within 10 s (see followups.py).
         logger.warning("Could not kick the audit sequencer (broker unavailable); beat will sequence the events")
 
 

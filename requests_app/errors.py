@@ -8,8 +8,10 @@ down: a lost database is a 503 with Retry-After (the client may try again), not 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -19,6 +21,19 @@ from requests_app.exceptions import PortalError
 
 API_PREFIX = "/api/"
 DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+
+def action_run(request: HttpRequest, action: Callable[[], object], success: str | Callable[[], str]) -> bool:
+    """Run one service call for a page: a refusal (PortalError) becomes an error message, nothing
+    half-saved (services are atomic); otherwise the success message, computed after the call when it is
+    a callable. True when the action was done."""
+    try:
+        action()
+    except PortalError as exc:
+        messages.error(request, str(exc))
+        return False
+    messages.success(request, success() if callable(success) else success)
+    return True
 
 
 def is_api(request: HttpRequest) -> bool:

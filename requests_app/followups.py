@@ -11,7 +11,7 @@ tests/requests_app/test_followups.py checks that each name is a registered task 
 `requests_app.outbox.FollowUpTask`. Each task gets the event's keyword arguments.
 
 Not in the table: the audit log's sequencer (requests_app.audit). Its pending events are
-themselves rows committed with the change, and beat's `sequence_log` sequences whatever is
+themselves rows committed with the change, and beat's `sequence_pending_task` sequences whatever is
 pending every 10 s, so its after-commit kick only shortens the wait and losing it loses nothing.
 
 How another app adds a follow-up
@@ -73,37 +73,39 @@ def entered(status: str) -> str:
 # --- the table: event → tasks, run in any order, each on its own ------------------------
 FOLLOW_UPS: dict[str, tuple[str, ...]] = {
     SUBMITTED: (
-        "requests_app.intake.tasks.send_acknowledgement",  # e-mail the officer the reference
-        "requests_app.production.tasks.provisional_holds",  # preserve the named accounts from receipt
-        "requests_app.production.tasks.link_followups",  # link to active holds on the same accounts
-        "requests_app.cybertipline.tasks.link_cited_reports",  # link to the CyberTipline reports it cites
+        "requests_app.intake.tasks.acknowledgement_mail_task",  # e-mail the officer the reference
+        "requests_app.production.tasks.holds_provisional_create_task",  # preserve the named accounts from receipt
+        "requests_app.production.tasks.holds_link_followups_task",  # link to active holds on the same accounts
+        "requests_app.cybertipline.tasks.followups_link_cited_task",  # link to the CyberTipline reports it cites
     ),
-    TRANSITIONED: ("transparency.tasks.refresh_facts_task",),  # the request's report facts
-    entered("approved"): ("requests_app.production.tasks.preserve_approved_request",),  # holds, then closed
-    entered("partially_approved"): ("requests_app.production.tasks.preserve_approved_request",),
-    entered("closed"): ("requests_app.production.tasks.create_notices",),  # user notices
-    OVERDUE: ("requests_app.review.tasks.escalate_overdue",),  # tell the supervisors
-    LETTER_REQUESTED: ("requests_app.review.tasks.send_letter",),
-    PRODUCTION_STARTED: ("requests_app.production.tasks.build_production",),
-    NOTICES_DUE: ("requests_app.production.tasks.send_due_notices",),
-    REPORT_DRAFTED: ("transparency.tasks.build_report_task",),
-    CYBERTIP_SUBMIT: ("requests_app.cybertipline.tasks.submit_report",),
-    DOCUMENT_STORED: ("requests_app.tasks.scan_document",),  # ClamAV (requests_app/scanning.py)
-    DOCUMENT_QUARANTINED: ("requests_app.intake.tasks.send_quarantine_notice",),  # tell the officer
+    TRANSITIONED: ("transparency.tasks.facts_refresh_task",),  # the request's report facts
+    entered("approved"): (
+        "requests_app.production.tasks.holds_create_for_approved_request_task",
+    ),  # holds, then closed
+    entered("partially_approved"): ("requests_app.production.tasks.holds_create_for_approved_request_task",),
+    entered("closed"): ("requests_app.production.tasks.notices_create_for_request_task",),  # user notices
+    OVERDUE: ("requests_app.review.tasks.request_escalate_task",),  # tell the supervisors
+    LETTER_REQUESTED: ("requests_app.review.tasks.letter_send_task",),
+    PRODUCTION_STARTED: ("requests_app.production.tasks.production_build_task",),
+    NOTICES_DUE: ("requests_app.production.tasks.notices_send_due_task",),
+    REPORT_DRAFTED: ("transparency.tasks.report_compute_task",),
+    CYBERTIP_SUBMIT: ("requests_app.cybertipline.tasks.report_send_task",),
+    DOCUMENT_STORED: ("requests_app.tasks.document_scan_task",),  # ClamAV (requests_app/scanning.py)
+    DOCUMENT_QUARANTINED: ("requests_app.intake.tasks.quarantine_notice_mail_task",),  # tell the officer
     # e-mails
-    MAIL_REGISTRATION_PENDING: ("requests_app.intake.tasks.mail_registration_pending",),
-    MAIL_ACCOUNT_ACTIVATED: ("requests_app.intake.tasks.mail_account_activated",),
-    MAIL_TOKEN_CREATED: ("requests_app.intake.tasks.mail_token_created",),
-    MAIL_MESSAGE_POSTED: ("requests_app.intake.tasks.mail_message_notice",),
-    MAIL_LETTER_SENT: ("requests_app.review.tasks.mail_letter_sent",),
-    MAIL_REVIEW_REMINDER: ("requests_app.review.tasks.mail_reminder",),
-    MAIL_REVIEW_ESCALATION: ("requests_app.review.tasks.mail_escalation",),
-    MAIL_PRODUCTION_READY: ("requests_app.production.tasks.mail_production_ready",),
-    MAIL_CERTIFICATE_TO_SIGN: ("requests_app.production.tasks.mail_certificate_to_sign",),
-    MAIL_HOLD_REMINDER: ("requests_app.production.tasks.mail_hold_reminder",),
-    MAIL_CYBERTIP_REMINDER: ("requests_app.cybertipline.tasks.mail_deadline_reminder",),
-    MAIL_CYBERTIP_ESCALATION: ("requests_app.cybertipline.tasks.mail_deadline_escalation",),
-    MAIL_CYBERTIP_REFUSED: ("requests_app.cybertipline.tasks.mail_submission_refused",),
+    MAIL_REGISTRATION_PENDING: ("requests_app.intake.tasks.registration_pending_mail_task",),
+    MAIL_ACCOUNT_ACTIVATED: ("requests_app.intake.tasks.account_activated_mail_task",),
+    MAIL_TOKEN_CREATED: ("requests_app.intake.tasks.token_created_mail_task",),
+    MAIL_MESSAGE_POSTED: ("requests_app.intake.tasks.message_notice_mail_task",),
+    MAIL_LETTER_SENT: ("requests_app.review.tasks.letter_sent_mail_task",),
+    MAIL_REVIEW_REMINDER: ("requests_app.review.tasks.reminder_mail_task",),
+    MAIL_REVIEW_ESCALATION: ("requests_app.review.tasks.escalation_mail_task",),
+    MAIL_PRODUCTION_READY: ("requests_app.production.tasks.production_ready_mail_task",),
+    MAIL_CERTIFICATE_TO_SIGN: ("requests_app.production.tasks.certificate_to_sign_mail_task",),
+    MAIL_HOLD_REMINDER: ("requests_app.production.tasks.hold_reminder_mail_task",),
+    MAIL_CYBERTIP_REMINDER: ("requests_app.cybertipline.tasks.deadline_reminder_mail_task",),
+    MAIL_CYBERTIP_ESCALATION: ("requests_app.cybertipline.tasks.deadline_escalation_mail_task",),
+    MAIL_CYBERTIP_REFUSED: ("requests_app.cybertipline.tasks.submission_refused_mail_task",),
 }
 
 

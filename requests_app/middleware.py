@@ -102,7 +102,8 @@ class PortalLocaleMiddleware(LocaleMiddleware):
 
     def process_response(self, request, response):
         response = super().process_response(request, response)
-        _remember_officer_language(request)
+        if response.status_code < 400:  # a refused or failed request changes nothing, not even this
+            _remember_officer_language(request)
         return response
 
 

@@ -3,7 +3,7 @@
 - `write()` inserts one `FollowUp` row per task, inside the caller's transaction, and asks
   for a relay once that transaction commits (nothing is written for one that rolls back).
 - The relay (fast path, one per transaction) hands the rows to Celery right after commit: the rows
-  of batchable tasks as one `run_followups` message (run_batch), the others one message each. If the
+  of batchable tasks as one `followups_batch_run_task` message (followups_batch_run), the others one message each. If the
   broker is down or the process dies before it publishes, the rows stay `pending`.
 - `sweep()` (beat, every OUTBOX_SWEEP_SECONDS) republishes rows still pending after
   OUTBOX_RELAY_GRACE_SECONDS, and rows sent but unfinished after OUTBOX_REDELIVER_SECONDS
@@ -38,7 +38,7 @@ from requests_app.models import FollowUp
 logger = logging.getLogger(__name__)
 
 TASK_ID_PREFIX = "followup-"
-BATCH_TASK = "requests_app.tasks.run_followups"  # runs several rows' tasks in one message (run_batch)
+BATCH_TASK = "requests_app.tasks.followups_batch_run_task"  # several rows' tasks in one message
 BATCH_ID_PREFIX = "followups-"
 
 # After the broker could not be reached, the after-commit relay of this process does not try again for
@@ -123,7 +123,7 @@ def batchable(name: str) -> bool:
 def _publish_rows(rows: list[FollowUp], *, batched: bool = False) -> int:
     """Publish the rows' tasks (one broker connection for all), then mark the published rows sent at once.
 
-    batched (the after-commit relay): the rows of batchable tasks go as one `run_followups` message per
+    batched (the after-commit relay): the rows of batchable tasks go as one `followups_batch_run_task` message per
     OUTBOX_BATCH_MAX rows (the worker's fixed cost per message, ~3 ms, was half of a submission's follow-up
     CPU); every other row, and every row the sweep republishes, as its own task's message.
     """
@@ -187,7 +187,7 @@ def _publish_batch(rows: list[FollowUp], producer: Any) -> bool:
     return True
 
 
-def run_batch(ids: list[int]) -> int:
+def followups_batch_run(ids: list[int]) -> int:
     """Run the follow-ups `ids` one after the other in this task (the worker's side of a batch message).
 
     Each row keeps its own record: its attempts are counted, it is marked done once its task body has
@@ -292,7 +292,7 @@ class FollowUpTask(Task):
 
     A task called directly (a test, beat, a shell) has no follow-up row and just runs. A task with
     `batchable = True` (a short body, no `bind`, no retry policy of its own beyond autoretry) may also
-    run inside a batch message after commit (run_batch); the sweep and a failed batch use its own message.
+    run inside a batch message after commit (followups_batch_run); the sweep and a failed batch use its own message.
     """
 
     batchable = False

@@ -6,9 +6,12 @@ supervisor, admin) see all; anyone else sees nothing.
 
 from __future__ import annotations
 
+from functools import wraps
+
 from allauth.account.authentication import get_authentication_records
+from django.contrib.auth.views import redirect_to_login
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponseForbidden
 
 from requests_app.models import STAFF_ROLES, LegalRequest, Officer
 
@@ -96,3 +99,21 @@ def is_custodian(user) -> bool:
     """A custodian of records: active staff holding production.sign_certificate (granted per person in
     the admin); only they sign certificates of authenticity (FRE 902(11): a custodian or qualified person)."""
     return bool(is_staff_member(user) and user.has_perm(CUSTODIAN_PERMISSION))
+
+
+def staff_only(view):
+    """Anonymous -> sign in; not staff -> 404; staff without a second factor this session -> 403."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not is_staff_member(request.user):
+            raise Http404("No such page")
+        if not session_mfa_verified(request):
+            return HttpResponseForbidden(
+                "Sign out and sign in again with your authenticator code to use the legal workspace."
+            )
+        return view(request, *args, **kwargs)
+
+    return wrapper

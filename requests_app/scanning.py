@@ -1,9 +1,9 @@
 """Malware scanning of uploaded documents with ClamAV's daemon (clamd).
 
 Every uploaded Document starts `pending` ("Not scanned"). After the upload commits, the
-outbox follow-up `requests_app.tasks.scan_document` (followups.DOCUMENT_STORED) sends the
+outbox follow-up `requests_app.tasks.document_scan_task` (followups.DOCUMENT_STORED) sends the
 decrypted bytes to clamd over its INSTREAM command (clamav-client); beat's
-`rescan_pending_documents` retries every document still pending, so a scanner that was down
+`documents_rescan_pending_task` retries every document still pending, so a scanner that was down
 is caught up once it is back. Outcomes:
 
 - `clean`: the document may be opened.

@@ -697,7 +697,7 @@ def document_scan(*, document_id: int) -> str:
     """Scan one pending document with clamd and record the outcome (idempotent).
 
     clean -> openable; infected -> quarantined and the agency told in its timeline;
-    scanner unavailable -> stays pending (rescan_pending_documents tries again). Returns the
+    scanner unavailable -> stays pending (documents_rescan_pending_task tries again). Returns the
     document's status, or "unreadable" when its stored file cannot be read back (it stays pending,
     is refused when opened, and the error is logged every time it is tried)."""
     from requests_app import scanning

@@ -9,8 +9,11 @@ import pytest
 from django.test import Client
 
 from requests_app.models import Agency, Officer
-from tests.factories import AgencyFactory, OfficerFactory, StaffFactory, login_verified
+from tests.factories import AgencyFactory, OfficerFactory, StaffFactory, client_for
 from tests.faults import redis_server, workers  # noqa: F401  (fixtures of the fault tests)
+
+# Fixtures shared across packages (a submitted, approved, built and released request).
+pytest_plugins = ("tests.production.fixtures",)
 
 
 def pytest_configure(config):
@@ -73,35 +76,29 @@ def supervisor2(db) -> Officer:
     return StaffFactory(full_name="Sue Supervisor", role=Officer.Role.SUPERVISOR, user__email="sue@platform.example")
 
 
-def _client_for(officer: Officer) -> Client:
-    client = Client()
-    login_verified(client, officer.user)
-    return client
-
-
 @pytest.fixture
 def client_a(officer_a) -> Client:
-    return _client_for(officer_a)
+    return client_for(officer_a)
 
 
 @pytest.fixture
 def client_b(officer_b) -> Client:
-    return _client_for(officer_b)
+    return client_for(officer_b)
 
 
 @pytest.fixture
 def client_reviewer(reviewer) -> Client:
-    return _client_for(reviewer)
+    return client_for(reviewer)
 
 
 @pytest.fixture
 def client_supervisor(supervisor) -> Client:
-    return _client_for(supervisor)
+    return client_for(supervisor)
 
 
 @pytest.fixture
 def client_supervisor2(supervisor2) -> Client:
-    return _client_for(supervisor2)
+    return client_for(supervisor2)
 
 
 @pytest.fixture
@@ -288,27 +285,6 @@ def pytest_runtest_call(item):
             request_finished.disconnect(flight.finished)
         if problems:
             pytest.fail(axe.describe(problems), pytrace=False)
-
-
-def browser_login(context, live_server, user) -> None:
-    """Give the browser a session that passed password + TOTP, without typing them."""
-    from urllib.parse import urlparse
-
-    from django.conf import settings
-
-    client = Client()
-    login_verified(client, user)
-    host = urlparse(live_server.url).hostname
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "domain": host,
-                "path": "/",
-            }
-        ]
-    )
 
 
 # --- a real ClamAV daemon (Debian's clamav-daemon) with the project's test signatures ----

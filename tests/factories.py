@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import factory
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret, hotp_value, yield_hotp_counters_from_time
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.test import Client
 from django.utils import timezone
 
+from requests_app.cybertipline import services as cybertip_services
 from requests_app.lifecycle import Status
-from requests_app.models import Agency, LegalRequest, Officer, Target
+from requests_app.models import Agency, Decision, LegalRequest, Officer, Target
 from requests_app.pdf_support import minimal_pdf  # noqa: F401  (re-exported for tests)
+from requests_app.production import services as production_services
+from requests_app.services import SubmissionData, request_transition
+from transparency.importer import write_csv
 
 User = get_user_model()
 PASSWORD = "correct horse battery staple 42"
@@ -170,3 +176,176 @@ def preservation_hold(agency, *, days: int = 5, **target):
         starts_on=timezone.localdate(),
         until=timezone.localdate() + timedelta(days=days),
     )
+
+
+# --- production builders (bring a request to approved, build, sign, close) -----------------------------
+# Emergency justification used by the safeguard tests.
+JUSTIFICATION = "A 12-year-old was abducted an hour ago; the suspect threatened to kill her."
+
+
+def submission(**overrides) -> SubmissionData:
+    overrides.setdefault("data_categories", ["subscriber_info", "ip_logs", "cloud_chat_content"])
+    overrides.setdefault("targets", [("username", "@Some_User"), ("username", "unknown_person")])
+    overrides.setdefault("date_to", date(2026, 2, 28))
+    return warrant_data(**overrides)
+
+
+def approve(request, reviewer, verdicts: dict[str, str], *, to=Status.APPROVED, second=None):
+    """Open review, record one Decision per category, approve. verdicts: category -> approved/denied."""
+    request_transition(request=request, to=Status.IN_REVIEW, actor=reviewer.user)
+    for category, verdict in verdicts.items():
+        Decision.objects.create(
+            request=request,
+            category=category,
+            verdict=verdict,
+            reason_code="" if verdict == "approved" else "overbroad",
+            decided_by=reviewer.user,
+            needs_second_approval=second is not None and category == second[0],
+            approved_by=None,
+        )
+    request_transition(request=request, to=to, actor=reviewer.user)
+    return request
+
+
+def sign(production, custodian):
+    """The custodian signs the package's certificate, which releases it (production.services.certificate_sign)."""
+    return production_services.certificate_sign(production=production, actor=custodian.user)
+
+
+def release(request, staff):
+    """Make `staff` a custodian and sign the request's built package (releasing it), as the workspace does."""
+    from django.contrib.auth.models import Permission
+
+    from requests_app.production.models import Production
+
+    staff.user.user_permissions.add(Permission.objects.get(codename="sign_certificate"))
+    staff.user = type(staff.user).objects.get(pk=staff.user.pk)
+    production = Production.objects.get(request=request, status=Production.Status.UNSIGNED)
+    return sign(production, staff)
+
+
+def submit_now(submit, capture, **kw):
+    with capture(execute=True):
+        return submit(**kw)
+
+
+def close(lr, reviewer, capture, categories=("subscriber_info",)):
+    approve(lr, reviewer, dict.fromkeys(categories, "approved"))
+    with capture(execute=True):
+        production_services.production_start(request=lr, actor=reviewer.user)
+    with capture(execute=True):
+        release(lr, reviewer)
+    with capture(execute=True):
+        request_transition(request=lr, to=Status.CLOSED, actor=reviewer.user)
+    lr.refresh_from_db()
+    return lr
+
+
+# --- clients, browsers, CyberTipline reports, emergency requests, import rows -----------------------------
+
+
+def client_for(officer: Officer) -> Client:
+    client = Client()
+    login_verified(client, officer.user)
+    return client
+
+
+def browser_login(context, live_server, user) -> None:
+    """Give the browser a session that passed password + TOTP, without typing them."""
+    from urllib.parse import urlparse
+
+    from django.conf import settings
+
+    client = Client()
+    login_verified(client, user)
+    host = urlparse(live_server.url).hostname
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "domain": host,
+                "path": "/",
+            }
+        ]
+    )
+
+
+def grant(officer):
+    officer.user.user_permissions.add(Permission.objects.get(codename="access_register"))
+    # Drop Django's per-instance permission cache.
+    for attr in ("_perm_cache", "_user_perm_cache"):
+        officer.user.__dict__.pop(attr, None)
+    return officer
+
+
+def report_data(**overrides) -> cybertip_services.ReportData:
+    now = timezone.now()
+    base = dict(
+        incident_type="child_pornography",
+        knowledge_at=now - timedelta(hours=2),
+        detection_source="hash_match",
+        hash_list="NCMEC hash sharing list",
+        summary="Two images matched the hash list in a group.",
+        accounts=[
+            cybertip_services.AccountInput(
+                user_id="5550001",
+                username="@offender",
+                phone="+12025550143",
+                signup_ip="203.0.113.7",
+                upload_ip="198.51.100.23",
+                upload_port=51234,
+                upload_at=now - timedelta(hours=3),
+            )
+        ],
+        files=[
+            cybertip_services.FileInput(
+                name="a.png", content=placeholder_image(1), chat_type="group", perceptual_hash="pdq:ab12"
+            ),
+            cybertip_services.FileInput(name="b.png", content=placeholder_image(2), chat_type="private_chat"),
+        ],
+    )
+    base.update(overrides)
+    return cybertip_services.ReportData(**base)
+
+
+def emergency_data(**overrides) -> SubmissionData:
+    base = dict(
+        request_type="emergency",
+        emergency=True,
+        emergency_justification="A 12-year-old was abducted an hour ago; the suspect threatened to kill her.",
+        emergency_attested=True,
+        case_number="EMG-1",
+        data_categories=["subscriber_info", "ip_logs"],
+    )
+    base.update(overrides)
+    return warrant_data(**base)
+
+
+def import_row(n, **over):
+    base = {
+        "external_id": f"ext-{n}",
+        "received_at": "2025-02-03T10:00:00Z",
+        "country": "FR",
+        "agency": "Police nationale",
+        "request_type": "court_order_other",
+        "emergency": False,
+        "targets": ["+33 6 12 34 56 78", "some_user", "https://t.me/achannel"],
+        "targets_not_found": ["https://t.me/achannel"],
+        "data_categories": ["subscriber_info", "cloud_chat_content"],
+        "produced_categories": ["subscriber_info"],
+        "final_status": "closed",
+        "rejection_reason": "",
+        "decided_at": "2025-02-05",
+        "closed_at": "2025-02-07",
+        "ndo_until": "2026-01-01",
+        "user_notified": True,
+    }
+    base.update(over)
+    return base
+
+
+def import_csv(tmp_path, rows, name="import.csv"):
+    path = tmp_path / name
+    path.write_text(write_csv(rows), encoding="utf-8")
+    return path

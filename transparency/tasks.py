@@ -9,7 +9,7 @@ from transparency import services
 
 
 @shared_task(base=FollowUpTask, acks_late=True)
-def build_report_task(report_id: int) -> None:
+def report_compute_task(report_id: int) -> None:
     """Compute a draft report's numbers (idempotent: recomputing a draft is harmless)."""
     services.report_compute(report_id=report_id)
 
@@ -17,7 +17,7 @@ def build_report_task(report_id: int) -> None:
 @shared_task(
     base=FollowUpTask, batchable=True, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3
 )
-def refresh_facts_task(request_id: int) -> int:
+def facts_refresh_task(request_id: int) -> int:
     """Recompute one request's report facts after a transition (idempotent)."""
     from transparency.facts import facts_refresh
 

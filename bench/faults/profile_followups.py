@@ -19,8 +19,8 @@ What it does:
      server runs on this machine; 10 ms clock ticks, so read it over many submissions);
    - `sequencing ms`: time inside `audit.sequence_pending` (the acknowledgement sequences the submission's
      events itself when the worker's sequencer has not yet run: its receipt needs the log position).
-   With --batch, each commit's batchable rows run as the relay sends them, one `run_followups` message
-   (requests_app.outbox.run_batch); the batch's own cost is shared out evenly over its rows as `fixed`.
+   With --batch, each commit's batchable rows run as the relay sends them, one `followups_batch_run_task` message
+   (requests_app.outbox.followups_batch_run); the batch's own cost is shared out evenly over its rows as `fixed`.
 --worker N: the same rows run by a real Celery worker (prefork, concurrency N) on $PROFILE_BROKER_URL (a Redis
 database of your own): its whole CPU per follow-up, message handling included (with --batch: batch messages).
 Not counted: what a real worker adds around each task (the broker message, the prefork pool's pipe, the
@@ -72,7 +72,7 @@ def main() -> None:
     parser.add_argument(
         "--batch",
         action="store_true",
-        help="run each commit's batchable follow-ups as the relay sends them: one run_followups message",
+        help="run each commit's batchable follow-ups as the relay sends them: one followups_batch_run_task message",
     )
     parser.add_argument(
         "--worker",
@@ -172,7 +172,7 @@ def main() -> None:
         return through_worker(args, rows, batches, n_submissions=len(submitted))
     profiler = cProfile.Profile(time.process_time) if args.cprofile else None
     if args.batch:
-        # Each commit's follow-ups as the relay sends them: batchable rows in one run_followups message.
+        # Each commit's follow-ups as the relay sends them: batchable rows in one followups_batch_run_task message.
         by_pk = {r.pk: r for r in rows}
         runner = current_app.tasks[outbox.BATCH_TASK]
         for ids in batches:

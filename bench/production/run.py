@@ -78,7 +78,7 @@ def main() -> None:
         Decision.objects.create(request=lr, category=category, verdict="approved", decided_by=reviewer.user)
     request_transition(request=lr, to=Status.APPROVED, actor=reviewer.user)
 
-    tasks.build_production.delay = lambda pk: None  # build below, timed, instead of on commit
+    tasks.production_build_task.delay = lambda pk: None  # build below, timed, instead of on commit
     production = services.production_start(request=lr, actor=reviewer.user)
 
     before = maxrss_mib()

@@ -31,13 +31,13 @@ def _send(name: str, report_id: int, *, supervisors_only: bool = False) -> None:
     send_templated(name, _holders(supervisors_only=supervisors_only), {"report": report})
 
 
-def deadline_reminder(*, report_id: int) -> None:
+def deadline_reminder_mail(*, report_id: int) -> None:
     _send("cybertipline-reminder", report_id)
 
 
-def deadline_escalation(*, report_id: int) -> None:
+def deadline_escalation_mail(*, report_id: int) -> None:
     _send("cybertipline-escalation", report_id, supervisors_only=True)
 
 
-def submission_refused(*, report_id: int) -> None:
+def submission_refused_mail(*, report_id: int) -> None:
     _send("cybertipline-refused", report_id)

@@ -279,11 +279,11 @@ def report_submit(*, report: CyberTipReport, actor: User, now: datetime | None =
         locked.last_error = ""
         locked.save(update_fields=["status", "last_error"])
         _audit(locked, actor=actor, message="Submission to NCMEC queued", at=now)
-        queue_submission(locked.pk)
+        report_submission_queue(locked.pk)
     return locked
 
 
-def queue_submission(report_id: int) -> None:
+def report_submission_queue(report_id: int) -> None:
     """The one place a submission is queued: its `cybertip_submit` outbox row, in the caller's
     transaction (requests_app.followups); the task is idempotent."""
     followups.emit(followups.CYBERTIP_SUBMIT, report_id=report_id)

@@ -18,13 +18,13 @@ from requests_app.outbox import FollowUpTask
     retry_jitter=True,
     max_retries=48,
 )
-def submit_report(report_id: int) -> str:
+def report_send_task(report_id: int) -> str:
     """Send (or resume sending) one queued report to NCMEC; safe to run twice."""
     return services.report_send(report_id=report_id).status
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
-def sweep_deadlines() -> dict[str, int]:
+def deadlines_sweep_task() -> dict[str, int]:
     """Beat, every five minutes: reminders and escalations of reports not yet sent."""
     return services.deadlines_sweep()
 
@@ -32,24 +32,24 @@ def sweep_deadlines() -> dict[str, int]:
 @shared_task(
     base=FollowUpTask, batchable=True, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3
 )
-def link_cited_reports(request_id: int) -> int:
+def followups_link_cited_task(request_id: int) -> int:
     """A new law-enforcement request: link it to the reports whose NCMEC id it cites."""
     return services.followups_link_cited(request_id=request_id)
 
 
 @shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
-def mail_deadline_reminder(report_id: int) -> None:
+def deadline_reminder_mail_task(report_id: int) -> None:
     """E-mail the register's holders: a report falls due soon."""
-    emails.deadline_reminder(report_id=report_id)
+    emails.deadline_reminder_mail(report_id=report_id)
 
 
 @shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
-def mail_deadline_escalation(report_id: int) -> None:
+def deadline_escalation_mail_task(report_id: int) -> None:
     """E-mail the supervisors: a report is overdue."""
-    emails.deadline_escalation(report_id=report_id)
+    emails.deadline_escalation_mail(report_id=report_id)
 
 
 @shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
-def mail_submission_refused(report_id: int) -> None:
+def submission_refused_mail_task(report_id: int) -> None:
     """E-mail the register's holders: NCMEC refused a submission."""
-    emails.submission_refused(report_id=report_id)
+    emails.submission_refused_mail(report_id=report_id)

@@ -13,7 +13,6 @@ import io
 from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,27 +24,23 @@ from requests_app.cybertipline import services as svc
 from requests_app.cybertipline.access import can_access
 from requests_app.cybertipline.models import CyberTipReport, ReportFile
 from requests_app.models import LegalRequest
-from requests_app.permissions import client_ip, is_staff_member, session_mfa_verified
+from requests_app.permissions import client_ip, staff_only
 from requests_app.production.models import PreservationHold
 from requests_app.services import PermissionDenied
 
 
 def register_only(view):
+    """The legal workspace's gate (permissions.staff_only), and the CyberTipline role on top."""
+
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not is_staff_member(request.user):
-            raise Http404("No such page")
-        if not session_mfa_verified(request):
-            return HttpResponseForbidden("Sign in again with your authenticator code to use the legal workspace.")
         if not can_access(request.user):
             return HttpResponseForbidden(
                 "The CyberTipline register is open only to staff holding the CyberTipline role. Ask an administrator."
             )
         return view(request, *args, **kwargs)
 
-    return wrapper
+    return staff_only(wrapper)
 
 
 def _report(reference: str) -> CyberTipReport:

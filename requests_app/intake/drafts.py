@@ -125,7 +125,7 @@ def draft_discard(*, user, draft: Draft, reason: str = "discarded", ip: str | No
             )
 
 
-def draft_purge() -> int:
+def drafts_purge() -> int:
     """Delete drafts past their expiry (beat, hourly; idempotent); audited when it deletes any."""
     with transaction.atomic():
         ids = list(Draft.objects.expired().select_for_update().values_list("pk", flat=True))

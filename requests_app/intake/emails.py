@@ -19,7 +19,7 @@ def _send(name: str, to: list[str], context: dict[str, object], *, language: str
     send_templated(f"intake-{name}", to, context, language=language)
 
 
-def send_acknowledgement(*, request_id: int) -> None:
+def acknowledgement_mail(*, request_id: int) -> None:
     """To the submitting officer: we received the request, here is its reference."""
     # The officer too (officer_language reads it): one query for the request, its officer and their language.
     lr = LegalRequest.objects.select_related("submitted_by__officer").filter(pk=request_id).first()
@@ -38,7 +38,7 @@ def send_acknowledgement(*, request_id: int) -> None:
     LegalRequest.objects.filter(pk=lr.pk, acknowledged_at__isnull=True).update(acknowledged_at=now, updated_at=now)
 
 
-def send_message_notice(*, message_id: int) -> None:
+def message_notice_mail(*, message_id: int) -> None:
     """To the other side of a request's thread: a new message is waiting."""
     message = Message.objects.select_related("request", "request__assignee", "request__submitted_by").get(pk=message_id)
     lr = message.request
@@ -52,7 +52,7 @@ def send_message_notice(*, message_id: int) -> None:
     _send("message", to, {"lr": lr, "from_agency": message.from_agency, "link": link}, language=language)
 
 
-def send_quarantine_notice(*, document_id: int) -> None:
+def quarantine_notice_mail(*, document_id: int) -> None:
     """To whoever uploaded the document (else the submitting officer): it contains malware and was
     quarantined; upload a clean copy. Names the request only, not the file (no case content in e-mail)."""
     from requests_app.models import Document
@@ -69,19 +69,19 @@ def send_quarantine_notice(*, document_id: int) -> None:
         _send("quarantined", [recipient.email], {"lr": document.request})
 
 
-def send_registration_pending(*, officer_id: int) -> None:
+def registration_pending_mail(*, officer_id: int) -> None:
     """To the legal team: an officer (and maybe an agency) waits for verification."""
     officer = Officer.objects.select_related("agency").get(pk=officer_id)
     _send("registration", [settings.LEGAL_TEAM_EMAIL], {"officer": officer})
 
 
-def send_account_activated(*, officer_id: int) -> None:
+def account_activated_mail(*, officer_id: int) -> None:
     """To the officer: the legal team verified the account, you can sign in."""
     officer = Officer.objects.select_related("user", "agency").get(pk=officer_id)
     _send("activated", [officer.user.email], {"officer": officer}, language=officer.language)
 
 
-def send_token_created(*, token_id: int) -> None:
+def token_created_mail(*, token_id: int) -> None:
     """To the officer: a security notice that an API token was created on the account."""
     from requests_app.intake.models import ApiToken
 

@@ -449,7 +449,7 @@ def pending_uploads_delete(uploads: Iterable[PendingUpload]) -> int:
     return len(rows)
 
 
-def pending_upload_purge() -> int:
+def pending_uploads_purge() -> int:
     """Delete expired uploads and their files (idempotent); the purge is audited when it deletes any."""
     with transaction.atomic():
         expired = list(PendingUpload.objects.expired().select_for_update())

@@ -9,19 +9,19 @@ from requests_app.outbox import FollowUpTask
 @shared_task(
     base=FollowUpTask, batchable=True, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5
 )
-def send_acknowledgement(request_id: int) -> None:
+def acknowledgement_mail_task(request_id: int) -> None:
     """E-mail the submitting officer the reference of their new request."""
-    emails.send_acknowledgement(request_id=request_id)
+    emails.acknowledgement_mail(request_id=request_id)
 
 
 @shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
-def send_quarantine_notice(document_id: int) -> None:
+def quarantine_notice_mail_task(document_id: int) -> None:
     """E-mail the officer that a document they uploaded contains malware and was quarantined."""
-    emails.send_quarantine_notice(document_id=document_id)
+    emails.quarantine_notice_mail(document_id=document_id)
 
 
 @shared_task(acks_late=True)
-def purge_idempotency_records() -> int:
+def idempotency_purge_task() -> int:
     """Delete idempotency records older than a day (beat, hourly; idempotent)."""
     from requests_app.intake import services
 
@@ -29,40 +29,40 @@ def purge_idempotency_records() -> int:
 
 
 @shared_task(acks_late=True)
-def purge_pending_uploads() -> int:
+def pending_uploads_purge_task() -> int:
     """Delete PDFs kept from refused request forms once they expire (beat, every 15 minutes; idempotent)."""
     from requests_app.intake import services
 
-    return services.pending_upload_purge()
+    return services.pending_uploads_purge()
 
 
 @shared_task(acks_late=True)
-def purge_drafts() -> int:
+def drafts_purge_task() -> int:
     """Delete drafts of the request form DRAFT_TTL_DAYS after their last save (beat, hourly; idempotent)."""
     from requests_app.intake import drafts
 
-    return drafts.draft_purge()
+    return drafts.drafts_purge()
 
 
 @shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
-def mail_registration_pending(officer_id: int) -> None:
+def registration_pending_mail_task(officer_id: int) -> None:
     """E-mail: registration received, awaiting verification."""
-    emails.send_registration_pending(officer_id=officer_id)
+    emails.registration_pending_mail(officer_id=officer_id)
 
 
 @shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
-def mail_account_activated(officer_id: int) -> None:
+def account_activated_mail_task(officer_id: int) -> None:
     """E-mail: the account is active."""
-    emails.send_account_activated(officer_id=officer_id)
+    emails.account_activated_mail(officer_id=officer_id)
 
 
 @shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
-def mail_token_created(token_id: int) -> None:
+def token_created_mail_task(token_id: int) -> None:
     """E-mail: an API token was created (security notice)."""
-    emails.send_token_created(token_id=token_id)
+    emails.token_created_mail(token_id=token_id)
 
 
 @shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
-def mail_message_notice(message_id: int) -> None:
+def message_notice_mail_task(message_id: int) -> None:
     """E-mail: a new message on a request's thread."""
-    emails.send_message_notice(message_id=message_id)
+    emails.message_notice_mail(message_id=message_id)

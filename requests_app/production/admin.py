@@ -2,18 +2,8 @@
 
 from django.contrib import admin
 
+from requests_app.admin import ReadOnlyAdmin as ReadOnly
 from requests_app.production.models import PreservationHold, Production, ProductionDownload, UserNotice
-
-
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Production)

@@ -107,26 +107,8 @@ def certificate_html(
     return render_to_string(template, context)
 
 
-def certificate_pdf(
-    *,
-    request,
-    manifest: dict[str, Any],
-    manifest_sha256: str,
-    generated_at: datetime,
-    receipt: dict[str, Any] | None = None,
-    signed_by: str = "",
-    signed_at: datetime | None = None,
-) -> bytes:
+def certificate_pdf(**certificate: Any) -> bytes:
+    """The certificate as a PDF: `certificate_html` (same keyword arguments) printed by WeasyPrint."""
     from weasyprint import HTML  # heavy import, only where a certificate is made
 
-    return HTML(
-        string=certificate_html(
-            request=request,
-            manifest=manifest,
-            manifest_sha256=manifest_sha256,
-            generated_at=generated_at,
-            receipt=receipt,
-            signed_by=signed_by,
-            signed_at=signed_at,
-        )
-    ).write_pdf()
+    return HTML(string=certificate_html(**certificate)).write_pdf()

@@ -11,7 +11,7 @@ def _send(name: str, to: list[str], context: dict, *, language: str = "") -> Non
     send_templated(name, to, context, language=language)
 
 
-def production_ready(*, request_id: int) -> None:
+def production_ready_mail(*, request_id: int) -> None:
     """Tell the submitting officer that records are ready (no data in the e-mail, only the reference)."""
     from requests_app.models import LegalRequest
 
@@ -27,7 +27,7 @@ def production_ready(*, request_id: int) -> None:
     )
 
 
-def hold_reminder(*, hold_id: int) -> None:
+def hold_reminder_mail(*, hold_id: int) -> None:
     """Remind the agency (and the legal team) that a preservation hold ends soon."""
     from requests_app.production.models import PreservationHold
 
@@ -44,7 +44,7 @@ def hold_reminder(*, hold_id: int) -> None:
         _send("production-hold-reminder", [lr.submitted_by.email], context, language=language)
 
 
-def certificate_to_sign(*, production_id: int) -> None:
+def certificate_to_sign_mail(*, production_id: int) -> None:
     """Tell the custodians of records that a built package's certificate waits for a signature
     (the reference and the package number only: no user data)."""
     from django.contrib.auth import get_user_model

@@ -271,7 +271,7 @@ def production_clean_temp_files() -> int:
     return sum(_remove(path) for pid, path in parts if pid not in building)
 
 
-def production_requeue_stalled(*, now: datetime | None = None) -> list[int]:
+def productions_requeue_stalled(*, now: datetime | None = None) -> list[int]:
     """Beat: queue again every build silent for PRODUCTION_STALL_SECONDS (its worker was lost).
 
     The build is idempotent (a finished one is a no-op; two at once leave one package), so a
@@ -829,7 +829,7 @@ def _download_record(*, production: Production, user: User, ip: str | None, now:
             request_transition(request=locked.request, to=Status.CLOSED, actor=None, at=now)
 
 
-def production_purge_expired(*, now: datetime | None = None) -> int:
+def productions_purge_expired(*, now: datetime | None = None) -> int:
     """Delete the files of packages whose link expired; record it; close delivered requests. Idempotent."""
     now = now or timezone.now()
     purged = 0
@@ -1049,10 +1049,6 @@ def hold_release(*, hold: PreservationHold, actor: User, reason: str, now: datet
     return locked
 
 
-def hold_has_open_followup(hold: PreservationHold) -> bool:
-    return hold.followups.filter(status__in=OPEN_STATES).exists()
-
-
 def holds_create_for_approved_request(*, request_id: int) -> list[PreservationHold]:
     """An approved preservation request: hold each found account (or extend its hold), then close it."""
     lr = LegalRequest.objects.select_related("agency").get(pk=request_id)
@@ -1204,6 +1200,26 @@ def _kept_by_followup(hold: PreservationHold) -> LegalRequest | None:
     return hold.followups.filter(status__in=OPEN_STATES).order_by("pk").first()
 
 
+def _hold_locked(pk: int) -> PreservationHold:
+    return PreservationHold.objects.select_for_update(of=("self",)).select_related("request__agency").get(pk=pk)
+
+
+def _hold_stamp(
+    hold: PreservationHold, field: str, now: datetime, *, public: bool, message: str, **payload: Any
+) -> None:
+    """Set one of the hold's moments (reminded, kept for a follow-up, released) and record it."""
+    setattr(hold, field, now)
+    hold.save(update_fields=[field])
+    event_record(
+        event_type=EventType.HOLD,
+        request=hold.request,
+        public=public,
+        message=message,
+        payload={"hold": hold.pk, **payload},
+        at=now,
+    )
+
+
 def holds_release_expired(*, now: datetime | None = None) -> dict[str, int]:
     """Remind the agency before a hold ends; release holds past their end. Idempotent."""
     now = now or timezone.now()
@@ -1218,19 +1234,13 @@ def holds_release_expired(*, now: datetime | None = None) -> dict[str, int]:
     ).values_list("pk", flat=True)
     for pk in due_reminders:
         with transaction.atomic():
-            hold = PreservationHold.objects.select_for_update(of=("self",)).select_related("request__agency").get(pk=pk)
+            hold = _hold_locked(pk)
             if hold.reminded_at or hold.released_at:
                 continue
-            hold.reminded_at = now
-            hold.save(update_fields=["reminded_at"])
-            event_record(
-                event_type=EventType.HOLD,
-                request=hold.request,
-                public=True,
-                message=f"Reminder: preservation ends on {hold.until:%Y-%m-%d}",
-                payload={"hold": hold.pk, "until": hold.until},
-                at=now,
-            )
+            _hold_stamp(
+                hold, "reminded_at", now, public=True,
+                message=f"Reminder: preservation ends on {hold.until:%Y-%m-%d}", until=hold.until,
+            )  # fmt: skip
             if hold.request_id:  # a CyberTipline hold has no agency to remind, and no user is ever told
                 followups.emit(followups.MAIL_HOLD_REMINDER, hold_id=pk)
             reminded += 1
@@ -1239,36 +1249,25 @@ def holds_release_expired(*, now: datetime | None = None) -> dict[str, int]:
     expired = PreservationHold.objects.filter(released_at__isnull=True, until__lt=today).values_list("pk", flat=True)
     for pk in expired:
         with transaction.atomic():
-            hold = PreservationHold.objects.select_for_update(of=("self",)).select_related("request__agency").get(pk=pk)
+            hold = _hold_locked(pk)
             if hold.released_at or hold.until >= today:
                 continue
             followup = _kept_by_followup(hold)
             if followup is not None:
                 # Never released by itself while the follow-up is open; a supervisor is told once.
                 if hold.kept_for_followup_at is None:
-                    hold.kept_for_followup_at = now
-                    hold.save(update_fields=["kept_for_followup_at"])
-                    event_record(
-                        event_type=EventType.HOLD,
-                        request=hold.request,
-                        public=False,
+                    _hold_stamp(
+                        hold, "kept_for_followup_at", now, public=False,
                         message=f"Preservation kept past {hold.until:%Y-%m-%d}: follow-up {followup.reference} "
                         "is still open; a supervisor may release it",
-                        payload={"hold": hold.pk, "followup": followup.reference},
-                        at=now,
-                    )
+                        followup=followup.reference,
+                    )  # fmt: skip
                     kept += 1
                 continue
-            hold.released_at = now
-            hold.save(update_fields=["released_at"])
-            event_record(
-                event_type=EventType.HOLD,
-                request=hold.request,
-                public=True,
+            _hold_stamp(
+                hold, "released_at", now, public=True,
                 message=f"Preservation ended on {hold.until:%Y-%m-%d}; the data is no longer held",
-                payload={"hold": hold.pk},
-                at=now,
-            )
+            )  # fmt: skip
             released += 1
     return {"reminded": reminded, "released": released, "kept": kept}
 

@@ -16,7 +16,7 @@ BUILD_RETRIES = 3
 
 
 @shared_task(base=FollowUpTask, bind=True, acks_late=True, max_retries=BUILD_RETRIES)
-def build_production(self, production_id: int) -> str:
+def production_build_task(self, production_id: int) -> str:
     """Build one package; retried with backoff; after the last try the production fails (request back to approved)."""
     try:
         return services.production_build(production_id=production_id).status
@@ -31,37 +31,37 @@ def build_production(self, production_id: int) -> str:
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
-def purge_expired_productions() -> int:
+def productions_purge_expired_task() -> int:
     """Beat: delete packages whose download link expired."""
-    return services.production_purge_expired()
+    return services.productions_purge_expired()
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
-def requeue_stalled_productions() -> list[int]:
+def productions_requeue_stalled_task() -> list[int]:
     """Beat: queue again builds with no heartbeat for PRODUCTION_STALL_SECONDS (worker killed)."""
-    return services.production_requeue_stalled()
+    return services.productions_requeue_stalled()
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
-def release_expired_holds() -> dict:
+def holds_release_expired_task() -> dict:
     """Beat: remind before preservation ends; release holds that ended."""
     return services.holds_release_expired()
 
 
 @shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
-def send_due_notices(request_id: int | None = None) -> int:
+def notices_send_due_task(request_id: int | None = None) -> int:
     """Beat (and after a request closes or an order is lifted): send user notices that are due."""
     return services.notices_send_due(request_id=request_id)
 
 
 @shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
-def create_notices(request_id: int) -> int:
+def notices_create_for_request_task(request_id: int) -> int:
     """A request closed: create its user notices."""
     return len(services.notices_create_for_request(request_id=request_id))
 
 
 @shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
-def preserve_approved_request(request_id: int) -> int:
+def holds_create_for_approved_request_task(request_id: int) -> int:
     """A preservation request was approved: create (or extend) its holds and close it."""
     return len(services.holds_create_for_approved_request(request_id=request_id))
 
@@ -69,7 +69,7 @@ def preserve_approved_request(request_id: int) -> int:
 @shared_task(
     base=FollowUpTask, batchable=True, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3
 )
-def link_followups(request_id: int) -> int:
+def holds_link_followups_task(request_id: int) -> int:
     """A new request: link it to active holds on the same accounts of the same agency."""
     return services.holds_link_followups(request_id=request_id)
 
@@ -77,24 +77,24 @@ def link_followups(request_id: int) -> int:
 @shared_task(
     base=FollowUpTask, batchable=True, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3
 )
-def provisional_holds(request_id: int) -> int:
+def holds_provisional_create_task(request_id: int) -> int:
     """After submission: preserve the named accounts from receipt."""
     return len(services.holds_provisional_create(request_id=request_id))
 
 
 @shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
-def mail_production_ready(request_id: int) -> None:
+def production_ready_mail_task(request_id: int) -> None:
     """E-mail the agency: the package is ready."""
-    emails.production_ready(request_id=request_id)
+    emails.production_ready_mail(request_id=request_id)
 
 
 @shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
-def mail_certificate_to_sign(production_id: int) -> None:
+def certificate_to_sign_mail_task(production_id: int) -> None:
     """E-mail the custodians of records: a built package's certificate waits for a signature."""
-    emails.certificate_to_sign(production_id=production_id)
+    emails.certificate_to_sign_mail(production_id=production_id)
 
 
 @shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
-def mail_hold_reminder(hold_id: int) -> None:
+def hold_reminder_mail_task(hold_id: int) -> None:
     """E-mail the agency: a preservation hold ends soon."""
-    emails.hold_reminder(hold_id=hold_id)
+    emails.hold_reminder_mail(hold_id=hold_id)

@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from requests_app import rules
+from requests_app.errors import action_run
 from requests_app.exceptions import PortalError
 from requests_app.permissions import (
     client_ip,
@@ -155,12 +156,11 @@ def certificate_sign(request: HttpRequest, pk: int) -> HttpResponse:
         return _forbidden(request, "Only a custodian of records can sign a certificate of authenticity.")
     if not session_mfa_verified(request):
         return _forbidden(request, "Sign in again with your authenticator app to sign a certificate.")
-    try:
-        services.certificate_sign(production=production, actor=request.user, ip=client_ip(request))
-    except PortalError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, "Certificate signed: the package is released to the agency.")
+    action_run(
+        request,
+        lambda: services.certificate_sign(production=production, actor=request.user, ip=client_ip(request)),
+        "Certificate signed: the package is released to the agency.",
+    )
     return _back(request, lr)
 
 
@@ -172,12 +172,11 @@ def hold_extend(request: HttpRequest, pk: int) -> HttpResponse:
     lr = get_visible_request(request.user, pk=hold.request_id)
     if not is_staff_member(request.user):
         return _forbidden(request, "Only the legal team can extend a hold.")
-    try:
-        services.hold_extend(hold=hold, actor=request.user)
-    except PortalError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"Preservation extended until {hold.until:%Y-%m-%d}.")
+    action_run(
+        request,
+        lambda: services.hold_extend(hold=hold, actor=request.user),
+        lambda: f"Preservation extended until {hold.until:%Y-%m-%d}.",
+    )
     return _back(request, lr)
 
 
@@ -189,14 +188,11 @@ def hold_release(request: HttpRequest, pk: int) -> HttpResponse:
     lr = get_visible_request(request.user, pk=hold.request_id)
     if not is_supervisor(request.user):
         return _forbidden(request, "Only a legal supervisor can release a preservation hold early.")
-    try:
-        services.hold_release(hold=hold, actor=request.user, reason=request.POST.get("reason", "")[:500])
-    except PortalError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(
-            request, f"Preservation on {hold.target} released; the data is no longer held for this request."
-        )
+    action_run(
+        request,
+        lambda: services.hold_release(hold=hold, actor=request.user, reason=request.POST.get("reason", "")[:500]),
+        f"Preservation on {hold.target} released; the data is no longer held for this request.",
+    )
     return _back(request, lr)
 
 
@@ -207,14 +203,13 @@ def ndo_lift(request: HttpRequest, reference: str) -> HttpResponse:
     lr = get_visible_request(request.user, reference=reference)
     if not is_supervisor(request.user):
         return _forbidden(request, "Only a supervisor can record that a nondisclosure order was lifted.")
-    try:
-        services.ndo_lift(
+    action_run(
+        request,
+        lambda: services.ndo_lift(
             request=lr, actor=request.user, reason=request.POST.get("reason", "")[:300], ip=client_ip(request)
-        )
-    except PortalError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, "Recorded: the nondisclosure order was lifted. Held user notices will be sent.")
+        ),
+        "Recorded: the nondisclosure order was lifted. Held user notices will be sent.",
+    )
     return _back(request, lr)
 
 
@@ -236,20 +231,11 @@ def ndo_record(request: HttpRequest, reference: str) -> HttpResponse:
                 messages.error(request, error)
         return _back(request, lr)
     data = form.cleaned_data
-    try:
-        services.ndo_record(
-            request=lr,
-            actor=request.user,
-            until=data["until"],
-            indefinite=data["indefinite"],
-            extension_pending=data["extension_pending"],
-            document=data["document"],
-            ip=client_ip(request),
-        )
-    except PortalError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, "The nondisclosure order was recorded; the legal team can see it.")
+    action_run(
+        request,
+        lambda: services.ndo_record(request=lr, actor=request.user, ip=client_ip(request), **data),
+        "The nondisclosure order was recorded; the legal team can see it.",
+    )
     return _back(request, lr)
 
 

@@ -17,7 +17,7 @@ def _send(name: str, to: list[str], context: dict, *, language: str = "") -> Non
     send_templated(name, to, context, language=language)
 
 
-def letter_sent(letter_id: int) -> None:
+def letter_sent_mail(letter_id: int) -> None:
     """To the submitting officer: a letter is waiting in the portal (the PDF is not attached)."""
     letter = Letter.objects.select_related("request").get(pk=letter_id)
     _send(
@@ -28,7 +28,7 @@ def letter_sent(letter_id: int) -> None:
     )
 
 
-def reminder(request_id: int) -> None:
+def reminder_mail(request_id: int) -> None:
     """To the assignee (or the team mailbox if nobody holds it): the request falls due soon."""
     lr = LegalRequest.objects.select_related("assignee").get(pk=request_id)
     to = [lr.assignee.email] if lr.assignee and lr.assignee.email else [settings.LEGAL_TEAM_EMAIL]
@@ -43,7 +43,7 @@ def supervisor_emails() -> list[str]:
     )
 
 
-def escalation(request_id: int) -> None:
+def escalation_mail(request_id: int) -> None:
     """To every active supervisor: the request is overdue."""
     lr = LegalRequest.objects.select_related("assignee", "agency").get(pk=request_id)
     _send("review-escalation", supervisor_emails() or [settings.LEGAL_TEAM_EMAIL], {"lr": lr})

@@ -11,7 +11,7 @@ from requests_app.review import emails, services
 
 
 @shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
-def send_letter(request_id: int, kind: str, actor_id: int | None = None) -> int:
+def letter_send_task(request_id: int, kind: str, actor_id: int | None = None) -> int:
     """Render and send one letter (queued on commit by the review services)."""
     request = LegalRequest.objects.get(pk=request_id)
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
@@ -19,30 +19,30 @@ def send_letter(request_id: int, kind: str, actor_id: int | None = None) -> int:
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
-def remind_due_soon() -> int:
+def reminders_send_due_task() -> int:
     """Remind assignees of requests falling due soon (beat, every 15 minutes; idempotent)."""
     return len(services.reminders_send_due())
 
 
 @shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
-def escalate_overdue(request_id: int) -> bool:
+def request_escalate_task(request_id: int) -> bool:
     """Tell supervisors about one overdue request (a follow-up of the overdue event)."""
     return services.request_escalate(request_id=request_id)
 
 
 @shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
-def mail_letter_sent(letter_id: int) -> None:
+def letter_sent_mail_task(letter_id: int) -> None:
     """E-mail the agency that a letter was sent."""
-    emails.letter_sent(letter_id)
+    emails.letter_sent_mail(letter_id)
 
 
 @shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
-def mail_reminder(request_id: int) -> None:
+def reminder_mail_task(request_id: int) -> None:
     """E-mail the assignee: a request falls due soon."""
-    emails.reminder(request_id)
+    emails.reminder_mail(request_id)
 
 
 @shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
-def mail_escalation(request_id: int) -> None:
+def escalation_mail_task(request_id: int) -> None:
     """E-mail the supervisors: a request is overdue."""
-    emails.escalation(request_id)
+    emails.escalation_mail(request_id)

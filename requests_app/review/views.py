@@ -9,13 +9,14 @@ Views stay thin: forms check input, services do the work.
 from __future__ import annotations
 
 from collections import Counter
-from functools import wraps
+from collections.abc import Callable
+from typing import Any
 
+from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.views import redirect_to_login
 from django.db.models import F
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,15 +25,15 @@ from django.views.decorators.http import require_GET, require_POST
 from requests_app import dsa_categories, lifecycle, rules
 from requests_app.audit import event_intact
 from requests_app.cybertipline import selectors as cybertip_selectors
+from requests_app.errors import action_run
 from requests_app.exceptions import PortalError
 from requests_app.lifecycle import Status
 from requests_app.models import Decision, Document, LegalRequest, Message, RequestEvent, Target
 from requests_app.permissions import (
     client_ip,
     get_visible_request,
-    is_staff_member,
     is_supervisor,
-    session_mfa_verified,
+    staff_only,
 )
 from requests_app.production import selectors as production_selectors
 from requests_app.production.forms import NdoForm
@@ -46,24 +47,6 @@ from requests_app.review.models import EmergencyVerification, Letter, SavedView
 from requests_app.services import DocumentUnavailable, actor_role
 
 PAGE_SIZE = 50
-
-
-def staff_only(view):
-    """Anonymous -> sign in; not staff -> 404; staff without a second factor this session -> 403."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not is_staff_member(request.user):
-            raise Http404("No such page")
-        if not session_mfa_verified(request):
-            return HttpResponseForbidden(
-                "Sign out and sign in again with your authenticator code to use the legal workspace."
-            )
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def queue_rows(filterset: QueueFilter, offset: int, limit: int, sort=None) -> list[LegalRequest]:
@@ -376,12 +359,7 @@ def _back(lr: LegalRequest) -> HttpResponse:
 
 def _run(request: HttpRequest, lr: LegalRequest, action, success: str) -> HttpResponse:
     """Call a service; a refusal becomes a message on the request page, nothing half-saved."""
-    try:
-        action()
-    except PortalError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, success)
+    action_run(request, action, success)
     return _back(lr)
 
 
@@ -391,6 +369,23 @@ def _form_errors(request: HttpRequest, lr: LegalRequest, form) -> HttpResponse:
         for error in errors:
             messages.error(request, f"{label}: {error}" if label else error)
     return _back(lr)
+
+
+def _form_action(
+    request: HttpRequest,
+    reference: str,
+    form_class: type[django_forms.Form],
+    action: Callable[[LegalRequest, dict[str, Any]], object],
+    success: str | Callable[[dict[str, Any]], str],
+) -> HttpResponse:
+    """One staff action on a request from a form: a form error or a refusal becomes a message on the
+    request page and nothing is saved; otherwise `action(request, cleaned data)` and `success`."""
+    lr = _request_for_staff(request, reference)
+    form = form_class(request.POST, request.FILES)
+    if not form.is_valid():
+        return _form_errors(request, lr, form)
+    data = form.cleaned_data
+    return _run(request, lr, lambda: action(lr, data), success(data) if callable(success) else success)
 
 
 @require_POST
@@ -452,15 +447,13 @@ def start(request: HttpRequest, reference: str) -> HttpResponse:
 @staff_only
 def verify(request: HttpRequest, reference: str) -> HttpResponse:
     """Staff: record the out-of-band check of an emergency request."""
-    lr = _request_for_staff(request, reference)
-    form = forms.VerificationForm(request.POST)
-    if not form.is_valid():
-        return _form_errors(request, lr, form)
-    check = svc.VerificationInput(**form.cleaned_data)
-    return _run(
+    return _form_action(
         request,
-        lr,
-        lambda: svc.emergency_verify(request=lr, actor=request.user, check=check, ip=client_ip(request)),
+        reference,
+        forms.VerificationForm,
+        lambda lr, data: svc.emergency_verify(
+            request=lr, actor=request.user, check=svc.VerificationInput(**data), ip=client_ip(request)
+        ),
         "Verification recorded.",
     )
 
@@ -469,15 +462,11 @@ def verify(request: HttpRequest, reference: str) -> HttpResponse:
 @staff_only
 def request_info(request: HttpRequest, reference: str) -> HttpResponse:
     """Staff: ask the agency for information (the clock stops)."""
-    lr = _request_for_staff(request, reference)
-    form = forms.InfoForm(request.POST)
-    if not form.is_valid():
-        return _form_errors(request, lr, form)
-    question = form.cleaned_data["question"]
-    return _run(
+    return _form_action(
         request,
-        lr,
-        lambda: svc.review_request_info(request=lr, actor=request.user, question=question, ip=client_ip(request)),
+        reference,
+        forms.InfoForm,
+        lambda lr, data: svc.review_request_info(request=lr, actor=request.user, ip=client_ip(request), **data),
         "Question sent; the clock is paused.",
     )
 
@@ -501,17 +490,11 @@ def resume(request: HttpRequest, reference: str) -> HttpResponse:
 @staff_only
 def reject(request: HttpRequest, reference: str) -> HttpResponse:
     """Staff: reject a request with a reason code and a note."""
-    lr = _request_for_staff(request, reference)
-    form = forms.RejectForm(request.POST)
-    if not form.is_valid():
-        return _form_errors(request, lr, form)
-    data = form.cleaned_data
-    return _run(
+    return _form_action(
         request,
-        lr,
-        lambda: svc.review_reject(
-            request=lr, actor=request.user, reason_code=data["reason_code"], note=data["note"], ip=client_ip(request)
-        ),
+        reference,
+        forms.RejectForm,
+        lambda lr, data: svc.review_reject(request=lr, actor=request.user, ip=client_ip(request), **data),
         "Request rejected.",
     )
 
@@ -520,23 +503,11 @@ def reject(request: HttpRequest, reference: str) -> HttpResponse:
 @staff_only
 def decide(request: HttpRequest, reference: str) -> HttpResponse:
     """Staff: approve or deny one requested data category."""
-    lr = _request_for_staff(request, reference)
-    form = forms.DecisionForm(request.POST)
-    if not form.is_valid():
-        return _form_errors(request, lr, form)
-    data = form.cleaned_data
-    return _run(
+    return _form_action(
         request,
-        lr,
-        lambda: svc.decision_record(
-            request=lr,
-            actor=request.user,
-            category=data["category"],
-            verdict=data["verdict"],
-            reason_code=data["reason_code"],
-            note=data["note"],
-            ip=client_ip(request),
-        ),
+        reference,
+        forms.DecisionForm,
+        lambda lr, data: svc.decision_record(request=lr, actor=request.user, ip=client_ip(request), **data),
         "Decision recorded.",
     )
 
@@ -638,26 +609,23 @@ def audit(request: HttpRequest, reference: str) -> HttpResponse:
 @staff_only
 def epoc_validation(request: HttpRequest, reference: str) -> HttpResponse:
     """Staff: record the ex-post validation of an emergency EPOC, or its refusal (Reg. 2023/1543 Art. 4(5))."""
-    lr = _request_for_staff(request, reference)
-    form = forms.ValidationForm(request.POST)
-    if not form.is_valid():
-        return _form_errors(request, lr, form)
-    data = form.cleaned_data
-    validated = data["outcome"] == "validated"
-    return _run(
+    return _form_action(
         request,
-        lr,
-        lambda: svc.epoc_validation_record(
+        reference,
+        forms.ValidationForm,
+        lambda lr, data: svc.epoc_validation_record(
             request=lr,
             actor=request.user,
-            validated=validated,
+            validated=data["outcome"] == "validated",
             validator=data["validator"],
             at=data["at"],
             ip=client_ip(request),
         ),
-        "Validation recorded: production may go ahead."
-        if validated
-        else "Refusal recorded: the order is withdrawn and nothing will be produced.",
+        lambda data: (
+            "Validation recorded: production may go ahead."
+            if data["outcome"] == "validated"
+            else "Refusal recorded: the order is withdrawn and nothing will be produced."
+        ),
     )
 
 
@@ -690,15 +658,11 @@ def enforcing_state(request: HttpRequest, reference: str) -> HttpResponse:
 @staff_only
 def danger_over(request: HttpRequest, reference: str) -> HttpResponse:
     """Staff: record that an emergency's danger is over, so the held user notice may leave."""
-    lr = _request_for_staff(request, reference)
-    form = forms.DangerOverForm(request.POST)
-    if not form.is_valid():
-        return _form_errors(request, lr, form)
-    note = form.cleaned_data["note"]
-    return _run(
+    return _form_action(
         request,
-        lr,
-        lambda: notice_danger_over(request=lr, actor=request.user, note=note),
+        reference,
+        forms.DangerOverForm,
+        lambda lr, data: notice_danger_over(request=lr, actor=request.user, **data),
         "Recorded: the danger is over. The user notice will be sent unless an order forbids it.",
     )
 
@@ -707,16 +671,13 @@ def danger_over(request: HttpRequest, reference: str) -> HttpResponse:
 @staff_only
 def notice_decision(request: HttpRequest, reference: str) -> HttpResponse:
     """Staff: decide explicitly whether the user is told of MLAT or CLOUD Act process."""
-    lr = _request_for_staff(request, reference)
-    form = forms.NoticeDecisionForm(request.POST)
-    if not form.is_valid():
-        return _form_errors(request, lr, form)
-    notify = form.cleaned_data["notify"] == "notify"
-    reason = form.cleaned_data["reason"]
-    return _run(
+    return _form_action(
         request,
-        lr,
-        lambda: notice_decide(request=lr, actor=request.user, notify=notify, reason=reason),
+        reference,
+        forms.NoticeDecisionForm,
+        lambda lr, data: notice_decide(
+            request=lr, actor=request.user, notify=data["notify"] == "notify", reason=data["reason"]
+        ),
         "Decision on user notice recorded.",
     )
 
@@ -726,23 +687,11 @@ def notice_decision(request: HttpRequest, reference: str) -> HttpResponse:
 def ndo(request: HttpRequest, reference: str) -> HttpResponse:
     """Supervisors (the service checks): record, extend or replace a nondisclosure order, or mark an
     extension as applied for."""
-    lr = _request_for_staff(request, reference)
-    form = NdoForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return _form_errors(request, lr, form)
-    data = form.cleaned_data
-    return _run(
+    return _form_action(
         request,
-        lr,
-        lambda: production_ndo_record(
-            request=lr,
-            actor=request.user,
-            until=data["until"],
-            indefinite=data["indefinite"],
-            extension_pending=data["extension_pending"],
-            document=data["document"],
-            ip=client_ip(request),
-        ),
+        reference,
+        NdoForm,
+        lambda lr, data: production_ndo_record(request=lr, actor=request.user, ip=client_ip(request), **data),
         "Nondisclosure order recorded.",
     )
 
@@ -751,23 +700,10 @@ def ndo(request: HttpRequest, reference: str) -> HttpResponse:
 @staff_only
 def change_decision(request: HttpRequest, reference: str) -> HttpResponse:
     """Staff: change the decision on a category already decided (its own audited action, with a reason)."""
-    lr = _request_for_staff(request, reference)
-    form = forms.ChangeDecisionForm(request.POST)
-    if not form.is_valid():
-        return _form_errors(request, lr, form)
-    data = form.cleaned_data
-    return _run(
+    return _form_action(
         request,
-        lr,
-        lambda: svc.decision_change(
-            request=lr,
-            actor=request.user,
-            category=data["category"],
-            verdict=data["verdict"],
-            reason_code=data["reason_code"],
-            note=data["note"],
-            why=data["why"],
-            ip=client_ip(request),
-        ),
+        reference,
+        forms.ChangeDecisionForm,
+        lambda lr, data: svc.decision_change(request=lr, actor=request.user, ip=client_ip(request), **data),
         "Decision changed.",
     )

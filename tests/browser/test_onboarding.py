@@ -15,9 +15,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 PASSWORD = "a long and unusual passphrase 7"
 
 
-def test_unknown_domain_then_confirmation_lands_on_the_status_page(
-    transactional_db, browser_context, live_server, settings
-):
+@pytest.mark.usefixtures("transactional_db")
+def test_unknown_domain_then_confirmation_lands_on_the_status_page(browser_context, live_server, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.SITE_URL = live_server.url  # links in e-mails are built from SITE_URL, whatever host sent them
     page = browser_context.new_page()
@@ -75,7 +74,8 @@ def test_unknown_domain_then_confirmation_lands_on_the_status_page(
     assert "waiting for verification" in page.locator("main").inner_text()
 
 
-def test_two_factor_page_is_the_portals_with_a_recovery_hint(transactional_db, browser_context, agency_a):
+@pytest.mark.usefixtures("transactional_db")
+def test_two_factor_page_is_the_portals_with_a_recovery_hint(browser_context, agency_a):
     officer = OfficerFactory(agency=agency_a, user__email="tom@met.police.example")
     officer.user.set_password(PASSWORD)
     officer.user.save()

@@ -14,8 +14,7 @@ from requests_app.lifecycle import Status
 from requests_app.services import request_submit
 from tests.browser import axe
 from tests.browser.axe import PHONE
-from tests.conftest import browser_login
-from tests.factories import LegalRequestFactory, minimal_pdf, warrant_data
+from tests.factories import LegalRequestFactory, browser_login, minimal_pdf, warrant_data
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -40,7 +39,8 @@ def _context(chromium, live_server, user, **kwargs):
     return context
 
 
-def test_officer_list_marks_overdue_and_waiting_and_reflows(chromium, live_server, transactional_db, officer_a):
+@pytest.mark.usefixtures("transactional_db")
+def test_officer_list_marks_overdue_and_waiting_and_reflows(chromium, live_server, officer_a):
     agency = officer_a.agency
     now = timezone.now()
     waiting = LegalRequestFactory(agency=agency, status=Status.NEEDS_INFO, clock_paused_at=now)
@@ -78,7 +78,8 @@ def test_officer_list_marks_overdue_and_waiting_and_reflows(chromium, live_serve
     assert label.evaluate("e => getComputedStyle(e, '::before').content").strip('"').endswith(": ")
 
 
-def test_request_page_and_api_pages_on_a_phone(chromium, live_server, transactional_db, officer_a):
+@pytest.mark.usefixtures("transactional_db")
+def test_request_page_and_api_pages_on_a_phone(chromium, live_server, officer_a):
     lr = request_submit(
         actor=officer_a.user, data=warrant_data(), documents=[DocumentInput("warrant.pdf", minimal_pdf())]
     )
@@ -102,9 +103,8 @@ def test_request_page_and_api_pages_on_a_phone(chromium, live_server, transactio
     page.wait_for_url(live_server.url + "/")
 
 
-def test_reviewer_decisions_table_and_agencies_page(
-    chromium, live_server, transactional_db, officer_a, reviewer, supervisor
-):
+@pytest.mark.usefixtures("transactional_db", "reviewer")
+def test_reviewer_decisions_table_and_agencies_page(chromium, live_server, officer_a, supervisor):
     lr = request_submit(
         actor=officer_a.user, data=warrant_data(), documents=[DocumentInput("warrant.pdf", minimal_pdf())]
     )
@@ -127,7 +127,8 @@ def test_reviewer_decisions_table_and_agencies_page(
     page.reload()
 
 
-def test_findings_panel_sits_above_the_submit_button_on_a_phone(chromium, live_server, transactional_db, officer_a):
+@pytest.mark.usefixtures("transactional_db")
+def test_findings_panel_sits_above_the_submit_button_on_a_phone(chromium, live_server, officer_a):
     context = _context(chromium, live_server, officer_a.user, viewport=PHONE)
     page = context.new_page()
     page.goto("/le/requests/new/")

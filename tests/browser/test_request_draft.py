@@ -9,14 +9,14 @@ import pytest
 
 from requests_app.intake.models import Draft
 from requests_app.models import LegalRequest
-from tests.conftest import browser_login
-from tests.factories import minimal_pdf
+from tests.factories import browser_login, minimal_pdf
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
+@pytest.mark.usefixtures("transactional_db")
 def test_officer_saves_a_draft_resumes_it_later_and_submits(
-    browser_context, live_server, transactional_db, officer_a, tmp_path, settings
+    browser_context, live_server, officer_a, tmp_path, settings
 ):
     settings.EMERGENCY_CONTACT_PHONE = "+1 202 555 0100"
     browser_login(browser_context, live_server, officer_a.user)

@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
-from django.contrib.auth.models import Permission
-from django.utils import timezone
 
 from requests_app.cybertipline import services
-from tests.conftest import _client_for
 from tests.cybertipline.ncmec_server import FakeNcmec
-from tests.factories import StaffFactory, placeholder_image
-
-
-def grant(officer):
-    officer.user.user_permissions.add(Permission.objects.get(codename="access_register"))
-    # Drop Django's per-instance permission cache.
-    for attr in ("_perm_cache", "_user_perm_cache"):
-        officer.user.__dict__.pop(attr, None)
-    return officer
+from tests.factories import StaffFactory, client_for, grant, report_data
 
 
 @pytest.fixture
@@ -29,7 +16,7 @@ def ct_reviewer(db):
 
 @pytest.fixture
 def client_ct(ct_reviewer):
-    return _client_for(ct_reviewer)
+    return client_for(ct_reviewer)
 
 
 @pytest.fixture
@@ -40,36 +27,6 @@ def ncmec(settings):
     settings.NCMEC_API_PASSWORD = "secret"
     yield server
     server.stop()
-
-
-def report_data(**overrides) -> services.ReportData:
-    now = timezone.now()
-    base = dict(
-        incident_type="child_pornography",
-        knowledge_at=now - timedelta(hours=2),
-        detection_source="hash_match",
-        hash_list="NCMEC hash sharing list",
-        summary="Two images matched the hash list in a group.",
-        accounts=[
-            services.AccountInput(
-                user_id="5550001",
-                username="@offender",
-                phone="+12025550143",
-                signup_ip="203.0.113.7",
-                upload_ip="198.51.100.23",
-                upload_port=51234,
-                upload_at=now - timedelta(hours=3),
-            )
-        ],
-        files=[
-            services.FileInput(
-                name="a.png", content=placeholder_image(1), chat_type="group", perceptual_hash="pdq:ab12"
-            ),
-            services.FileInput(name="b.png", content=placeholder_image(2), chat_type="private_chat"),
-        ],
-    )
-    base.update(overrides)
-    return services.ReportData(**base)
 
 
 @pytest.fixture

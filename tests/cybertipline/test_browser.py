@@ -7,15 +7,14 @@ import pytest
 from django.utils import timezone
 
 from requests_app.cybertipline.models import CyberTipReport
-from tests.conftest import browser_login
-from tests.factories import placeholder_image
+from tests.factories import browser_login, placeholder_image
 
 
 @pytest.mark.browser
 @pytest.mark.xdist_group("browser")
-def test_reviewer_records_submits_and_sees_acknowledgement_and_hold(chromium, live_server, transactional_db, ncmec):
-    from tests.cybertipline.conftest import grant
-    from tests.factories import StaffFactory
+@pytest.mark.usefixtures("transactional_db")
+def test_reviewer_records_submits_and_sees_acknowledgement_and_hold(chromium, live_server, ncmec):
+    from tests.factories import StaffFactory, grant
 
     tess = grant(StaffFactory(full_name="Tess Tipline", user__email="tess@platform.example"))
     context = chromium.new_context(base_url=live_server.url)

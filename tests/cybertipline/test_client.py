@@ -102,9 +102,8 @@ def test_ncmec_refusal_is_recorded_and_not_retried(ncmec, reviewed, ct_reviewer,
     assert report.ncmec_report_id == ""
 
 
-def test_wrong_credentials_are_retried_not_lost(
-    ncmec, reviewed, ct_reviewer, settings, django_capture_on_commit_callbacks
-):
+@pytest.mark.usefixtures("ncmec")
+def test_wrong_credentials_are_retried_not_lost(reviewed, ct_reviewer, settings, django_capture_on_commit_callbacks):
     _queue(reviewed, ct_reviewer.user, django_capture_on_commit_callbacks)
     settings.NCMEC_API_PASSWORD = "wrong"
     with pytest.raises(NcmecUnavailable, match="401"):
@@ -133,7 +132,7 @@ def test_a_lost_submission_is_completed_once_by_the_outbox_sweep(
     # The submission is a follow-up row written with the "submitting" status; its publish after
     # commit is lost (the captured relay never runs: a broker outage or a killed web process).
     _queue(reviewed, ct_reviewer.user, django_capture_on_commit_callbacks)
-    row = FollowUp.objects.get(task="requests_app.cybertipline.tasks.submit_report")
+    row = FollowUp.objects.get(task="requests_app.cybertipline.tasks.report_send_task")
     assert row.status == FollowUp.Status.PENDING and row.kwargs == {"report_id": reviewed.pk}
     assert ncmec.calls == []
 

@@ -11,8 +11,7 @@ from django.core import mail
 from requests_app.cybertipline import services, tasks
 from requests_app.cybertipline.models import CyberTipReport
 from requests_app.models import Officer
-from tests.cybertipline.conftest import grant, report_data
-from tests.factories import StaffFactory
+from tests.factories import StaffFactory, grant, report_data
 
 KNOWN = datetime.fromisoformat("2026-05-01T08:00:00+00:00")
 
@@ -28,12 +27,12 @@ def test_clock_reminds_at_75_percent_and_escalates_once_overdue(ct_reviewer, dja
     assert report.due_at == KNOWN + timedelta(hours=24)
 
     with time_machine.travel(KNOWN + timedelta(hours=17), tick=False):
-        assert tasks.sweep_deadlines() == {"reminded": 0, "escalated": 0}
+        assert tasks.deadlines_sweep_task() == {"reminded": 0, "escalated": 0}
         assert not report.is_overdue()
     with time_machine.travel(KNOWN + timedelta(hours=18, minutes=1), tick=False):
         with django_capture_on_commit_callbacks(execute=True):
-            assert tasks.sweep_deadlines() == {"reminded": 1, "escalated": 0}
-        assert tasks.sweep_deadlines() == {"reminded": 0, "escalated": 0}  # once
+            assert tasks.deadlines_sweep_task() == {"reminded": 1, "escalated": 0}
+        assert tasks.deadlines_sweep_task() == {"reminded": 0, "escalated": 0}  # once
     assert [m.subject for m in mail.outbox] == [f"CyberTipline {report.reference} is due at 2026-05-02 08:00 UTC"]
     assert set(mail.outbox[0].to) == {"tess@platform.example", "boss@platform.example"}
     assert "5550001" not in mail.outbox[0].body  # no account in e-mails
@@ -42,8 +41,8 @@ def test_clock_reminds_at_75_percent_and_escalates_once_overdue(ct_reviewer, dja
     with time_machine.travel(KNOWN + timedelta(hours=24, minutes=1), tick=False):
         assert CyberTipReport.objects.get(pk=report.pk).is_overdue()
         with django_capture_on_commit_callbacks(execute=True):
-            assert tasks.sweep_deadlines() == {"reminded": 0, "escalated": 1}
-        assert tasks.sweep_deadlines() == {"reminded": 0, "escalated": 0}
+            assert tasks.deadlines_sweep_task() == {"reminded": 0, "escalated": 1}
+        assert tasks.deadlines_sweep_task() == {"reminded": 0, "escalated": 0}
     assert [m.to for m in mail.outbox] == [["boss@platform.example"]]
 
 
@@ -53,5 +52,5 @@ def test_sla_is_configurable_and_a_sent_report_is_never_overdue(ct_reviewer, set
     assert report.due_at == KNOWN + timedelta(hours=4)
     CyberTipReport.objects.filter(pk=report.pk).update(status=CyberTipReport.Status.SUBMITTED)
     with time_machine.travel(KNOWN + timedelta(hours=5), tick=False):
-        assert tasks.sweep_deadlines() == {"reminded": 0, "escalated": 0}
+        assert tasks.deadlines_sweep_task() == {"reminded": 0, "escalated": 0}
         assert not CyberTipReport.objects.get(pk=report.pk).is_overdue()

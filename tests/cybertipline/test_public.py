@@ -3,12 +3,12 @@ accounts reported, follow-up requests received; kept out of the request totals."
 
 from __future__ import annotations
 
+import pytest
 import time_machine
 
 from requests_app.cybertipline import selectors, services
 from requests_app.cybertipline.models import CyberTipReport
-from tests.cybertipline.conftest import report_data
-from tests.factories import LegalRequestFactory
+from tests.factories import LegalRequestFactory, report_data
 from transparency import aggregation, periods
 from transparency.facts import facts_backfill
 
@@ -52,7 +52,8 @@ def test_counts_in_the_period_and_apart_from_request_totals(ct_reviewer, django_
     assert snap["totals"]["requests"] == 1  # the follow-up request only: reports are not requests
 
 
-def test_methodology_defines_each_figure(anon, db):
+@pytest.mark.usefixtures("db")
+def test_methodology_defines_each_figure(anon):
     page = anon.get("/transparency/methodology/").content.decode()
     for term in ("CyberTipline reports submitted", "Accounts reported", "Follow-up legal requests received"):
         assert term in page

@@ -12,8 +12,7 @@ from requests_app.cybertipline import services
 from requests_app.cybertipline.models import CyberTipReport, ReportFile
 from requests_app.models import RequestEvent
 from requests_app.services import PermissionDenied
-from tests.cybertipline.conftest import report_data
-from tests.factories import LegalRequestFactory, placeholder_image
+from tests.factories import LegalRequestFactory, placeholder_image, report_data
 
 Status = CyberTipReport.Status
 
@@ -70,7 +69,8 @@ def test_submit_needs_a_human_review(draft, ct_reviewer):
         services.report_submit(report=draft, actor=ct_reviewer.user)
 
 
-def test_withheld_fields_are_not_sent(ct_reviewer, django_capture_on_commit_callbacks):
+@pytest.mark.usefixtures("django_capture_on_commit_callbacks")
+def test_withheld_fields_are_not_sent(ct_reviewer):
     from lxml import etree
 
     from requests_app.cybertipline import reportxml

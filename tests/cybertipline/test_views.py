@@ -82,7 +82,8 @@ def test_file_is_an_attachment_and_its_opening_is_audited(client_ct, draft, ct_r
     assert event.actor == ct_reviewer.user and event.payload["sha256"] == f.sha256
 
 
-def test_record_review_submit_through_pages(client_ct, ct_reviewer):
+@pytest.mark.usefixtures("ct_reviewer")
+def test_record_review_submit_through_pages(client_ct):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from tests.factories import placeholder_image
@@ -135,7 +136,7 @@ def test_request_page_shows_the_report_only_to_holders(
 
 
 def test_eu_annual_csv(client_ct, ct_reviewer):
-    from tests.cybertipline.conftest import report_data
+    from tests.factories import report_data
 
     services.report_create(actor=ct_reviewer.user, data=report_data(eu_nexus=True, eu_legal_basis="reg_2021_1232_art3"))
     year = CyberTipReport.objects.get().knowledge_at.year

@@ -33,7 +33,8 @@ def test_verification_needs_a_method_and_evidence_and_nothing_is_saved_without(c
     assert not RequestEvent.objects.filter(agency=pending, event_type=EventType.AGENCY).exists()
 
 
-def test_evidence_is_recorded_audited_and_shown(client_supervisor, supervisor, pending):
+@pytest.mark.usefixtures("supervisor")
+def test_evidence_is_recorded_audited_and_shown(client_supervisor, pending):
     client_supervisor.post(f"/legal/agencies/{pending.pk}/verify/", {"method": "call_back", "evidence": EVIDENCE})
     pending.refresh_from_db()
     assert pending.verification_method == "call_back" and pending.verification_evidence == EVIDENCE
@@ -75,7 +76,8 @@ def test_reviewers_and_officers_cannot_verify(reviewer, officer_a, client_review
     assert pending.verification_status == Agency.Verification.PENDING
 
 
-def test_agencies_page_uses_one_refusing_verb_and_confirms_it(client_supervisor, pending, officer_a):
+@pytest.mark.usefixtures("pending", "officer_a")
+def test_agencies_page_uses_one_refusing_verb_and_confirms_it(client_supervisor):
     html = client_supervisor.get("/legal/agencies/").content.decode()
     assert "Refuse" not in html and ">Reject" not in html
     # Every suspend button sits in a closed disclosure, behind a reason and a confirmation.

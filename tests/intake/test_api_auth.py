@@ -12,7 +12,8 @@ from tests.intake.helpers import Api, token_for
 pytestmark = pytest.mark.django_db
 
 
-def test_anonymous_session_and_bad_tokens_are_refused(client_a, lr):
+@pytest.mark.usefixtures("lr")
+def test_anonymous_session_and_bad_tokens_are_refused(client_a):
     assert Api(None).get("/api/v1/requests/").status_code == 401
     assert client_a.get("/api/v1/requests/").status_code == 401  # a browser session is not enough
     assert Api("lep_not-a-real-token").get("/api/v1/requests/").status_code == 401

@@ -10,7 +10,8 @@ from tests.intake.helpers import Api, api_body
 pytestmark = pytest.mark.django_db
 
 
-def test_dry_run_reports_findings_and_saves_nothing(api_a, anon):
+@pytest.mark.usefixtures("anon")
+def test_dry_run_reports_findings_and_saves_nothing(api_a):
     response = api_a.post("/api/v1/requests/dry-run/", api_body(request_type="subpoena"))
     data = response.json()
     assert response.status_code == 200 and data["would_be_accepted"] is False

@@ -11,33 +11,14 @@ from django.utils import timezone
 
 from requests_app.lifecycle import Status
 from requests_app.models import EventType, RequestEvent
-from requests_app.production import services
 from requests_app.production.models import Production, ProductionDownload
 from tests.intake.helpers import token_for
-from tests.production.conftest import approved_request, custodian, sign, submit  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 
 
 def api(officer):
     return {"Authorization": f"Bearer {token_for(officer)}"}
-
-
-@pytest.fixture
-def built(approved_request, reviewer, django_capture_on_commit_callbacks) -> Production:  # noqa: F811
-    with django_capture_on_commit_callbacks(execute=True):
-        production = services.production_start(request=approved_request, actor=reviewer.user)
-    production.refresh_from_db()
-    assert production.status == Production.Status.UNSIGNED
-    return production
-
-
-@pytest.fixture
-def ready(built, custodian, django_capture_on_commit_callbacks) -> Production:  # noqa: F811
-    with django_capture_on_commit_callbacks(execute=True):
-        production = sign(built, custodian)
-    assert production.status == Production.Status.READY
-    return production
 
 
 def list_url(production):
@@ -100,7 +81,7 @@ def test_other_agency_sees_nothing(ready, officer_b):
     assert not ProductionDownload.objects.exists()
 
 
-def test_package_of_another_request_is_not_found_under_this_one(ready, officer_a, submit):  # noqa: F811
+def test_package_of_another_request_is_not_found_under_this_one(ready, officer_a, submit):
     other = submit()
     url = f"/api/v1/requests/{other.reference}/packages/{ready.pk}/download/"
     assert Client().get(url, headers=api(officer_a)).status_code == 404

@@ -25,7 +25,8 @@ def test_create_multipart_with_document(api_a, officer_a, django_capture_on_comm
     assert response["Location"] == f"/api/v1/requests/{lr.reference}/"
 
 
-def test_create_json_emergency_documents_later(api_a, lr):
+@pytest.mark.usefixtures("lr")
+def test_create_json_emergency_documents_later(api_a):
     body = api_body(
         request_type="emergency",
         emergency=True,

@@ -49,7 +49,8 @@ def _body():
     }
 
 
-def test_naive_write_saves_request_target_and_file(bench_urls, client, officer_a):
+@pytest.mark.usefixtures("bench_urls")
+def test_naive_write_saves_request_target_and_file(client, officer_a):
     token = api_token_create(user=officer_a.user, name="bench")[1]
     response = client.post(reverse("api_bench_naive"), _body(), HTTP_AUTHORIZATION=f"Token {token}")
     assert response.status_code == 201, response.content
@@ -58,5 +59,6 @@ def test_naive_write_saves_request_target_and_file(bench_urls, client, officer_a
     assert Target.objects.filter(request=lr).count() == 1 and Document.objects.filter(request=lr).count() == 1
 
 
-def test_naive_write_needs_a_token(bench_urls, client):
+@pytest.mark.usefixtures("bench_urls")
+def test_naive_write_needs_a_token(client):
     assert client.post(reverse("api_bench_naive"), _body()).status_code == 401

@@ -21,7 +21,8 @@ def _confirmation_link(live_server) -> str:
     return live_server.url + "/accounts/confirm-email/" + match.group(0).split("/accounts/confirm-email/")[1]
 
 
-def test_officer_registers_enrols_totp_and_submits(transactional_db, browser_context, live_server, settings, tmp_path):
+@pytest.mark.usefixtures("transactional_db")
+def test_officer_registers_enrols_totp_and_submits(browser_context, live_server, settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     AgencyFactory(name="Metropolitan Police", country="GB", email_domains=["met.police.example"])
     page = browser_context.new_page()

@@ -9,8 +9,7 @@ import re
 import pytest
 
 from requests_app.models import LegalRequest
-from tests.conftest import browser_login
-from tests.factories import minimal_pdf
+from tests.factories import browser_login, minimal_pdf
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -34,9 +33,8 @@ def _fill_common(page, *, request_type, categories, pdf):
     page.set_input_files("#id_documents", str(pdf))
 
 
-def test_officer_submits_in_arabic_and_reads_the_findings_right_to_left(
-    chromium, live_server, transactional_db, officer_a, tmp_path
-):
+@pytest.mark.usefixtures("transactional_db")
+def test_officer_submits_in_arabic_and_reads_the_findings_right_to_left(chromium, live_server, officer_a, tmp_path):
     context = _context(chromium, live_server, locale="ar")  # Accept-Language: ar
     browser_login(context, live_server, officer_a.user)
     page = context.new_page()
@@ -58,9 +56,8 @@ def test_officer_submits_in_arabic_and_reads_the_findings_right_to_left(
     assert LegalRequest.objects.count() == 0
 
 
-def test_officer_switches_to_german_sees_live_findings_and_submits(
-    chromium, live_server, transactional_db, officer_a, tmp_path
-):
+@pytest.mark.usefixtures("transactional_db")
+def test_officer_switches_to_german_sees_live_findings_and_submits(chromium, live_server, officer_a, tmp_path):
     context = _context(chromium, live_server, locale="en-GB")
     browser_login(context, live_server, officer_a.user)
     page = context.new_page()

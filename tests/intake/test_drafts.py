@@ -13,8 +13,7 @@ from django.utils import timezone
 from requests_app.intake import drafts
 from requests_app.intake.models import Draft, PendingUpload
 from requests_app.models import EventType, LegalRequest, RequestEvent
-from tests.conftest import _client_for
-from tests.factories import OfficerFactory
+from tests.factories import OfficerFactory, client_for
 from tests.intake.helpers import form_data, pdf_upload
 
 pytestmark = pytest.mark.django_db
@@ -76,7 +75,7 @@ def test_another_agencys_draft_cannot_be_opened_or_discarded(client_a, client_b,
     assert draft.data["case_number"] == ["CR-2026-0042"]
     assert Draft.objects.count() == 2
     # A colleague of the same agency does not see it: a draft is its officer's own.
-    colleague = _client_for(OfficerFactory(agency=agency_a))
+    colleague = client_for(OfficerFactory(agency=agency_a))
     assert colleague.get(f"/le/drafts/{draft.pk}/").status_code == 404
     assert f"/le/drafts/{draft.pk}/" not in colleague.get("/le/requests/").content.decode()
 
@@ -101,10 +100,10 @@ def test_drafts_expire_and_are_purged(client_a, settings):
     Draft.objects.filter(pk=draft.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     assert client_a.get(f"/le/drafts/{draft.pk}/").status_code == 404
     assert f"/le/drafts/{draft.pk}/" not in client_a.get("/le/requests/").content.decode()
-    assert drafts.draft_purge() == 1
+    assert drafts.drafts_purge() == 1
     assert not Draft.objects.exists()
     assert RequestEvent.objects.get(event_type=EventType.PURGED).payload == {"drafts": [draft.pk]}
-    assert drafts.draft_purge() == 0
+    assert drafts.drafts_purge() == 0
 
 
 def test_a_draft_never_reaches_the_legal_queue_or_the_reports(client_a, client_reviewer):

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from requests_app import crypto
 from requests_app.intake.models import PendingUpload
-from requests_app.intake.tasks import purge_pending_uploads
+from requests_app.intake.tasks import pending_uploads_purge_task
 from requests_app.models import Document, LegalRequest
 from tests.factories import minimal_pdf
 from tests.intake.helpers import form_data, pdf_upload
@@ -129,7 +129,7 @@ def test_an_expired_upload_cannot_be_used_and_is_purged(client_a, django_capture
 
     keep_one(client_a, "fresh.pdf", minimal_pdf("A fresh one"))
     with django_capture_on_commit_callbacks(execute=True):
-        assert purge_pending_uploads() == 1
+        assert pending_uploads_purge_task() == 1
     assert list(PendingUpload.objects.values_list("filename", flat=True)) == ["fresh.pdf"]
     assert not default_storage.exists(upload.file.name)
 
@@ -176,8 +176,8 @@ def test_keeping_and_purging_are_audited(client_a, officer_a, django_capture_on_
 
     PendingUpload.objects.filter(pk=upload.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     with django_capture_on_commit_callbacks(execute=True):
-        assert purge_pending_uploads() == 1
-        assert purge_pending_uploads() == 0  # nothing left: no second event
+        assert pending_uploads_purge_task() == 1
+        assert pending_uploads_purge_task() == 0  # nothing left: no second event
     purged = RequestEvent.objects.get(event_type=EventType.PURGED)
     assert purged.payload == {"pending_uploads": [upload.pk]}
     sequence_pending()

@@ -11,8 +11,6 @@ from django.template.loader import render_to_string
 
 from requests_app.production import emails as production_emails
 from requests_app.production.models import Production
-from tests.intake.test_api_packages import built, ready  # noqa: F401  (fixtures)
-from tests.production.conftest import approved_request, custodian, submit  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 SITE = "https://portal.example.org"
@@ -31,7 +29,8 @@ def _signup(client, **overrides):
     return client.post("/accounts/signup/", data, HTTP_HOST="127.0.0.1:9999")
 
 
-def test_confirmation_email_is_in_the_portals_words_with_a_site_url_link(anon, agency_a, settings):
+@pytest.mark.usefixtures("agency_a")
+def test_confirmation_email_is_in_the_portals_words_with_a_site_url_link(anon, settings):
     settings.SITE_URL = SITE
     settings.ALLOWED_HOSTS = ["*"]
     assert _signup(anon).status_code == 302
@@ -55,17 +54,18 @@ def test_unknown_domain_gives_one_explanation_and_one_message_per_field(anon):
     assert 'value="Dana Detective"' in body and "type your password twice again" in body
 
 
-def test_records_ready_email_links_to_the_officers_request_page(ready, settings):  # noqa: F811
+def test_records_ready_email_links_to_the_officers_request_page(ready, settings):
     settings.SITE_URL = SITE + "/"
     mail.outbox.clear()
-    production_emails.production_ready(request_id=ready.request_id)
+    production_emails.production_ready_mail(request_id=ready.request_id)
     [message] = mail.outbox
     link = f"{SITE}/le/requests/{ready.request.reference}/#production-panel"
     assert link in message.body and f'href="{link}"' in message.alternatives[0][0]
     assert Production.objects.get(pk=ready.pk).status == Production.Status.READY
 
 
-def test_letter_email_links_to_the_request(settings):
+@pytest.mark.usefixtures("settings")
+def test_letter_email_links_to_the_request():
     lr = SimpleNamespace(reference="LR-2026-000042")
     letter = SimpleNamespace(get_kind_display="Decision", sha256="ab" * 32)
     context = {"lr": lr, "letter": letter, "site_url": SITE}

@@ -186,7 +186,8 @@ def test_suspended_officer_cannot_submit(client_a, officer_a):
 # --- the request page ------------------------------------------------------------------
 
 
-def test_detail_shows_public_timeline_only(client_a, officer_a):
+@pytest.mark.usefixtures("officer_a")
+def test_detail_shows_public_timeline_only(client_a):
     client_a.post("/le/requests/new/", {**form_data(), "documents": pdf_upload()})
     lr = LegalRequest.objects.get()
     from requests_app.audit import event_record

@@ -95,7 +95,8 @@ def test_answer_with_bad_pdf_saves_nothing(client_a, needs_info):
     assert needs_info.status == Status.NEEDS_INFO and needs_info.messages.count() == 0
 
 
-def test_answer_refused_when_not_asked_and_for_other_agency(client_a, client_b, lr, needs_info):
+@pytest.mark.usefixtures("client_a", "lr")
+def test_answer_refused_when_not_asked_and_for_other_agency(client_b, needs_info):
     assert client_b.post(url(needs_info, "answer/"), {"body": "x"}).status_code == 404
     needs_info.refresh_from_db()
     assert needs_info.status == Status.NEEDS_INFO

@@ -58,7 +58,8 @@ def test_new_agency_is_pending_with_its_officer(anon, django_capture_on_commit_c
     assert any(settings.LEGAL_TEAM_EMAIL in m.to for m in mail.outbox)
 
 
-def test_malformed_phone_is_explained(anon, agency_a):
+@pytest.mark.usefixtures("agency_a")
+def test_malformed_phone_is_explained(anon):
     response = signup(anon, phone="call me maybe")
     assert response.status_code == 200
     assert "phone number" in response.content.decode().lower()

@@ -47,7 +47,8 @@ def test_cached_fields_render_what_drf_renders(officer_a):
     assert "targets" not in listed
 
 
-def test_fields_are_fresh_per_instance(officer_a):
+@pytest.mark.usefixtures("officer_a")
+def test_fields_are_fresh_per_instance():
     a, b = s.RequestDetailSerializer(), s.RequestDetailSerializer()
     assert a.fields["reference"] is not b.fields["reference"]
     assert a.fields["reference"].parent is a and b.fields["reference"].parent is b

@@ -23,7 +23,8 @@ def pending_officer(pending_agency):
     return OfficerFactory(agency=pending_agency, status=Officer.Status.PENDING, user__email="erin@newforce.example")
 
 
-def test_page_lists_pending_agencies_and_officers(client_supervisor, pending_officer):
+@pytest.mark.usefixtures("pending_officer")
+def test_page_lists_pending_agencies_and_officers(client_supervisor):
     body = client_supervisor.get("/legal/agencies/").content.decode()
     assert "New Force" in body and "erin@newforce.example" in body
     assert 'value="newforce.example"' in body  # the registrant's domain is suggested, not applied

@@ -11,10 +11,10 @@ def test_old_idempotency_records_are_purged(officer_a):
     from django.utils import timezone
 
     from requests_app.intake.models import IdempotencyRecord
-    from requests_app.intake.tasks import purge_idempotency_records
+    from requests_app.intake.tasks import idempotency_purge_task
 
     old = IdempotencyRecord.objects.create(user=officer_a.user, key="old", fingerprint="x")
     IdempotencyRecord.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=2))
     IdempotencyRecord.objects.create(user=officer_a.user, key="new", fingerprint="y")
-    assert purge_idempotency_records() == 1
+    assert idempotency_purge_task() == 1
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]

@@ -50,7 +50,8 @@ def test_tokens_page_refused_to_anonymous_and_staff(anon, client_reviewer):
     assert client_reviewer.post("/le/tokens/", {"name": "x", "expires_in_days": "30"}).status_code == 403
 
 
-def test_revoke_own_token_only(client_a, client_b, officer_a):
+@pytest.mark.usefixtures("officer_a")
+def test_revoke_own_token_only(client_a, client_b):
     client_a.post("/le/tokens/", {"name": "case system", "expires_in_days": "0"})
     token = ApiToken.objects.get()
     assert client_b.post(f"/le/tokens/{token.pk}/revoke/").status_code == 404

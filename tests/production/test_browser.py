@@ -11,8 +11,7 @@ import pytest
 
 from requests_app.production import services, tasks
 from requests_app.production.models import Production
-from tests.conftest import browser_login
-from tests.production.conftest import approve
+from tests.factories import approve, browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -25,7 +24,7 @@ def test_reviewer_produces_and_officer_downloads(
     # Hold the build back so the page shows it building; the test plays the worker below.
     queued: list[int] = []
     monkeypatch.setattr(
-        tasks.build_production, "apply_async", lambda kwargs, **options: queued.append(kwargs["production_id"])
+        tasks.production_build_task, "apply_async", lambda kwargs, **options: queued.append(kwargs["production_id"])
     )
     # The production panels as they appear inside the legal workspace and the officer's request page.
     staff_url = f"/legal/requests/{request.reference}/"

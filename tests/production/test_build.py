@@ -18,7 +18,7 @@ from requests_app.models import EventType, LegalRequest, RequestEvent, Target
 from requests_app.production import services, tasks
 from requests_app.production.models import Production, ProductionFile
 from requests_app.production.records import DemoRecordSource, NotProducible
-from tests.production.conftest import approve, sign
+from tests.factories import approve, sign
 from tests.production.helpers import manifest_of, package_zip
 
 pytestmark = pytest.mark.django_db
@@ -184,9 +184,9 @@ def test_build_twice_makes_one_package(approved_request, reviewer, custodian, dj
     # Starting again while it builds does not create a second production.
     with django_capture_on_commit_callbacks(execute=False):
         assert services.production_start(request=approved_request, actor=reviewer.user).pk == production.pk
-    assert tasks.build_production.apply(args=[production.pk]).get() == "unsigned"
+    assert tasks.production_build_task.apply(args=[production.pk]).get() == "unsigned"
     first = Production.objects.get(pk=production.pk)
-    assert tasks.build_production.apply(args=[production.pk]).get() == "unsigned"
+    assert tasks.production_build_task.apply(args=[production.pk]).get() == "unsigned"
     again = Production.objects.get(pk=production.pk)
     assert Production.objects.count() == 1
     assert (again.file.name, again.sha256) == (first.file.name, first.sha256)
@@ -195,7 +195,7 @@ def test_build_twice_makes_one_package(approved_request, reviewer, custodian, dj
     assert len(stored) == 1
     with django_capture_on_commit_callbacks(execute=True):
         sign(again, custodian)
-    assert tasks.build_production.apply(args=[production.pk]).get() == "ready"  # a late retry changes nothing
+    assert tasks.production_build_task.apply(args=[production.pk]).get() == "ready"  # a late retry changes nothing
     stored = list(Path(default_storage.path(f"productions/{approved_request.pk}")).iterdir())
     assert len(stored) == 1
     assert RequestEvent.objects.filter(request=approved_request, to_status=Status.DELIVERED).count() == 1
@@ -251,7 +251,7 @@ def test_a_build_that_fails_midway_leaves_nothing_deliverable(
     assert production.status == Production.Status.BUILDING and not production.file
     assert client_a.get(f"/production/p/{production.pk}/download/").status_code == 410
     # The last retry gives up: failed, request back to approved, nothing stored.
-    assert tasks.build_production.apply(args=[production.pk], retries=tasks.BUILD_RETRIES).get() == "failed"
+    assert tasks.production_build_task.apply(args=[production.pk], retries=tasks.BUILD_RETRIES).get() == "failed"
     production.refresh_from_db()
     approved_request.refresh_from_db()
     assert production.status == Production.Status.FAILED and not production.file

@@ -11,11 +11,11 @@ from django.utils import timezone
 from requests_app.models import FollowUp
 from requests_app.production import services
 from requests_app.production.models import Production
-from tests.production.conftest import approve
+from tests.factories import approve
 
 pytestmark = pytest.mark.django_db
 
-BUILD_TASK = "requests_app.production.tasks.build_production"
+BUILD_TASK = "requests_app.production.tasks.production_build_task"
 
 
 @pytest.fixture
@@ -75,7 +75,7 @@ def test_the_purge_removes_temp_files_of_builds_that_ended(building, tmp_dir, su
     request = approve(submit(), reviewer, {"subscriber_info": "approved"})
     live = services.production_start(request=request, actor=reviewer.user)
     running = _part(tmp_dir, live.pk)
-    services.production_purge_expired()
+    services.productions_purge_expired()
     assert not os.path.exists(ended) and not os.path.exists(orphan)
     assert os.path.exists(running)  # still building: its next attempt cleans it
 
@@ -84,38 +84,39 @@ def test_a_silent_build_is_queued_again_once_per_stall(building, settings):
     settings.PRODUCTION_STALL_SECONDS = 60
     now = timezone.now()
     Production.objects.filter(pk=building.pk).update(heartbeat_at=now - timedelta(seconds=30))
-    assert services.production_requeue_stalled(now=now) == []  # still within its stall period
+    assert services.productions_requeue_stalled(now=now) == []  # still within its stall period
 
     Production.objects.filter(pk=building.pk).update(heartbeat_at=now - timedelta(seconds=61))
     before = FollowUp.objects.filter(task=BUILD_TASK).count()
-    assert services.production_requeue_stalled(now=now) == [building.pk]
+    assert services.productions_requeue_stalled(now=now) == [building.pk]
     rows = FollowUp.objects.filter(task=BUILD_TASK).order_by("pk")
     assert rows.count() == before + 1
     assert rows.last().kwargs == {"production_id": building.pk}
     # Counted again from the requeue: the next beat does not queue it a second time.
-    assert services.production_requeue_stalled(now=now + timedelta(seconds=30)) == []
-    assert services.production_requeue_stalled(now=now + timedelta(seconds=61)) == [building.pk]
+    assert services.productions_requeue_stalled(now=now + timedelta(seconds=30)) == []
+    assert services.productions_requeue_stalled(now=now + timedelta(seconds=61)) == [building.pk]
 
 
 def test_a_build_that_never_started_counts_from_its_creation(building, settings):
     settings.PRODUCTION_STALL_SECONDS = 60
     assert building.heartbeat_at is None
-    assert services.production_requeue_stalled(now=building.created_at + timedelta(seconds=59)) == []
-    assert services.production_requeue_stalled(now=building.created_at + timedelta(seconds=61)) == [building.pk]
+    assert services.productions_requeue_stalled(now=building.created_at + timedelta(seconds=59)) == []
+    assert services.productions_requeue_stalled(now=building.created_at + timedelta(seconds=61)) == [building.pk]
 
 
-def test_finished_builds_are_never_queued_again(building, settings, tmp_dir):
+@pytest.mark.usefixtures("tmp_dir")
+def test_finished_builds_are_never_queued_again(building, settings):
     settings.PRODUCTION_STALL_SECONDS = 60
     services.production_build(production_id=building.pk)
     later = timezone.now() + timedelta(days=1)
-    assert services.production_requeue_stalled(now=later) == []
+    assert services.productions_requeue_stalled(now=later) == []
 
 
 def test_the_requeue_runs_on_beat():
     from django.conf import settings
 
     entries = {e["task"]: e for e in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert "requests_app.production.tasks.requeue_stalled_productions" in entries
+    assert "requests_app.production.tasks.productions_requeue_stalled_task" in entries
     assert settings.CELERY_TASK_REJECT_ON_WORKER_LOST is True
     assert settings.CELERY_TASK_ACKS_LATE is True
     # Above the longest build: Redis must not hand a running build to a second worker.

@@ -15,8 +15,7 @@ from requests_app.lifecycle import Status
 from requests_app.models import EventType, RequestEvent
 from requests_app.production import services
 from requests_app.production.models import Production, ProductionDownload
-from tests.factories import OfficerFactory, login_verified
-from tests.production.conftest import sign
+from tests.factories import OfficerFactory, login_verified, sign
 
 pytestmark = pytest.mark.django_db
 
@@ -105,16 +104,16 @@ def test_link_lifetime_is_configurable(
 def test_purge_deletes_the_file_after_expiry(ready, django_capture_on_commit_callbacks):
     name = ready.file.name
     assert default_storage.exists(name)
-    assert services.production_purge_expired(now=ready.expires_at - timedelta(minutes=1)) == 0
+    assert services.productions_purge_expired(now=ready.expires_at - timedelta(minutes=1)) == 0
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.production_purge_expired(now=ready.expires_at + timedelta(minutes=1)) == 1
+        assert services.productions_purge_expired(now=ready.expires_at + timedelta(minutes=1)) == 1
     assert not default_storage.exists(name)
     ready.refresh_from_db()
     assert ready.status == Production.Status.PURGED and not ready.file
     assert RequestEvent.objects.filter(event_type=EventType.PURGED, request=ready.request).count() == 1
     ready.request.refresh_from_db()
     assert ready.request.status == Status.CLOSED  # delivered but never fetched: closed when the package goes
-    assert services.production_purge_expired(now=ready.expires_at + timedelta(days=1)) == 0
+    assert services.productions_purge_expired(now=ready.expires_at + timedelta(days=1)) == 0
 
 
 def test_start_view_permissions(approved_request, client_a, client_b, anon, client_reviewer):
@@ -165,7 +164,8 @@ def test_staff_panel_query_count(ready, client_reviewer, django_assert_max_num_q
         assert client_reviewer.get(page).status_code == 200
 
 
-def test_lists_permissions(ready, client_a, client_b, client_reviewer, anon):
+@pytest.mark.usefixtures("ready")
+def test_lists_permissions(client_a, client_b, client_reviewer, anon):
     assert anon.get("/production/holds/").status_code == 302
     assert client_a.get("/production/notices/").status_code == 403
     assert client_reviewer.get("/production/notices/").status_code == 200

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from requests_app import crypto
 from requests_app.production import services
 from requests_app.production.models import Production
-from tests.production.conftest import sign
+from tests.factories import sign
 from tests.production.helpers import package_zip
 
 pytestmark = pytest.mark.django_db

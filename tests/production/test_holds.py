@@ -11,8 +11,7 @@ from requests_app.lifecycle import Status
 from requests_app.models import LegalRequest
 from requests_app.production import services
 from requests_app.production.models import PreservationHold
-from tests.factories import LegalRequestFactory, TargetFactory
-from tests.production.conftest import approve
+from tests.factories import LegalRequestFactory, TargetFactory, approve
 
 pytestmark = pytest.mark.django_db
 

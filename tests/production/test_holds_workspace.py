@@ -30,12 +30,14 @@ def test_holds_page_shows_days_left_and_actions_with_confirmation(client_supervi
     assert 'data-confirm="Extend the hold' in html
 
 
-def test_reviewer_sees_extend_but_not_release(client_reviewer, hold):
+@pytest.mark.usefixtures("hold")
+def test_reviewer_sees_extend_but_not_release(client_reviewer):
     html = client_reviewer.get("/production/holds/").content.decode()
     assert "/extend/" in html and "/release/" not in html
 
 
-def test_officer_sees_own_holds_without_actions(client_a, hold):
+@pytest.mark.usefixtures("hold")
+def test_officer_sees_own_holds_without_actions(client_a):
     html = client_a.get("/production/holds/").content.decode()
     assert "5 days" in html and "/extend/" not in html and "/release/" not in html
 
@@ -97,10 +99,9 @@ def test_cybertipline_hold_cannot_end_early(supervisor):
 
 @pytest.mark.browser
 @pytest.mark.xdist_group("browser")
-def test_browser_release_asks_for_a_reason_and_a_confirmation(
-    chromium, live_server, transactional_db, supervisor, hold
-):
-    from tests.conftest import browser_login
+@pytest.mark.usefixtures("transactional_db")
+def test_browser_release_asks_for_a_reason_and_a_confirmation(chromium, live_server, supervisor, hold):
+    from tests.factories import browser_login
 
     context = chromium.new_context(base_url=live_server.url)
     context.set_default_timeout(15000)

@@ -15,19 +15,12 @@ from requests_app.models import EventType, LegalRequest, RequestEvent
 from requests_app.production import services
 from requests_app.production.models import PreservationHold, UserNotice
 from requests_app.review import services as review
-from requests_app.services import PermissionDenied, request_transition
-from tests.factories import minimal_pdf
-from tests.production.conftest import approve, release
+from requests_app.services import PermissionDenied
+from tests.factories import JUSTIFICATION, approve, close, minimal_pdf, submit_now
 
 pytestmark = pytest.mark.django_db
 
-JUSTIFICATION = "A 12-year-old was abducted an hour ago; the suspect threatened to kill her."
 EU = dict(legal_framework="eu_eevidence", country="DE", date_to=date(2026, 11, 30))
-
-
-def submit_now(submit, capture, **kw):
-    with capture(execute=True):
-        return submit(**kw)
 
 
 # --- Preservation from receipt (18 U.S.C. 2703(f); Reg. 2023/1543 Art. 10(1), 10(9), 11) -----------------
@@ -64,9 +57,8 @@ def test_approval_keeps_the_period_from_receipt(submit, reviewer, time_machine, 
     assert hold.until == received + timedelta(days=90)
 
 
-def test_a_hold_with_an_open_follow_up_is_never_released_by_itself(
-    submit, reviewer, django_capture_on_commit_callbacks
-):
+@pytest.mark.usefixtures("reviewer")
+def test_a_hold_with_an_open_follow_up_is_never_released_by_itself(submit, django_capture_on_commit_callbacks):
     pres = submit_now(
         submit, django_capture_on_commit_callbacks,
         request_type="preservation", authority_kind="police", date_from=None, date_to=None,
@@ -198,18 +190,6 @@ def test_emergency_without_danger_gets_the_ordinary_deadline(submit, django_capt
 # --- User notice per process -------------------------------------------------------------------------------
 
 
-def close(lr, reviewer, capture, categories=("subscriber_info",)):
-    approve(lr, reviewer, dict.fromkeys(categories, "approved"))
-    with capture(execute=True):
-        services.production_start(request=lr, actor=reviewer.user)
-    with capture(execute=True):
-        release(lr, reviewer)
-    with capture(execute=True):
-        request_transition(request=lr, to=Status.CLOSED, actor=reviewer.user)
-    lr.refresh_from_db()
-    return lr
-
-
 @pytest.mark.parametrize(
     ("overrides", "status"),
     [
@@ -265,8 +245,10 @@ def test_mlat_notice_needs_a_reviewer_decision(submit, reviewer, django_capture_
 # --- Nondisclosure orders after submission (18 U.S.C. 2705(b)) -------------------------------------------
 
 
-def test_agency_extends_an_order_with_the_signed_order(submit, officer_a, officer_b, reviewer, supervisor,
-                                                      django_capture_on_commit_callbacks):  # fmt: skip
+@pytest.mark.usefixtures("supervisor")
+def test_agency_extends_an_order_with_the_signed_order(
+    submit, officer_a, officer_b, reviewer, django_capture_on_commit_callbacks
+):
     lr = submit_now(
         submit, django_capture_on_commit_callbacks, data_categories=["subscriber_info"],
         ndo=True, ndo_until=timezone.localdate() + timedelta(days=30),
@@ -289,8 +271,9 @@ def test_agency_extends_an_order_with_the_signed_order(submit, officer_a, office
     assert RequestEvent.objects.filter(request=lr, event_type=EventType.LEGAL, message__contains="extended").exists()
 
 
-def test_no_notice_leaves_while_an_extension_is_pending(submit, reviewer, supervisor, time_machine,
-                                                       django_capture_on_commit_callbacks):  # fmt: skip
+def test_no_notice_leaves_while_an_extension_is_pending(
+    submit, reviewer, supervisor, time_machine, django_capture_on_commit_callbacks
+):
     end = timezone.localdate() + timedelta(days=3)
     lr = submit_now(
         submit, django_capture_on_commit_callbacks, data_categories=["subscriber_info"], ndo=True, ndo_until=end,

@@ -12,7 +12,7 @@ from requests_app.production import services
 from requests_app.production.models import UserNotice
 from requests_app.production.notifier import DemoUserNotifier
 from requests_app.services import request_transition
-from tests.production.conftest import approve, release
+from tests.factories import approve, release
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +91,8 @@ def test_indefinite_order_never_sent_until_a_supervisor_lifts_it(
         services.ndo_lift(request=request, actor=supervisor.user)
 
 
-def test_eu_production_order_leaves_notice_to_the_authority(reviewer, officer_a):
+@pytest.mark.usefixtures("reviewer")
+def test_eu_production_order_leaves_notice_to_the_authority(officer_a):
     from tests.factories import LegalRequestFactory, TargetFactory
 
     request = LegalRequestFactory(

@@ -16,9 +16,7 @@ from requests_app.lifecycle import Status
 from requests_app.models import Document, EventType, LegalRequest, RequestEvent
 from requests_app.production import services
 from requests_app.production.models import UserNotice
-from tests.factories import minimal_pdf
-from tests.production.conftest import approve
-from tests.production.test_legal_safeguards import JUSTIFICATION, close, submit_now
+from tests.factories import JUSTIFICATION, approve, close, minimal_pdf, submit_now
 
 pytestmark = pytest.mark.django_db
 
@@ -324,10 +322,10 @@ def unsigned(approved_request, reviewer, django_capture_on_commit_callbacks):
     return production
 
 
+@pytest.mark.usefixtures("supervisor")
 def test_only_a_custodian_sees_and_uses_the_sign_button(
-    unsigned, client_a, client_b, client_reviewer, custodian, supervisor, client_supervisor,
-    django_capture_on_commit_callbacks,
-):  # fmt: skip
+    unsigned, client_a, client_b, client_reviewer, custodian, client_supervisor, django_capture_on_commit_callbacks
+):
     from requests_app.production.models import Production
 
     page_url = f"/production/requests/{unsigned.request.reference}/"

@@ -11,7 +11,7 @@ from requests_app.lifecycle import Status
 from requests_app.production import services
 from requests_app.production.models import Production
 from requests_app.production.records import DemoRecordSource
-from tests.production.conftest import approve
+from tests.factories import approve
 from tests.production.helpers import manifest_of, package_zip
 
 pytestmark = [pytest.mark.worker, pytest.mark.xdist_group("worker")]
@@ -30,7 +30,8 @@ def wait_until_built(production: Production, timeout: float = 60) -> None:
         time.sleep(0.5)
 
 
-def test_build_on_a_real_worker(real_worker, submit, reviewer, settings):
+@pytest.mark.usefixtures("real_worker")
+def test_build_on_a_real_worker(submit, reviewer, settings):
     settings.PRODUCTION_RETRY_SECONDS = 1  # should the shared SQLite test database be busy for a moment
     request = approve(submit(), reviewer, {"subscriber_info": "approved", "cloud_chat_content": "approved"})
     # Queued on commit (autocommit here), picked up by the worker thread through the broker.
@@ -41,9 +42,9 @@ def test_build_on_a_real_worker(real_worker, submit, reviewer, settings):
     request.refresh_from_db()
     assert request.status == Status.PRODUCING
     # Sent to the worker again: still one package.
-    from requests_app.production.tasks import build_production
+    from requests_app.production.tasks import production_build_task
 
-    assert build_production.delay(production.pk).get(timeout=30) == "unsigned"
+    assert production_build_task.delay(production.pk).get(timeout=30) == "unsigned"
     assert Production.objects.filter(request=request).count() == 1
 
 
@@ -59,7 +60,8 @@ class FlakySource(DemoRecordSource):
         return super().records(*args)
 
 
-def test_failed_build_is_retried_by_the_worker(real_worker, submit, reviewer, settings):
+@pytest.mark.usefixtures("real_worker")
+def test_failed_build_is_retried_by_the_worker(submit, reviewer, settings):
     settings.RECORD_SOURCE = "tests.production.test_worker.FlakySource"
     settings.PRODUCTION_RETRY_SECONDS = 0
     FlakySource.failures = 0

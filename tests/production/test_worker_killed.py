@@ -12,8 +12,8 @@ from django.utils import timezone
 from requests_app.models import RequestEvent
 from requests_app.production import services
 from requests_app.production.models import Production
+from tests.factories import approve
 from tests.faults import app_on_broker, needs_postgresql, wait_for
-from tests.production.conftest import approve
 
 pytestmark = [needs_postgresql, pytest.mark.worker, pytest.mark.xdist_group("worker")]
 
@@ -60,7 +60,7 @@ def test_a_build_whose_worker_is_killed_is_requeued_and_finishes_once(
             what="the heartbeat to go stale",
         )
         second = workers(broker_url=redis_server.url, env=env)
-        app.send_task("requests_app.production.tasks.requeue_stalled_productions")
+        app.send_task("requests_app.production.tasks.productions_requeue_stalled_task")
 
         def built():
             p = Production.objects.get(pk=pk)

@@ -53,7 +53,8 @@ def test_evidence_cannot_be_changed_or_deleted(operator, evidence, model):
     assert list(model_cls.objects.values()) == before
 
 
-def test_event_log_is_read_only(operator, evidence):
+@pytest.mark.usefixtures("evidence")
+def test_event_log_is_read_only(operator):
     events = RequestEvent.objects.count()
     assert operator.get("/admin/requests_app/requestevent/add/").status_code == 403
     assert RequestEvent.objects.count() == events

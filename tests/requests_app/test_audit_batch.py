@@ -42,7 +42,8 @@ def test_a_batch_is_one_insert_and_touches_no_shared_row():
     assert RequestEvent.objects.count() == 6
 
 
-def test_a_failed_batch_leaves_no_event(officer_a):
+@pytest.mark.usefixtures("officer_a")
+def test_a_failed_batch_leaves_no_event():
     event_record(event_type=EventType.SENSITIVE_VIEW)
     with pytest.raises(RuntimeError), transaction.atomic(), audit.batch():
         event_record(event_type=EventType.SENSITIVE_VIEW, payload={"n": "lost"})

@@ -112,8 +112,7 @@ def test_an_old_file_opens_but_a_swapped_old_file_fails_its_sha256(settings, off
 
 def test_rotation_keeps_every_file_readable(settings, officer_a, client_reviewer, django_capture_on_commit_callbacks):
     from requests_app.cybertipline import services as ct
-    from tests.cybertipline.conftest import grant, report_data
-    from tests.factories import StaffFactory
+    from tests.factories import StaffFactory, grant, report_data
 
     old = settings.FILE_ENCRYPTION_KEY
     documents = [submit(officer_a, f"Warrant {i}") for i in range(3)]

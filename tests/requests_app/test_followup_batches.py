@@ -1,4 +1,4 @@
-"""The after-commit relay's batch messages (requests_app.outbox.run_batch) and the set-based follow-ups (#11)."""
+"""The after-commit relay's batch messages (requests_app.outbox.followups_batch_run) and the set-based follow-ups (#11)."""
 
 import pytest
 from celery import current_app
@@ -11,11 +11,10 @@ from requests_app.production.models import PreservationHold
 from requests_app.production.services import holds_provisional_create
 from requests_app.services import request_submit
 from tests.factories import LegalRequestFactory, TargetFactory, minimal_pdf, warrant_data
-from tests.requests_app.test_followups import published  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.django_db
 
-ACK = "requests_app.intake.tasks.send_acknowledgement"
+ACK = "requests_app.intake.tasks.acknowledgement_mail_task"
 
 
 def _submitted_rows(officer) -> tuple[LegalRequest, list[FollowUp]]:
@@ -29,7 +28,7 @@ def _run(ids: list[int]) -> int:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_submission_sends_its_follow_ups_as_one_batch_message(officer_a, published):  # noqa: F811
+def test_a_submission_sends_its_follow_ups_as_one_batch_message(officer_a, published):
     request_submit(actor=officer_a.user, data=warrant_data(), documents=[DocumentInput("w.pdf", minimal_pdf())])
     rows = list(FollowUp.objects.order_by("pk").values_list("pk", flat=True))
     assert len(rows) == 6
@@ -71,7 +70,7 @@ def test_a_row_that_fails_in_its_batch_is_handed_to_its_own_task(officer_a, monk
 
     monkeypatch.setattr(production_tasks.services, "holds_link_followups", broken)
     resent: list[str] = []
-    task = current_app.tasks["requests_app.production.tasks.link_followups"]
+    task = current_app.tasks["requests_app.production.tasks.holds_link_followups_task"]
     monkeypatch.setattr(task, "apply_async", lambda kwargs, task_id, **options: resent.append(task_id))
     _request, rows = _submitted_rows(officer_a)
     assert _run([row.pk for row in rows]) == 3
@@ -83,7 +82,7 @@ def test_a_row_that_fails_in_its_batch_is_handed_to_its_own_task(officer_a, monk
     assert len(mailoutbox) == 1
 
 
-def test_rows_written_by_several_emits_of_one_transaction_share_one_relay(officer_a, published):  # noqa: F811
+def test_rows_written_by_several_emits_of_one_transaction_share_one_relay(officer_a, published):
     from django.test import TestCase
 
     request = LegalRequestFactory(submitted_by=officer_a.user, agency=officer_a.agency)
@@ -137,7 +136,7 @@ def _sent_long_ago(settings, **kwargs) -> FollowUp:
     )
 
 
-def test_the_sweep_does_not_copy_sent_rows_into_a_backlog(settings, monkeypatch, published):  # noqa: F811
+def test_the_sweep_does_not_copy_sent_rows_into_a_backlog(settings, monkeypatch, published):
     row = _sent_long_ago(settings, request_id=1)
     monkeypatch.setattr(outbox, "broker_backlog", lambda: 250)  # the queue still holds messages
     assert outbox.sweep() == 0 and published == []
@@ -146,7 +145,7 @@ def test_the_sweep_does_not_copy_sent_rows_into_a_backlog(settings, monkeypatch,
     assert [task_id for _, _, task_id in published] == [f"followup-{row.pk}"]
 
 
-def test_the_broker_backlog_is_read_from_a_real_redis(redis_server, settings):
+def test_the_broker_backlog_is_read_from_a_real_redis(redis_server):
     from tests.faults import app_on_broker
 
     with app_on_broker(redis_server.url):

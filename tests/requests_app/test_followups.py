@@ -22,37 +22,6 @@ def _pdf() -> DocumentInput:
     return DocumentInput("warrant.pdf", minimal_pdf())
 
 
-class Published(list):
-    """(task name, kwargs, task id) per follow-up handed to the broker; `batches`: the batch messages' ids."""
-
-    batches: list[list[int]]
-
-
-@pytest.fixture
-def published(monkeypatch):
-    """Every follow-up the relay hands to the broker (not run), as (task name, kwargs, task id); a batch
-    message (requests_app.outbox.run_batch) counts once for each row it carries, under that row's id."""
-    sent = Published()
-    sent.batches = []
-    current_app.loader.import_default_modules()
-    for names in followups.FOLLOW_UPS.values():
-        for name in names:
-            task = current_app.tasks[name]
-            monkeypatch.setattr(
-                task,
-                "apply_async",
-                lambda kwargs, task_id, _name=name, **options: sent.append((_name, kwargs, task_id)),
-            )
-
-    def batch(kwargs, task_id, **options):
-        sent.batches.append(kwargs["ids"])
-        for row in FollowUp.objects.filter(pk__in=kwargs["ids"]).order_by("pk"):
-            sent.append((row.task, row.kwargs, f"followup-{row.pk}"))
-
-    monkeypatch.setattr(outbox.registered_task(outbox.BATCH_TASK), "apply_async", batch)
-    return sent
-
-
 def test_every_task_in_the_table_is_a_registered_follow_up_task():
     current_app.loader.import_default_modules()
     for event, names in followups.FOLLOW_UPS.items():
@@ -67,12 +36,12 @@ def test_a_submission_writes_its_follow_ups_in_its_transaction_and_publishes_the
     request = request_submit(actor=officer_a.user, data=warrant_data(), documents=[_pdf()])
     rows = list(FollowUp.objects.values_list("event", "task", "kwargs", "status"))
     expected = {
-        ("submitted", "requests_app.intake.tasks.send_acknowledgement"),
-        ("submitted", "requests_app.production.tasks.provisional_holds"),
-        ("submitted", "requests_app.production.tasks.link_followups"),
-        ("submitted", "requests_app.cybertipline.tasks.link_cited_reports"),
-        ("transitioned", "transparency.tasks.refresh_facts_task"),
-        ("document_stored", "requests_app.tasks.scan_document"),  # issue #12: every upload is scanned
+        ("submitted", "requests_app.intake.tasks.acknowledgement_mail_task"),
+        ("submitted", "requests_app.production.tasks.holds_provisional_create_task"),
+        ("submitted", "requests_app.production.tasks.holds_link_followups_task"),
+        ("submitted", "requests_app.cybertipline.tasks.followups_link_cited_task"),
+        ("transitioned", "transparency.tasks.facts_refresh_task"),
+        ("document_stored", "requests_app.tasks.document_scan_task"),  # issue #12: every upload is scanned
     }
     assert {(event, task) for event, task, _, _ in rows} == expected
     document = request.documents.get()
@@ -97,21 +66,22 @@ def test_nothing_is_written_for_a_rolled_back_transaction(reviewer, published, d
     assert LegalRequest.objects.get(pk=request.pk).status == Status.VALIDATED
 
 
-def test_entering_a_status_adds_its_own_follow_ups(reviewer, published, django_capture_on_commit_callbacks):
+@pytest.mark.usefixtures("published")
+def test_entering_a_status_adds_its_own_follow_ups(reviewer, django_capture_on_commit_callbacks):
     request = LegalRequestFactory(status=Status.DELIVERED)
     with django_capture_on_commit_callbacks(execute=True):
         request_transition(request=request, to=Status.CLOSED, actor=reviewer.user)
     assert sorted(FollowUp.objects.values_list("event", "task")) == [
-        ("entered:closed", "requests_app.production.tasks.create_notices"),
-        ("transitioned", "transparency.tasks.refresh_facts_task"),
+        ("entered:closed", "requests_app.production.tasks.notices_create_for_request_task"),
+        ("transitioned", "transparency.tasks.facts_refresh_task"),
     ]
 
 
 def test_a_broker_outage_leaves_the_rows_pending_and_the_sweep_publishes_them(
     officer_a, monkeypatch, caplog, django_capture_on_commit_callbacks, published
 ):
-    task = current_app.tasks["requests_app.intake.tasks.send_acknowledgement"]
-    batch = current_app.tasks[outbox.BATCH_TASK]
+    task = current_app.tasks["requests_app.intake.tasks.acknowledgement_mail_task"]
+    batch = outbox.registered_task(outbox.BATCH_TASK)
     working = task.apply_async, batch.apply_async
 
     def down(*args, **kwargs):
@@ -141,7 +111,7 @@ def test_a_broker_outage_leaves_the_rows_pending_and_the_sweep_publishes_them(
 def test_the_sweep_resends_a_follow_up_sent_long_ago_and_never_finished(settings, published):
     row = FollowUp.objects.create(
         event="submitted",
-        task="requests_app.intake.tasks.send_acknowledgement",
+        task="requests_app.intake.tasks.acknowledgement_mail_task",
         kwargs={"request_id": 1},
         status="sent",
         published_at=timezone.now() - timedelta(seconds=settings.OUTBOX_REDELIVER_SECONDS + 1),
@@ -179,7 +149,7 @@ def test_a_follow_up_that_gives_up_is_failed_and_shown_by_outbox_status(monkeypa
     monkeypatch.setattr(review_tasks.services, "request_escalate", broken)
     request = LegalRequestFactory()
     (pk,) = followups.emit(followups.OVERDUE, request_id=request.pk)
-    task = outbox.registered_task("requests_app.review.tasks.escalate_overdue")
+    task = outbox.registered_task("requests_app.review.tasks.request_escalate_task")
     # The worker's last try (no retries left): the error reaches the row.
     task.apply(kwargs={"request_id": request.pk}, task_id=f"followup-{pk}", retries=task.max_retries, throw=False)
     row = FollowUp.objects.get(pk=pk)
@@ -189,7 +159,7 @@ def test_a_follow_up_that_gives_up_is_failed_and_shown_by_outbox_status(monkeypa
         call_command("outbox_status")
     out = capsys.readouterr().out
     assert exit_.value.code == 1
-    assert "failed=1" in out and f"FAILED #{pk} overdue requests_app.review.tasks.escalate_overdue" in out
+    assert "failed=1" in out and f"FAILED #{pk} overdue requests_app.review.tasks.request_escalate_task" in out
 
 
 def test_outbox_status_counts_and_oldest_age(capsys):
@@ -204,11 +174,11 @@ def test_outbox_status_counts_and_oldest_age(capsys):
 
 def test_the_acknowledgement_task_itself_sends_once(officer_a, mailoutbox):
     """Even without its outbox row (a crash between sending and marking done), a rerun sends nothing."""
-    from requests_app.intake.tasks import send_acknowledgement
+    from requests_app.intake.tasks import acknowledgement_mail_task
 
     request = LegalRequestFactory(submitted_by=officer_a.user, agency=officer_a.agency)
-    send_acknowledgement(request.pk)
-    send_acknowledgement(request.pk)
+    acknowledgement_mail_task(request.pk)
+    acknowledgement_mail_task(request.pk)
     assert len(mailoutbox) == 1
     assert LegalRequest.objects.get(pk=request.pk).acknowledged_at is not None
 
@@ -236,7 +206,7 @@ def test_an_email_that_follows_a_change_is_an_outbox_row_sent_once(
     with django_capture_on_commit_callbacks(execute=True):
         token, _secret = intake_services.api_token_create(user=officer_a.user, name="case system")
     row = FollowUp.objects.get(event=followups.MAIL_TOKEN_CREATED)
-    assert row.task == "requests_app.intake.tasks.mail_token_created"
+    assert row.task == "requests_app.intake.tasks.token_created_mail_task"
     assert row.kwargs == {"token_id": token.pk} and row.status == FollowUp.Status.DONE
     assert len(mailoutbox) == 1
     # Delivered again (a redelivery after a lost acknowledgement): the done row is skipped.
@@ -266,8 +236,9 @@ def test_services_queue_follow_ups_only_through_the_outbox():
     assert offenders == []
 
 
+@pytest.mark.usefixtures("published")
 def test_an_unreachable_broker_stops_the_batch_and_the_relay_backs_off(
-    officer_a, monkeypatch, django_capture_on_commit_callbacks, published
+    officer_a, monkeypatch, django_capture_on_commit_callbacks
 ):
     """Each try costs the request the broker's connect timeout: after one, leave the rows to the sweep."""
     from kombu.exceptions import OperationalError as BrokerUnreachable

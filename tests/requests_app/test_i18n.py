@@ -204,6 +204,20 @@ def test_the_officers_language_is_remembered_for_their_e_mails(client_a, officer
 
 
 @pytest.mark.django_db
+def test_a_refused_request_does_not_store_the_language(client_b, officer_a, officer_b):
+    from tests.factories import LegalRequestFactory
+
+    other = LegalRequestFactory(agency=officer_a.agency)
+    response = client_b.get(f"/le/requests/{other.reference}/", HTTP_ACCEPT_LANGUAGE="de")
+    assert response.status_code == 404  # another agency's request does not exist for this officer
+    officer_b.refresh_from_db()
+    assert officer_b.language == ""
+    client_b.get("/le/requests/", HTTP_ACCEPT_LANGUAGE="de")
+    officer_b.refresh_from_db()
+    assert officer_b.language == "de"
+
+
+@pytest.mark.django_db
 def test_officer_e_mails_are_written_in_their_language_and_legal_team_mail_in_english(officer_a, mailoutbox):
     from requests_app.documents import DocumentInput
     from requests_app.intake import emails
@@ -214,7 +228,7 @@ def test_officer_e_mails_are_written_in_their_language_and_legal_team_mail_in_en
     officer_a.save(update_fields=["language"])
     lr = request_submit(actor=officer_a.user, data=warrant(), documents=[DocumentInput("w.pdf", minimal_pdf())])
     mailoutbox.clear()
-    emails.send_acknowledgement(request_id=lr.pk)
+    emails.acknowledgement_mail(request_id=lr.pk)
     (mail,) = mailoutbox
     assert mail.subject == f"Ersuchen {lr.reference} eingegangen"
     assert f"Wir haben Ihr Ersuchen {lr.reference} (Durchsuchungsbeschluss)" in mail.body
@@ -223,7 +237,7 @@ def test_officer_e_mails_are_written_in_their_language_and_legal_team_mail_in_en
     # A legal-team e-mail triggered from a German page stays English.
     mailoutbox.clear()
     with translation.override("de"):
-        emails.send_registration_pending(officer_id=officer_a.pk)
+        emails.registration_pending_mail(officer_id=officer_a.pk)
     assert mailoutbox[0].subject == "Officer registration waiting for verification"
 
 

@@ -99,4 +99,4 @@ def test_the_sweep_runs_on_beat():
     from django.conf import settings
 
     tasks = {e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert "requests_app.tasks.sweep_orphan_files" in tasks
+    assert "requests_app.tasks.orphan_files_sweep_task" in tasks

@@ -48,8 +48,9 @@ def test_the_eicar_sample_is_a_pdf_the_upload_check_accepts():
     check_pdf("warrant.pdf", eicar_pdf())  # so it is the scanner, not the PDF filter, that must catch it
 
 
+@pytest.mark.usefixtures("clamd")
 def test_eicar_inside_a_valid_pdf_is_caught_and_never_served(
-    clamd, officer_a, client_a, client_reviewer, reviewer, django_capture_on_commit_callbacks, mailoutbox
+    officer_a, client_a, client_reviewer, reviewer, django_capture_on_commit_callbacks, mailoutbox
 ):
     document = _submit(officer_a, eicar_pdf(), django_capture_on_commit_callbacks)
     document.refresh_from_db()
@@ -84,7 +85,8 @@ def test_eicar_inside_a_valid_pdf_is_caught_and_never_served(
     assert url not in review_page  # no link to it
 
 
-def test_a_clean_pdf_is_marked_clean_and_opens(clamd, officer_a, client_reviewer, django_capture_on_commit_callbacks):
+@pytest.mark.usefixtures("clamd")
+def test_a_clean_pdf_is_marked_clean_and_opens(officer_a, client_reviewer, django_capture_on_commit_callbacks):
     document = _submit(officer_a, minimal_pdf(), django_capture_on_commit_callbacks)
     document.refresh_from_db()
     assert document.scan_status == Document.Scan.CLEAN and document.scan_signature == ""
@@ -103,7 +105,7 @@ def test_scanner_down_stays_pending_is_not_served_and_the_rescan_catches_up(
     for d in (clean, infected):
         d.refresh_from_db()
         assert d.scan_status == Document.Scan.PENDING, "never silently clean"
-    assert tasks.rescan_pending_documents() == {
+    assert tasks.documents_rescan_pending_task() == {
         "clean": 0,
         "infected": 0,
         "pending": 1,
@@ -119,12 +121,12 @@ def test_scanner_down_stays_pending_is_not_served_and_the_rescan_catches_up(
     assert "not scanned yet: waiting for the malware check" in page
 
     settings.CLAMD_SOCKET = clamd_server  # the scanner is back: beat's rescan takes both up
-    assert tasks.rescan_pending_documents() == {"clean": 1, "infected": 1, "pending": 0, "unreadable": 0}
+    assert tasks.documents_rescan_pending_task() == {"clean": 1, "infected": 1, "pending": 0, "unreadable": 0}
     clean.refresh_from_db()
     infected.refresh_from_db()
     assert (clean.scan_status, infected.scan_status) == (Document.Scan.CLEAN, Document.Scan.INFECTED)
     assert client_reviewer.get(url).content == minimal_pdf()
-    assert tasks.rescan_pending_documents() == {
+    assert tasks.documents_rescan_pending_task() == {
         "clean": 0,
         "infected": 0,
         "pending": 0,
@@ -167,8 +169,9 @@ def test_an_error_reply_is_not_clean(settings, monkeypatch, reply):
     assert scanning.scan_bytes(b"%PDF-").outcome == scanning.UNAVAILABLE
 
 
+@pytest.mark.usefixtures("clamd")
 def test_an_eicar_pdf_uploaded_through_the_api_is_caught_and_the_officer_told(
-    clamd, officer_a, django_capture_on_commit_callbacks
+    officer_a, django_capture_on_commit_callbacks
 ):
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.test import Client
@@ -202,7 +205,7 @@ def test_an_unreadable_document_does_not_hold_up_the_rescan(
         fh.seek(100)
         fh.write(b"\x00" * 8)
     settings.CLAMD_SOCKET = clamd
-    assert tasks.rescan_pending_documents() == {"clean": 1, "infected": 0, "pending": 0, "unreadable": 1}
+    assert tasks.documents_rescan_pending_task() == {"clean": 1, "infected": 0, "pending": 0, "unreadable": 1}
     broken.refresh_from_db()
     later.refresh_from_db()
     assert (broken.scan_status, later.scan_status) == (Document.Scan.PENDING, Document.Scan.CLEAN)

@@ -6,25 +6,27 @@ import pytest
 from django.utils import timezone
 
 from requests_app.models import EventType, RequestEvent
-from requests_app.tasks import sweep_deadlines
+from requests_app.tasks import deadlines_sweep_task
 from tests.factories import LegalRequestFactory
 
 pytestmark = [pytest.mark.worker, pytest.mark.xdist_group("worker")]
 
 
-def test_sweep_deadlines_on_real_worker(real_worker):
+@pytest.mark.usefixtures("real_worker")
+def test_sweep_deadlines_on_real_worker():
     overdue = LegalRequestFactory(due_at=timezone.now() - timedelta(hours=1))
     LegalRequestFactory(due_at=timezone.now() + timedelta(days=3))
-    result = sweep_deadlines.delay()
+    result = deadlines_sweep_task.delay()
     assert result.get(timeout=30) == 1
     assert list(RequestEvent.objects.filter(event_type=EventType.OVERDUE).values_list("request_id", flat=True)) == [
         overdue.pk
     ]
     # Idempotent: a second run on the worker records nothing more.
-    assert sweep_deadlines.delay().get(timeout=30) == 0
+    assert deadlines_sweep_task.delay().get(timeout=30) == 0
 
 
-def test_a_submission_is_followed_up_by_a_real_worker(real_worker, officer_a, mailoutbox):
+@pytest.mark.usefixtures("real_worker")
+def test_a_submission_is_followed_up_by_a_real_worker(officer_a, mailoutbox):
     """The one after-commit message of a submission crosses the broker; the worker runs the other apps'
     receivers (acknowledgement e-mail, report facts) and the tasks they queue."""
     import time

@@ -7,7 +7,10 @@ import pytest
 from requests_app.documents import DocumentInput
 from requests_app.services import SubmissionData, request_submit
 from tests import factories
-from tests.factories import minimal_pdf
+from tests.factories import (
+    emergency_data,  # noqa: F401
+    minimal_pdf,
+)
 
 
 def warrant_data(**overrides) -> SubmissionData:
@@ -15,19 +18,6 @@ def warrant_data(**overrides) -> SubmissionData:
         "targets", [("phone", "+1 202 555 0143"), ("username", "@Some_User"), ("username", "unknown_person")]
     )
     return factories.warrant_data(**overrides)
-
-
-def emergency_data(**overrides) -> SubmissionData:
-    base = dict(
-        request_type="emergency",
-        emergency=True,
-        emergency_justification="A 12-year-old was abducted an hour ago; the suspect threatened to kill her.",
-        emergency_attested=True,
-        case_number="EMG-1",
-        data_categories=["subscriber_info", "ip_logs"],
-    )
-    base.update(overrides)
-    return warrant_data(**base)
 
 
 @pytest.fixture

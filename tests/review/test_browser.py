@@ -11,16 +11,13 @@ from django.utils import timezone
 from requests_app.lifecycle import Status
 from requests_app.models import Decision, LegalRequest
 from requests_app.services import request_submit
-from tests.conftest import browser_login
-from tests.factories import LegalRequestFactory
-from tests.review.conftest import emergency_data
+from tests.factories import LegalRequestFactory, browser_login, emergency_data
 
 
 @pytest.mark.browser
 @pytest.mark.xdist_group("browser")
-def test_emergency_from_queue_to_officer_portal(
-    chromium, live_server, transactional_db, officer_a, reviewer, supervisor
-):
+@pytest.mark.usefixtures("transactional_db")
+def test_emergency_from_queue_to_officer_portal(chromium, live_server, officer_a, reviewer, supervisor):
     # An ordinary request due sooner must still come after the emergency.
     LegalRequestFactory(agency=officer_a.agency, due_at=timezone.now() + timedelta(hours=1))
     lr = request_submit(actor=officer_a.user, data=emergency_data(), documents=[], acknowledge_warnings=True)
@@ -99,9 +96,8 @@ def test_emergency_from_queue_to_officer_portal(
 
 @pytest.mark.browser
 @pytest.mark.xdist_group("browser")
-def test_reviewer_records_the_ex_post_validation_of_an_emergency_epoc(
-    chromium, live_server, transactional_db, officer_a, reviewer
-):
+@pytest.mark.usefixtures("transactional_db")
+def test_reviewer_records_the_ex_post_validation_of_an_emergency_epoc(chromium, live_server, officer_a, reviewer):
     """Reg. 2023/1543 Art. 4(5): the 48-hour clock on the page, the validation recorded from it."""
     from datetime import date
 

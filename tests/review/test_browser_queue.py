@@ -9,8 +9,7 @@ from django.utils import timezone
 
 from requests_app.models import EventType, RequestEvent
 from requests_app.review.models import SavedView
-from tests.conftest import browser_login
-from tests.factories import LegalRequestFactory, StaffFactory
+from tests.factories import LegalRequestFactory, StaffFactory, browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -27,7 +26,8 @@ def _rows(n, **kw):
     return [LegalRequestFactory(due_at=now + timedelta(days=i + 1), **kw) for i in range(n)]
 
 
-def test_bulk_assign_selected_rows_and_refusal_in_plain_words(chromium, live_server, transactional_db, reviewer):
+@pytest.mark.usefixtures("transactional_db")
+def test_bulk_assign_selected_rows_and_refusal_in_plain_words(chromium, live_server, reviewer):
     first, second, third = _rows(3)
     page = _page(chromium, live_server, reviewer.user)
     page.goto("/legal/")
@@ -61,7 +61,8 @@ def test_bulk_assign_selected_rows_and_refusal_in_plain_words(chromium, live_ser
     assert fourth.assignee is None
 
 
-def test_keyboard_shortcuts_move_assign_open_search_and_help(chromium, live_server, transactional_db, reviewer):
+@pytest.mark.usefixtures("transactional_db")
+def test_keyboard_shortcuts_move_assign_open_search_and_help(chromium, live_server, reviewer):
     first, second, third = _rows(3)
     page = _page(chromium, live_server, reviewer.user)
     page.goto("/legal/")
@@ -120,7 +121,8 @@ def test_keyboard_shortcuts_move_assign_open_search_and_help(chromium, live_serv
     page.wait_for_url(f"**/legal/requests/{first.reference}/")
 
 
-def test_builtin_and_saved_view(chromium, live_server, transactional_db, reviewer):
+@pytest.mark.usefixtures("transactional_db")
+def test_builtin_and_saved_view(chromium, live_server, reviewer):
     emergency = LegalRequestFactory(emergency=True)
     plain_soon, plain_late = _rows(2)
     page = _page(chromium, live_server, reviewer.user)

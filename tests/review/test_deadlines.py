@@ -9,7 +9,7 @@ from django.core import mail
 
 from requests_app.models import EventType, RequestEvent
 from requests_app.review import services as svc
-from requests_app.review.tasks import remind_due_soon
+from requests_app.review.tasks import reminders_send_due_task
 from requests_app.services import deadlines_sweep
 
 pytestmark = pytest.mark.django_db
@@ -26,8 +26,8 @@ def test_reminder_once_per_due_time_to_the_assignee(lr, reviewer, time_machine, 
     time_machine.move_to(lr.due_at - timedelta(hours=2), tick=False)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        assert remind_due_soon() == 1
-        assert remind_due_soon() == 0  # idempotent
+        assert reminders_send_due_task() == 1
+        assert reminders_send_due_task() == 0  # idempotent
     assert count(lr, EventType.REMINDER) == 1
     assert [m.to for m in mail.outbox] == [[reviewer.user.email]]
     assert lr.reference in mail.outbox[0].subject

@@ -59,7 +59,8 @@ def test_rejection_letter_explains_the_reason_in_plain_words(lr, reviewer):
     assert "Issued by a court in another country." in text
 
 
-def test_decision_letter_lists_approved_and_denied(lr, reviewer, supervisor):
+@pytest.mark.usefixtures("supervisor")
+def test_decision_letter_lists_approved_and_denied(lr, reviewer):
     svc.review_start(request=lr, actor=reviewer.user)
     svc.decision_record(request=lr, actor=reviewer.user, category="subscriber_info", verdict="approved")
     svc.decision_record(

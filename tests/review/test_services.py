@@ -253,7 +253,8 @@ def test_decision_refusals(lr, reviewer, officer_a):
 # --- emergency verification -----------------------------------------------------------
 
 
-def test_emergency_confirmed_goes_to_review_and_any_approval_needs_four_eyes(emergency_lr, reviewer, supervisor):
+@pytest.mark.usefixtures("supervisor")
+def test_emergency_confirmed_goes_to_review_and_any_approval_needs_four_eyes(emergency_lr, reviewer):
     v = svc.emergency_verify(request=emergency_lr, actor=reviewer.user, check=check())
     assert emergency_lr.status == Status.IN_REVIEW and emergency_lr.assignee == reviewer.user
     assert EmergencyVerification.objects.get() == v and v.recorded_by == reviewer.user

@@ -89,7 +89,8 @@ def test_edit_with_a_recomputed_leaf_hash_is_still_found(chain, saved_checkpoint
         run("--checkpoint", saved_checkpoint)
 
 
-def test_deleted_event_is_named(chain, saved_checkpoint):
+@pytest.mark.usefixtures("chain")
+def test_deleted_event_is_named(saved_checkpoint):
     RequestEvent.objects.filter(seq=4).delete()
     with pytest.raises(CommandError, match=r"event #4: missing"):
         run("--checkpoint", saved_checkpoint)
@@ -150,7 +151,8 @@ def test_a_forged_checkpoint_file_is_refused(chain, tmp_path):
         run("--checkpoint", str(path))
 
 
-def test_a_stored_checkpoint_edited_in_place_is_found(chain):
+@pytest.mark.usefixtures("chain")
+def test_a_stored_checkpoint_edited_in_place_is_found():
     cp = audit.latest_checkpoint()
     LogCheckpoint.objects.filter(pk=cp.pk).update(note=cp.note.replace("\n\n", "\nx\n\n", 1))
     with pytest.raises(CommandError, match=r"signature: stored checkpoint"):

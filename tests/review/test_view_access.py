@@ -59,7 +59,8 @@ def test_officers_get_404_everywhere_and_nothing_changes(request, who, lr):
     assert not RequestEvent.objects.filter(request=lr, event_type=EventType.DOCUMENT_VIEWED).exists()
 
 
-def test_staff_without_second_factor_in_session_is_refused(reviewer, lr):
+@pytest.mark.usefixtures("lr")
+def test_staff_without_second_factor_in_session_is_refused(reviewer):
     client = Client()
     client.force_login(reviewer.user, backend="allauth.account.auth_backends.AuthenticationBackend")
     from tests.factories import enrol_totp
@@ -70,7 +71,8 @@ def test_staff_without_second_factor_in_session_is_refused(reviewer, lr):
     assert response.status_code == 302 and response["Location"].startswith("/accounts/2fa/reauthenticate/")
 
 
-def test_staff_without_authenticator_is_sent_to_enrolment(lr):
+@pytest.mark.usefixtures("lr")
+def test_staff_without_authenticator_is_sent_to_enrolment():
     staff = StaffFactory()
     client = Client()
     client.force_login(staff.user, backend="allauth.account.auth_backends.AuthenticationBackend")

@@ -76,9 +76,8 @@ def test_builtin_views_mine_emergencies_waiting(client_reviewer, reviewer):
     assert 'data-view="waiting" aria-current="page"' in html
 
 
-def test_saved_view_is_stored_per_user_and_only_the_owner_deletes_it(
-    client_reviewer, client_supervisor, reviewer, supervisor
-):
+@pytest.mark.usefixtures("supervisor")
+def test_saved_view_is_stored_per_user_and_only_the_owner_deletes_it(client_reviewer, client_supervisor, reviewer):
     response = client_reviewer.post(
         reverse("review:saved_view_create"),
         {"name": "  My  emergencies ", "back": "emergency=true&page=3&evil=1&sort=-due"},
@@ -136,7 +135,8 @@ def test_queue_shows_exact_total_when_small_and_never_counts(client_reviewer):
     assert not [q for q in sql if "COUNT(" in q.upper()], sql
 
 
-def test_queue_total_past_one_page_still_without_count(client_reviewer, settings):
+@pytest.mark.usefixtures("settings")
+def test_queue_total_past_one_page_still_without_count(client_reviewer):
     LegalRequestFactory.create_batch(53)
     for params in ({}, {"page": 2}, {"sort": "-due"}, {"view": "emergencies"}, {"emergency": "false"}):
         response, sql = _queue_sql(client_reviewer, params)
@@ -180,7 +180,8 @@ def test_bulk_assign_to_me_audits_each_request(client_reviewer, reviewer):
     assert "3 requests assigned to you" in page
 
 
-def test_bulk_assign_is_all_or_nothing_and_says_why(client_reviewer, reviewer):
+@pytest.mark.usefixtures("reviewer")
+def test_bulk_assign_is_all_or_nothing_and_says_why(client_reviewer):
     other = StaffFactory()
     free = LegalRequestFactory()
     taken = LegalRequestFactory(assignee=other.user)

@@ -114,7 +114,7 @@ def _side(agency: Agency, officer: Officer, reviewer: Officer) -> AgencySide:
     from requests_app.production import services as production
     from requests_app.production.models import PreservationHold
     from requests_app.services import request_submit
-    from tests.production.conftest import approve, submission
+    from tests.factories import approve, submission
 
     with TestCase.captureOnCommitCallbacks(execute=True):
         lr = request_submit(
@@ -155,7 +155,7 @@ def build() -> MatrixData:
     from requests_app.audit import sequence_pending
     from requests_app.cybertipline import services as cybertip
     from requests_app.intake.services import api_token_create
-    from tests.cybertipline.conftest import grant, report_data
+    from tests.factories import grant, report_data
     from transparency import services as transparency
     from transparency.models import Report
 
@@ -261,7 +261,7 @@ def build() -> MatrixData:
     AccessAttempt.objects.create(username="x@example.org", ip_address="192.0.2.9", failures_since_start=1)
     AccessFailureLog.objects.create(username="x@example.org", ip_address="192.0.2.9")
     every = IntervalSchedule.objects.create(every=10, period=IntervalSchedule.SECONDS)
-    PeriodicTask.objects.create(name="matrix", task="requests_app.tasks.sweep_deadlines", interval=every)
+    PeriodicTask.objects.create(name="matrix", task="requests_app.tasks.deadlines_sweep_task", interval=every)
     ClockedSchedule.objects.create(clocked_time=timezone.now())
     CrontabSchedule.objects.create(minute="5")
     SolarSchedule.objects.create(event="sunrise", latitude=51.5, longitude=-0.1)

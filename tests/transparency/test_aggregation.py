@@ -144,7 +144,8 @@ def test_dsa_orders_per_member_state(snapshot):
     assert cells[("TOTAL", "", "")]["orders"] == 1
 
 
-def test_quarter_excludes_other_quarter(snapshot):
+@pytest.mark.usefixtures("snapshot")
+def test_quarter_excludes_other_quarter():
     q1 = aggregation.build_snapshot(periods.parse("2025-Q1"))
     assert q1["totals"]["requests"] == 9  # everything on 1 March; the June-30 request is in Q2
     q2 = aggregation.build_snapshot(periods.parse("2025-Q2"))

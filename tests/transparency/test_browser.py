@@ -9,7 +9,8 @@ from transparency import services
 
 @pytest.mark.browser
 @pytest.mark.xdist_group("browser")
-def test_public_report_country_and_csv(transactional_db, browser_context, live_server, tmp_path):
+@pytest.mark.usefixtures("transactional_db")
+def test_public_report_country_and_csv(browser_context, live_server, tmp_path):
     make_request(
         agency=AgencyFactory(country="DE"),
         country="DE",

@@ -9,8 +9,9 @@ from requests_app.lifecycle import Status
 from requests_app.models import Target
 from requests_app.production.models import Production, ProductionFile
 from tests.factories import AgencyFactory
+from tests.factories import import_csv as write
+from tests.factories import import_row as row
 from tests.transparency.helpers import make_request
-from tests.transparency.test_importer import row, write
 from transparency import aggregation, downloads, periods, services
 from transparency.facts import facts_backfill
 from transparency.importer import import_file
@@ -109,7 +110,8 @@ def test_open_requests_are_beside_the_rate_not_in_it():
     assert (t["requests"], t["requests_with_outcome"], t["open_requests"], t["pct_with_data"]) == (4, 2, 2, 50)
 
 
-def test_quarterly_report_has_no_national_security_block(client_supervisor):
+@pytest.mark.usefixtures("client_supervisor")
+def test_quarterly_report_has_no_national_security_block():
     for _ in range(3):
         make_request(request_type="nsl", produced=["subscriber_info"])
     make_request(produced=["subscriber_info"])
@@ -124,7 +126,8 @@ def test_quarterly_report_has_no_national_security_block(client_supervisor):
     assert y["national_security"] is not None
 
 
-def test_freshly_imported_period_first_build_rewrites_no_facts_row(tmp_path, django_assert_num_queries):
+@pytest.mark.usefixtures("django_assert_num_queries")
+def test_freshly_imported_period_first_build_rewrites_no_facts_row(tmp_path):
     import_file(write(tmp_path, [row(n) for n in range(1, 6)]))
     stamps = dict(RequestFacts.objects.values_list("request_id", "updated_at"))
     assert len(stamps) == 5 and TargetFacts.objects.count() == 15

@@ -49,7 +49,8 @@ def cells(snapshot):
     return {(c["scope"], c["category"], c["keyword"]): c for c in snapshot["dsa"]["cells"]}
 
 
-def test_orders_at_every_level_of_the_template(orders):
+@pytest.mark.usefixtures("orders")
+def test_orders_at_every_level_of_the_template():
     snap = aggregation.build_snapshot(periods.parse("2025"))
     c = cells(snap)
     assert snap["dsa"]["orders"] == 3 and snap["dsa"]["member_states"] == ["FR", "GR"]
@@ -74,7 +75,8 @@ def test_orders_at_every_level_of_the_template(orders):
     }
 
 
-def test_csv_is_the_template_columns_rows_and_codes(orders):
+@pytest.mark.usefixtures("orders")
+def test_csv_is_the_template_columns_rows_and_codes():
     snap = dict(aggregation.build_snapshot(periods.parse("2025")), version=1)
     rows = list(csv.reader(io.StringIO(dsa.dsa_csv(snap))))
     head, body = rows[0], rows[1:]
@@ -113,7 +115,8 @@ def test_csv_is_the_template_columns_rows_and_codes(orders):
     assert other[col['Description of the sub-category "Other"']]  # every KEYWORD_OTHER row is described
 
 
-def test_dsa_periods_calendar_year_and_half_year_only_for_a_vlop(orders, settings):
+@pytest.mark.usefixtures("orders")
+def test_dsa_periods_calendar_year_and_half_year_only_for_a_vlop(settings):
     assert aggregation.build_snapshot(periods.parse("2025-H1"))["dsa"] is None
     assert aggregation.build_snapshot(periods.parse("2025-Q1"))["dsa"] is None
     assert "2025 report" in aggregation.build_snapshot(periods.parse("2025-H1"))["dsa_note"]

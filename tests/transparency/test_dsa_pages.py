@@ -27,7 +27,8 @@ def reports():
     return [services.report_publish(report=services.report_build(period=p)) for p in ("2025-H1", "2025")]
 
 
-def test_annual_page_has_the_dsa_table_and_the_half_year_says_where(anon, reports):
+@pytest.mark.usefixtures("reports")
+def test_annual_page_has_the_dsa_table_and_the_half_year_says_where(anon):
     body = anon.get(reverse("transparency:report", args=["2025"])).content.decode()
     section = body[body.index('id="dsa"') :]
     assert "France" in section and "3.0" in section and "240.0" in section  # inform 3 h, effect 10 days
@@ -35,14 +36,16 @@ def test_annual_page_has_the_dsa_table_and_the_half_year_says_where(anon, report
     assert "covers the calendar year: see the 2025 report" in half
 
 
-def test_pdf_has_the_dsa_table(anon, reports, tmp_path):
+@pytest.mark.usefixtures("reports")
+def test_pdf_has_the_dsa_table(anon, tmp_path):
     pdf = tmp_path / "r.pdf"
     pdf.write_bytes(anon.get(reverse("transparency:pdf", args=["2025", 1])).content)
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "All Member States" in text and "Median hours to give effect" in text
 
 
-def test_a_correction_lists_a_change_in_dsa_orders(reports, supervisor2):
+@pytest.mark.usefixtures("supervisor2")
+def test_a_correction_lists_a_change_in_dsa_orders(reports):
     make_request(agency=AgencyFactory(country="DE"), country="DE", request_type="dsa_art10", dsa_category="VIOLENCE")
     draft = services.report_correct(period="2025", change_note="A late order from Germany.")
     previous = reports[1].snapshot

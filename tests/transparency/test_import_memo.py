@@ -4,7 +4,8 @@ identifier is still reported on every row it appears in."""
 import pytest
 
 from requests_app.models import Target
-from tests.transparency.test_importer import row, write
+from tests.factories import import_csv as write
+from tests.factories import import_row as row
 from transparency import importer
 from transparency.importer import ImportRefused, import_file
 

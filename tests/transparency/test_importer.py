@@ -8,41 +8,14 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from requests_app.models import Agency, EventType, LegalRequest, RequestEvent, Target
+from tests.factories import import_csv as write
+from tests.factories import import_row as row
 from transparency import aggregation, periods
-from transparency.importer import ImportRefused, import_file, reference_for, write_csv
+from transparency.importer import ImportRefused, import_file, reference_for
 from transparency.models import RequestFacts
 from transparency.services import facts_sync
 
 pytestmark = pytest.mark.django_db
-
-
-def row(n, **over):
-    base = {
-        "external_id": f"ext-{n}",
-        "received_at": "2025-02-03T10:00:00Z",
-        "country": "FR",
-        "agency": "Police nationale",
-        "request_type": "court_order_other",
-        "emergency": False,
-        "targets": ["+33 6 12 34 56 78", "some_user", "https://t.me/achannel"],
-        "targets_not_found": ["https://t.me/achannel"],
-        "data_categories": ["subscriber_info", "cloud_chat_content"],
-        "produced_categories": ["subscriber_info"],
-        "final_status": "closed",
-        "rejection_reason": "",
-        "decided_at": "2025-02-05",
-        "closed_at": "2025-02-07",
-        "ndo_until": "2026-01-01",
-        "user_notified": True,
-    }
-    base.update(over)
-    return base
-
-
-def write(tmp_path, rows, name="import.csv"):
-    path = tmp_path / name
-    path.write_text(write_csv(rows), encoding="utf-8")
-    return path
 
 
 def test_import_creates_requests_targets_facts_and_one_event(tmp_path):

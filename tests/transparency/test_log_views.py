@@ -59,7 +59,8 @@ def test_consistency_proof_endpoint(anon, django_assert_max_num_queries):
 @pytest.mark.parametrize(
     "query", [{}, {"from": "x", "to": 3}, {"from": 0, "to": 3}, {"from": 5, "to": 3}, {"from": 1, "to": 99}]
 )
-def test_bad_consistency_queries_are_400_in_words(anon, log, query):
+@pytest.mark.usefixtures("log")
+def test_bad_consistency_queries_are_400_in_words(anon, query):
     response = anon.get(reverse("transparency:log_consistency"), query)
     assert response.status_code == 400 and "size" in response.json()["error"]
 
@@ -84,7 +85,8 @@ def _offline(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     )
 
 
-def test_a_receipt_verifies_offline_and_a_forged_one_does_not(log, tmp_path):
+@pytest.mark.usefixtures("log")
+def test_a_receipt_verifies_offline_and_a_forged_one_does_not(tmp_path):
     from requests_app.models import RequestEvent
 
     receipt = audit.receipt_for(RequestEvent.objects.get(seq=2))
@@ -98,7 +100,8 @@ def test_a_receipt_verifies_offline_and_a_forged_one_does_not(log, tmp_path):
     assert bad.returncode == 1 and "NOT VERIFIED" in bad.stdout
 
 
-def test_consistency_verifies_offline(log, tmp_path):
+@pytest.mark.usefixtures("log")
+def test_consistency_verifies_offline(tmp_path):
     old = audit.latest_checkpoint().note
     for n in range(4):
         event_record(event_type=EventType.SENSITIVE_VIEW, payload={"more": n})

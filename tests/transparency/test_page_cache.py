@@ -17,7 +17,8 @@ def published():
     return services.report_publish(report=services.report_build(period="2025-H1"))
 
 
-def test_second_view_is_served_from_the_cache_in_few_queries(anon, published, django_assert_max_num_queries):
+@pytest.mark.usefixtures("published")
+def test_second_view_is_served_from_the_cache_in_few_queries(anon, django_assert_max_num_queries):
     url = reverse("transparency:report", args=["2025-H1"])
     first = anon.get(url).content
     with django_assert_max_num_queries(2):  # the publication generation (+ a session read at most)
@@ -29,7 +30,8 @@ def test_second_view_is_served_from_the_cache_in_few_queries(anon, published, dj
     assert body(again) == body(first) and b"<svg" in body(again)
 
 
-def test_a_correction_is_shown_at_once(anon, published, supervisor2):
+@pytest.mark.usefixtures("published")
+def test_a_correction_is_shown_at_once(anon, supervisor2):
     url = reverse("transparency:report", args=["2025-H1"])
     assert "version 1" in anon.get(url).content.decode()
     make_request(agency=AgencyFactory(country="FR"), produced=["subscriber_info"])
@@ -39,7 +41,8 @@ def test_a_correction_is_shown_at_once(anon, published, supervisor2):
     assert "version 2" in body and "A late request from France." in body
 
 
-def test_language_and_sort_are_part_of_the_key(anon, published):
+@pytest.mark.usefixtures("published")
+def test_language_and_sort_are_part_of_the_key(anon):
     url = reverse("transparency:report", args=["2025-H1"])
     en = anon.get(url, headers={"accept-language": "en"}).content.decode()
     fr = anon.get(url, headers={"accept-language": "fr"}).content.decode()
@@ -48,6 +51,7 @@ def test_language_and_sort_are_part_of_the_key(anon, published):
     assert 'aria-sort="ascending"' in by_country and 'aria-sort="ascending"' not in en
 
 
-def test_unknown_period_is_still_404(anon, published):
+@pytest.mark.usefixtures("published")
+def test_unknown_period_is_still_404(anon):
     assert anon.get(reverse("transparency:report", args=["2024-H1"])).status_code == 404
     assert anon.get("/transparency/2024-H7/").status_code == 404

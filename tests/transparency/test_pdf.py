@@ -40,12 +40,14 @@ def _run(*cmd):
     return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
 
 
-def test_pdf_is_tagged(anon, long_report, tmp_path):
+@pytest.mark.usefixtures("long_report")
+def test_pdf_is_tagged(anon, tmp_path):
     info = _run("pdfinfo", str(_pdf(anon, tmp_path)))
     assert re.search(r"^Tagged:\s+yes$", info, re.M), info
 
 
-def test_every_page_of_the_country_table_carries_its_header(anon, long_report, tmp_path):
+@pytest.mark.usefixtures("long_report")
+def test_every_page_of_the_country_table_carries_its_header(anon, tmp_path):
     path = _pdf(anon, tmp_path)
     pages = _run("pdftotext", "-layout", str(path), "-").split("\f")
     with_rows = [p for p in pages if "Search warrant" in p and "% with data" in p or "Subpoena" in p]
@@ -56,7 +58,8 @@ def test_every_page_of_the_country_table_carries_its_header(anon, long_report, t
     assert with_rows
 
 
-def test_pdf_has_publisher_full_urls_verification_and_methodology_appendix(anon, long_report, tmp_path):
+@pytest.mark.usefixtures("long_report")
+def test_pdf_has_publisher_full_urls_verification_and_methodology_appendix(anon, tmp_path):
     text = _run("pdftotext", str(_pdf(anon, tmp_path)), "-")
     flat = " ".join(text.split())
     assert "Published by Example Messenger" in flat and "transparency@example.org" in flat

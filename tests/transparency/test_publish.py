@@ -63,7 +63,8 @@ def test_correction_publishes_next_version_with_note(published, supervisor, supe
     assert Report.objects.get(pk=published.pk).snapshot["totals"]["requests"] == 2  # v1 kept as it was
 
 
-def test_republishing_a_period_without_note_is_refused(published):
+@pytest.mark.usefixtures("published")
+def test_republishing_a_period_without_note_is_refused():
     draft = services.report_build(period="2025-H1")
     with pytest.raises(services.ReportError, match="correction needs a change note"):
         services.report_publish(report=draft)
@@ -150,8 +151,9 @@ def test_build_refreshes_stale_facts():
     assert (snap["totals"]["pending"], snap["totals"]["non_content"]) == (0, 1)
 
 
+@pytest.mark.usefixtures("caplog")
 def test_a_failing_facts_refresh_never_breaks_a_committed_transition(
-    supervisor, monkeypatch, caplog, django_capture_on_commit_callbacks
+    supervisor, monkeypatch, django_capture_on_commit_callbacks
 ):
     """The refresh is a follow-up: its failure is recorded on its outbox row, the transition stands."""
     from requests_app.models import FollowUp, LegalRequest
@@ -168,7 +170,7 @@ def test_a_failing_facts_refresh_never_breaks_a_committed_transition(
             request=req, to="rejected", actor=supervisor.user, reason="Overbroad", rejection_reason="overbroad"
         )
     assert LegalRequest.objects.get(pk=req.pk).status == "rejected"
-    row = FollowUp.objects.get(task="transparency.tasks.refresh_facts_task", kwargs={"request_id": req.pk})
+    row = FollowUp.objects.get(task="transparency.tasks.facts_refresh_task", kwargs={"request_id": req.pk})
     # In-process (no broker) a retry cannot wait: the row stays pending for the sweep, with its error.
     assert row.status == FollowUp.Status.PENDING and row.last_error == "RuntimeError: database hiccup"
 

@@ -38,7 +38,8 @@ def _trend_rows(body):
     return re.findall(r'<tr><th scope="row"><a href="[^"]+">([^<]+)</a></th>(.*?)</tr>', table)
 
 
-def test_index_shows_every_measure_over_all_periods_and_the_picker(anon, two_periods):
+@pytest.mark.usefixtures("two_periods")
+def test_index_shows_every_measure_over_all_periods_and_the_picker(anon):
     body = anon.get(reverse("transparency:index")).content.decode()
     rows = _trend_rows(body)
     assert [label for label, _ in rows] == ["January – June 2025", "July – December 2025"]
@@ -50,7 +51,8 @@ def test_index_shows_every_measure_over_all_periods_and_the_picker(anon, two_per
     assert len(options) >= 249 and names == sorted(names, key=_unaccented)  # A–Z, "Åland" after "Afghanistan"
 
 
-def test_country_page_trends_and_csv(anon, two_periods):
+@pytest.mark.usefixtures("two_periods")
+def test_country_page_trends_and_csv(anon):
     body = anon.get(reverse("transparency:country", args=["DE"])).content.decode()
     rows = _trend_rows(body)
     assert [re.findall(r'<td class="n">([^<]+)</td>', cells)[0] for _, cells in rows] == ["2", "1"]

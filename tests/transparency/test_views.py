@@ -41,7 +41,8 @@ def annual(report):
     return publish(period="2025")
 
 
-def test_index_lists_published_reports_only(anon, report):
+@pytest.mark.usefixtures("report")
+def test_index_lists_published_reports_only(anon):
     services.report_build(period="2025-H2")  # a draft: never public
     body = anon.get(reverse("transparency:index")).content.decode()
     assert "/transparency/2025-H1/" in body and "2025-H2" not in body
@@ -57,7 +58,8 @@ def test_report_page_renders_snapshot_with_charts(anon, report):
     assert "0-499" in body  # the NSL band
 
 
-def test_report_page_query_count_is_constant(anon, report, django_assert_num_queries):
+@pytest.mark.usefixtures("report", "django_assert_num_queries")
+def test_report_page_query_count_is_constant(anon):
     url = reverse("transparency:report", args=["2025-H1"])
     with CaptureQueriesContext(connection) as small:
         anon.get(url)
@@ -71,14 +73,16 @@ def test_report_page_query_count_is_constant(anon, report, django_assert_num_que
     assert all("transparency_report" in q["sql"] for q in big.captured_queries)
 
 
-def test_table_sorts_server_side(anon, report):
+@pytest.mark.usefixtures("report")
+def test_table_sorts_server_side(anon):
     asc = anon.get(reverse("transparency:report", args=["2025-H1"]) + "?sort=country&dir=asc").content.decode()
     desc = anon.get(reverse("transparency:report", args=["2025-H1"]) + "?sort=country&dir=desc").content.decode()
     assert asc.index("Germany</a>") < asc.index("United States of America</a>")
     assert desc.index("Germany</a>") > desc.index("United States of America</a>")
 
 
-def test_country_page_shows_history(anon, report):
+@pytest.mark.usefixtures("report")
+def test_country_page_shows_history(anon):
     publish("2024-H2")
     body = anon.get(reverse("transparency:country", args=["de"])).content.decode()
     assert "Requests from Germany" in body and "2025-H1" in body and "2024-H2" in body
@@ -87,7 +91,8 @@ def test_country_page_shows_history(anon, report):
     assert anon.get(reverse("transparency:country", args=["ZZ"])).status_code == 404
 
 
-def test_older_versions_stay_readable(anon, report):
+@pytest.mark.usefixtures("report")
+def test_older_versions_stay_readable(anon):
     v2 = services.report_publish(
         report=services.report_correct(period="2025-H1", change_note="Fixed a miscounted request.")
     )
@@ -101,7 +106,8 @@ def test_older_versions_stay_readable(anon, report):
     assert anon.get("/transparency/nonsense/").status_code == 404
 
 
-def test_csv_download(anon, report):
+@pytest.mark.usefixtures("report")
+def test_csv_download(anon):
     r = anon.get(reverse("transparency:csv", args=["2025-H1", 1]))
     assert r["Content-Disposition"].endswith('-report.csv"')
     rows = list(csv.DictReader(io.StringIO(r.content.decode())))
@@ -122,7 +128,8 @@ def test_json_download_verifies(anon, report):
     assert '"7"' not in json.dumps(doc["report"]["national_security"])
 
 
-def test_dsa_download(anon, annual):
+@pytest.mark.usefixtures("annual")
+def test_dsa_download(anon):
     """The Reg. 2024/2835 Annex I "member states orders" columns, in the template's order, with a Total row."""
     rows = list(csv.reader(io.StringIO(anon.get(reverse("transparency:dsa", args=["2025", 1])).content.decode())))
     assert rows[0] == list(dsa.COLUMNS)
@@ -153,7 +160,8 @@ def test_dsa_download(anon, annual):
     assert not_specified[col["Number of orders to provide information"]] == "1"
 
 
-def test_half_year_has_no_dsa_export_unless_vlop(anon, report):
+@pytest.mark.usefixtures("report")
+def test_half_year_has_no_dsa_export_unless_vlop(anon):
     r = anon.get(reverse("transparency:dsa", args=["2025-H1", 1]))
     assert r.status_code == 404
 

@@ -14,7 +14,8 @@ from transparency.models import Report
 pytestmark = [pytest.mark.worker, pytest.mark.xdist_group("worker")]
 
 
-def test_background_build_on_a_real_worker(real_worker, supervisor, supervisor2):
+@pytest.mark.usefixtures("real_worker")
+def test_background_build_on_a_real_worker(supervisor, supervisor2):
     make_request(produced=["subscriber_info"], found=2)
     make_request(request_type="subpoena")
     # Autocommit here: the task is queued on commit and picked up by the worker thread through the broker.
