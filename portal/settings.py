@@ -326,6 +326,9 @@ OUTBOX_RELAY_GRACE_SECONDS = env_int("OUTBOX_RELAY_GRACE_SECONDS", 10)  # pendin
 OUTBOX_REDELIVER_SECONDS = env_int("OUTBOX_REDELIVER_SECONDS", 900)
 # A process that could not reach the broker leaves its next commits' rows to the sweep for this long.
 OUTBOX_BROKER_BACKOFF_SECONDS = env_int("OUTBOX_BROKER_BACKOFF_SECONDS", 5)
+# The after-commit relay sends the follow-ups of one change whose tasks are batchable as one message of at
+# most this many rows (requests_app.outbox.followups_batch_run); 1 sends one message per follow-up.
+OUTBOX_BATCH_MAX = env_int("OUTBOX_BATCH_MAX", 8)
 
 # The audit sequencer is kicked at most once per this window per process, at its end (requests_app.audit).
 AUDIT_KICK_WINDOW_SECONDS = float(env_str("AUDIT_KICK_WINDOW_SECONDS", "0.5") or 0)

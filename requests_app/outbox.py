@@ -2,11 +2,13 @@
 
 - `write()` inserts one `FollowUp` row per task, inside the caller's transaction, and asks
   for a relay once that transaction commits (nothing is written for one that rolls back).
-- The relay (fast path) hands the rows to Celery right after commit. If the broker is down
-  or the process dies before it publishes, the rows stay `pending`.
+- The relay (fast path, one per transaction) hands the rows to Celery right after commit: the rows
+  of batchable tasks as one `followups_batch_run_task` message (followups_batch_run), the others one message each. If the
+  broker is down or the process dies before it publishes, the rows stay `pending`.
 - `sweep()` (beat, every OUTBOX_SWEEP_SECONDS) republishes rows still pending after
   OUTBOX_RELAY_GRACE_SECONDS, and rows sent but unfinished after OUTBOX_REDELIVER_SECONDS
-  (a message lost by a broker that restarted empty, or a task killed with its worker).
+  (a message lost by a broker that restarted empty, or a task killed with its worker) once the
+  broker's queue is empty (before, such a row may simply be waiting in the queue).
 - A follow-up task uses `FollowUpTask` as its base: a row already done is not run again,
   and the row is marked done only once the task has returned (failed after its retries).
 
@@ -17,6 +19,7 @@ second delivery of a finished follow-up a no-op.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -38,6 +41,8 @@ from requests_app.models import FollowUp
 logger = logging.getLogger(__name__)
 
 TASK_ID_PREFIX = "followup-"
+BATCH_TASK = "requests_app.tasks.followups_batch_run_task"  # several rows' tasks in one message
+BATCH_ID_PREFIX = "followups-"
 
 # After the broker could not be reached, the after-commit relay of this process does not try again for
 # OUTBOX_BROKER_BACKOFF_SECONDS: each try costs the request ~0.25 s per row, and the sweep publishes the rows.
@@ -91,12 +96,34 @@ def _insert(rows: list[FollowUp]) -> None:
     if not rows:
         return
     FollowUp.objects.bulk_create(rows)
+    _relay_after_commit(rows)
 
-    # The rows themselves, not their ids: the relay needs no read to publish what this transaction wrote.
+
+_this_thread = threading.local()  # the relay hook of the transaction this thread is in, if any
+
+
+def _relay_after_commit(rows: list[FollowUp]) -> None:
+    """Publish the rows after commit: one relay per transaction, for every row it wrote (so that the
+    follow-ups of one change can travel as one batch message, see _publish_rows)."""
+    conn = transaction.get_connection()
+    hook = getattr(_this_thread, "hook", None)
+    if conn.in_atomic_block and hook is not None and _this_thread.connection is conn:
+        # This transaction already has its relay if the hook is still to run and was registered in this
+        # atomic block or one around it (not in a sibling block: a test's captureOnCommitCallbacks runs
+        # only the hooks registered inside it). A row written in a savepoint that later rolls back is
+        # published too: it does not exist, so its batch skips it (and marking it sent changes nothing).
+        open_savepoints = set(conn.savepoint_ids)
+        if any(entry[1] is hook and set(entry[0]) <= open_savepoints for entry in conn.run_on_commit):
+            hook.rows.extend(rows)
+            return
+    queued = list(rows)  # the rows themselves, not their ids: the relay needs no read to publish them
+
     # A named closure, not functools.partial: Django names the hook by __qualname__ when a robust one fails.
     def relay_after_commit() -> int:
-        return _relay_rows(rows)
+        return _relay_rows(queued, batched=True)
 
+    relay_after_commit.rows = queued  # type: ignore[attr-defined]
+    _this_thread.hook, _this_thread.connection = relay_after_commit, conn
     transaction.on_commit(relay_after_commit, robust=True)
 
 
@@ -105,11 +132,11 @@ def relay(ids: list[int]) -> int:
     return _publish_rows(list(FollowUp.objects.filter(pk__in=ids, status=FollowUp.Status.PENDING)))
 
 
-def _relay_rows(rows: list[FollowUp]) -> int:
+def _relay_rows(rows: list[FollowUp], *, batched: bool = False) -> int:
     """The fast path after commit: publish now, unless the broker was just found down (the sweep will)."""
     if broker_down():
         return 0
-    return _publish_rows(rows)
+    return _publish_rows(rows, batched=batched)
 
 
 def registered_task(name: str) -> Task:
@@ -120,16 +147,38 @@ def registered_task(name: str) -> Task:
     return current_app.tasks[name]
 
 
-def _publish_rows(rows: list[FollowUp]) -> int:
-    """Publish each row's task (one broker connection for all, and on Redis one round trip: kombu's publish
-    batch sends the messages as one pipeline when the block ends), then mark the published rows sent at once."""
+def batchable(name: str) -> bool:
+    """Whether the follow-up task `name` may run inside a batch (its task says `batchable=True`)."""
+    return bool(getattr(registered_task(name), "batchable", False))
+
+
+def _publish_rows(rows: list[FollowUp], *, batched: bool = False) -> int:
+    """Publish the rows' tasks (one broker connection for all, and on Redis one round trip: kombu's publish
+    batch sends the messages as one pipeline when the block ends), then mark the published rows sent at once.
+
+    batched (the after-commit relay): the rows of batchable tasks go as one `followups_batch_run_task` message per
+    OUTBOX_BATCH_MAX rows (the worker's fixed cost per message, ~3 ms, was half of a submission's follow-up
+    CPU); every other row, and every row the sweep republishes, as its own task's message.
+    """
     published: list[int] = []
-    batched = False
+    singles = rows
+    groups: list[list[FollowUp]] = []
+    if batched and settings.OUTBOX_BATCH_MAX > 1:
+        together = [row for row in rows if batchable(row.task)]
+        singles = [row for row in rows if not batchable(row.task)]
+        size = settings.OUTBOX_BATCH_MAX
+        groups = [together[i : i + size] for i in range(0, len(together), size)]
+        singles += [group[0] for group in groups if len(group) == 1]
+        groups = [group for group in groups if len(group) > 1]
+    pipelined = False
     try:
         with current_app.producer_or_acquire() as producer:
-            batched = hasattr(producer, "batch")
-            with producer.batch() if batched else nullcontext():
-                for row in rows:
+            pipelined = hasattr(producer, "batch")
+            with producer.batch() if pipelined else nullcontext():
+                for group in groups:
+                    if _publish_batch(group, producer):
+                        published.extend(row.pk for row in group)
+                for row in singles:
                     if _publish(row, producer):
                         published.append(row.pk)
         note_broker(reachable=True)
@@ -139,7 +188,7 @@ def _publish_rows(rows: list[FollowUp]) -> int:
         # was discarded or its delivery is uncertain: none of its rows counts as sent (the sweep publishes
         # them again; a second delivery of a finished follow-up is skipped by FollowUpTask).
         note_broker(reachable=False)
-        if batched:
+        if pipelined:
             published.clear()
         logger.warning(
             "Could not reach the broker for %d follow-up(s); the sweep will retry them", len(rows) - len(published)
@@ -165,14 +214,72 @@ def _publish(row: FollowUp, producer: Any) -> bool:
     return True
 
 
+def _publish_batch(rows: list[FollowUp], producer: Any) -> bool:
+    ids = [row.pk for row in rows]
+    try:
+        task = registered_task(BATCH_TASK)
+        task.apply_async(kwargs={"ids": ids}, task_id=f"{BATCH_ID_PREFIX}{ids[0]}-{ids[-1]}", producer=producer)
+    except BrokerUnreachable:
+        raise
+    except Exception:
+        logger.exception("Could not publish follow-ups #%s-#%s as a batch; the sweep will retry them", ids[0], ids[-1])
+        return False
+    return True
+
+
+def followups_batch_run(ids: list[int]) -> int:
+    """Run the follow-ups `ids` one after the other in this task (the worker's side of a batch message).
+
+    Each row keeps its own record: its attempts are counted, it is marked done once its task body has
+    returned, and a row already done (a redelivered batch, a sweep's copy that ran first) is skipped. A
+    body that raises is handed to its own task's message, which retries it on that task's policy (and
+    fails the row for good after the last try); the batch's other rows are not held back by it. A row
+    not found was rolled back with a savepoint of its change: nothing to do. Returns how many ran.
+    """
+    rows = list(FollowUp.objects.filter(pk__in=ids).exclude(status=FollowUp.Status.DONE).order_by("pk"))
+    if not rows:
+        return 0
+    FollowUp.objects.filter(pk__in=[row.pk for row in rows]).exclude(status=FollowUp.Status.DONE).update(
+        attempts=F("attempts") + 1
+    )
+    done: list[int] = []
+    alone: list[FollowUp] = []
+    for row in rows:
+        task = registered_task(row.task)
+        if not getattr(task, "batchable", False):
+            alone.append(row)
+            continue
+        try:
+            # The body itself: called directly, a task's autoretry re-raises instead of scheduling a retry.
+            task.run(**row.kwargs)
+        except Exception as exc:
+            FollowUp.objects.filter(pk=row.pk).update(last_error=_error_line(exc))
+            logger.warning(
+                "follow-up #%s (%s) failed in its batch (%s); retried alone", row.pk, row.task, type(exc).__name__
+            )
+            alone.append(row)
+            continue
+        done.append(row.pk)
+    if done:
+        FollowUp.objects.filter(pk__in=done).update(status=FollowUp.Status.DONE, finished_at=timezone.now())
+    if alone:
+        _publish_rows(alone)  # if even that fails, the rows stay sent and the sweep redelivers them
+    return len(done)
+
+
 def sweep(*, now=None, limit: int = 500) -> int:
     """Republish follow-ups the relay never published, or whose task never finished (idempotent)."""
     now = now or timezone.now()
     grace = timedelta(seconds=settings.OUTBOX_RELAY_GRACE_SECONDS)
     redeliver = timedelta(seconds=settings.OUTBOX_REDELIVER_SECONDS)
-    due = Q(status=FollowUp.Status.PENDING, created_at__lte=now - grace) | Q(
-        status=FollowUp.Status.SENT, published_at__lte=now - redeliver
-    )
+    due = Q(status=FollowUp.Status.PENDING, created_at__lte=now - grace)
+    # A row sent long ago and unfinished: its message was lost, or it still waits behind a backlog. While the
+    # broker's queue holds messages, it may well be waiting: republishing it then only adds a copy to the
+    # backlog (under a backlog older than OUTBOX_REDELIVER_SECONDS that was most of the queue, and the
+    # worker fell further behind). Lost messages are republished once the queue has drained (a broker that
+    # restarted empty has an empty queue at once); when the queue cannot be read, as before.
+    if not broker_backlog():
+        due |= Q(status=FollowUp.Status.SENT, published_at__lte=now - redeliver)
     with transaction.atomic():
         # Two sweeps at once each take different rows.
         rows = list(FollowUp.objects.select_for_update(skip_locked=True).filter(due).order_by("pk")[:limit])
@@ -180,6 +287,18 @@ def sweep(*, now=None, limit: int = 500) -> int:
     if rows:
         logger.info("outbox sweep republished %d of %d follow-ups", published, len(rows))
     return published
+
+
+def broker_backlog() -> int | None:
+    """Messages waiting in the broker's default queue; None when unknown (eager tasks, an error)."""
+    if current_app.conf.task_always_eager:
+        return None
+    try:
+        with current_app.connection_for_read() as conn:
+            declared = conn.default_channel.queue_declare(queue=current_app.conf.task_default_queue, passive=True)
+            return int(declared.message_count)
+    except Exception:
+        return None
 
 
 def status_summary(*, now=None) -> dict[str, Any]:
@@ -211,8 +330,12 @@ def _error_line(exc: BaseException) -> str:
 class FollowUpTask(Task):
     """Base of every task in requests_app.followups: skip a finished row, mark the row done after.
 
-    A task called directly (a test, beat, a shell) has no follow-up row and just runs.
+    A task called directly (a test, beat, a shell) has no follow-up row and just runs. A task with
+    `batchable = True` (a short body, no `bind`, no retry policy of its own beyond autoretry) may also
+    run inside a batch message after commit (followups_batch_run); the sweep and a failed batch use its own message.
     """
+
+    batchable = False
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         pk = _followup_pk(self.request.id)

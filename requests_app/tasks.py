@@ -18,6 +18,13 @@ def outbox_sweep_task() -> int:
     return outbox.sweep()
 
 
+@shared_task(acks_late=True, ignore_result=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def followups_batch_run_task(ids: list[int]) -> int:
+    """Run several follow-ups of one change in one message (the after-commit relay's batch; idempotent:
+    rows already done are skipped, each row is marked done after its own task body; requests_app.outbox)."""
+    return outbox.followups_batch_run(ids)
+
+
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
 def orphan_files_sweep_task() -> int:
     """Delete stored files whose row never committed (beat, hourly; idempotent)."""
@@ -36,7 +43,9 @@ def sequence_pending_task() -> int:
     return audit.sequence_pending()
 
 
-@shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+@shared_task(
+    base=FollowUpTask, batchable=True, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5
+)
 def document_scan_task(document_id: int) -> str:
     """Scan an uploaded document for malware (follow-up of DOCUMENT_STORED; idempotent).
 

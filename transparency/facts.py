@@ -13,7 +13,8 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db.models import Count, Min, Q
+from django.db import transaction
+from django.db.models import Min
 from django.utils import timezone
 
 from requests_app import dsa_categories, rules
@@ -88,13 +89,15 @@ def _delivered_targets(request_ids: list[int]) -> tuple[set[int], set[int]]:
     from requests_app.production.models import Production, ProductionFile
 
     delivered = Production.Status.READY, Production.Status.PURGED
-    with_records = set(
-        ProductionFile.objects.filter(
-            production__request_id__in=request_ids, production__status__in=delivered, records__gt=0
-        ).values_list("target_id", flat=True)
-    )
     with_packages = set(
         Production.objects.filter(request_id__in=request_ids, status__in=delivered).values_list("request_id", flat=True)
+    )
+    if not with_packages:  # most refreshes (a new request, a decision): no package, so no file to look at
+        return set(), with_packages
+    with_records = set(
+        ProductionFile.objects.filter(
+            production__request_id__in=with_packages, production__status__in=delivered, records__gt=0
+        ).values_list("target_id", flat=True)
     )
     return with_records, with_packages
 
@@ -126,52 +129,44 @@ def _target_facts(req: LegalRequest, facts: RequestFacts, targets, with_records:
 
 
 def facts_refresh(*, request_ids: Iterable[int]) -> int:
-    """Recompute the facts of these requests (a handful of queries per batch of 2,000)."""
+    """Recompute the facts of these requests (a handful of queries and one transaction per batch of 2,000)."""
     ids = list(request_ids)
     done = 0
     for i in range(0, len(ids), BATCH):
         chunk = ids[i : i + BATCH]
         requests = list(LegalRequest.objects.filter(pk__in=chunk).select_related("agency"))
-        counts = {
-            row["request_id"]: row
-            for row in Target.objects.filter(request_id__in=chunk)
-            .values("request_id")
-            .annotate(
-                n=Count("id"),
-                found=Count("id", filter=Q(lookup__in=[Target.Lookup.FOUND, Target.Lookup.E2EE_ONLY])),
-                notified=Count("id", filter=Q(notified_at__isnull=False)),
-            )
-        }
+        # The targets once: their rows for TargetFacts and, counted here, the request's account numbers.
+        found_lookups = {Target.Lookup.FOUND, Target.Lookup.E2EE_ONLY}
+        by_request: dict[int, list[Target]] = defaultdict(list)
+        for t in Target.objects.filter(request_id__in=chunk).only(
+            "pk", "request_id", "kind", "value", "lookup", "account_ref", "notified_at"
+        ):
+            by_request[t.request_id].append(t)
         acks = dict(
             RequestEvent.objects.filter(request_id__in=chunk, event_type=EventType.TRANSITION)
             .values("request_id")
             .annotate(first=Min("created_at"))
             .values_list("request_id", "first")
         )
-        by_request: dict[int, list[Target]] = defaultdict(list)
-        for t in Target.objects.filter(request_id__in=chunk).only(
-            "pk", "request_id", "kind", "value", "lookup", "account_ref"
-        ):
-            by_request[t.request_id].append(t)
         with_records, packaged = _delivered_targets(chunk)
         rows, target_rows = [], []
         for req in requests:
-            c = counts.get(req.pk, {})
+            targets = by_request.get(req.pk, [])
             facts = facts_for(
                 req,
-                accounts=c.get("n", 0),
-                found=c.get("found", 0),
-                notified=c.get("notified", 0),
+                accounts=len(targets),
+                found=sum(1 for t in targets if t.lookup in found_lookups),
+                notified=sum(1 for t in targets if t.notified_at is not None),
                 ack_at=acks.get(req.pk),
             )
-            t_rows, facts.accounts_with_data = _target_facts(
-                req, facts, by_request.get(req.pk, []), with_records, req.pk in packaged
-            )
+            t_rows, facts.accounts_with_data = _target_facts(req, facts, targets, with_records, req.pk in packaged)
             rows.append(facts)
             target_rows.extend(t_rows)
-        RequestFacts.objects.filter(request_id__in=[r.request_id for r in rows]).delete()  # cascades to TargetFacts
-        RequestFacts.objects.bulk_create(rows, batch_size=500)
-        TargetFacts.objects.bulk_create(target_rows, batch_size=2000)
+        # Replaced in one transaction: a reader never sees a request without facts, nor half its target rows.
+        with transaction.atomic():
+            RequestFacts.objects.filter(request_id__in=[r.request_id for r in rows]).delete()  # cascades
+            RequestFacts.objects.bulk_create(rows, batch_size=500)
+            TargetFacts.objects.bulk_create(target_rows, batch_size=2000)
         done += len(rows)
     return done
 

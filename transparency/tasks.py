@@ -14,7 +14,9 @@ def report_compute_task(report_id: int) -> None:
     services.report_compute(report_id=report_id)
 
 
-@shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+@shared_task(
+    base=FollowUpTask, batchable=True, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3
+)
 def facts_refresh_task(request_id: int) -> int:
     """Recompute one request's report facts after a transition (idempotent)."""
     from transparency.facts import facts_refresh

@@ -123,9 +123,13 @@ class Proc:
 redis = Proc(
     "redis", ["redis-server", "--port", str(REDIS_PORT), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
 )
+# BENCH_WEB_NICE=N runs gunicorn at nice N: on a machine that runs both sides, the worker then gets the
+# CPU it needs first and intake takes what is left (see "faults" in bench/README.md).
+NICE = ["nice", "-n", os.environ["BENCH_WEB_NICE"]] if os.environ.get("BENCH_WEB_NICE") else []
 web = Proc(
     "web",
     [
+        *NICE,
         str(ROOT / ".venv/bin/gunicorn"),
         "portal.wsgi:application",
         "--bind",
@@ -133,7 +137,7 @@ web = Proc(
         "--worker-class",
         "gthread",
         "--workers",
-        "2",
+        os.environ.get("BENCH_WEB_WORKERS", "2"),
         "--threads",
         "4",
         "--log-level",
@@ -150,7 +154,7 @@ worker = Proc(
         "portal",
         "worker",
         "--pool=prefork",
-        "--concurrency=2",
+        "--concurrency=" + os.environ.get("BENCH_WORKER_CONCURRENCY", "2"),
         "--without-gossip",
         "--without-mingle",
         "--loglevel=" + os.environ.get("BENCH_WORKER_LOGLEVEL", "WARNING"),
@@ -451,6 +455,7 @@ def throughput(tag: str, seconds: float, token: str, clients: int, pdf: bytes) -
     from requests_app.models import FollowUp
 
     groups = {"web": web.p.pid, "worker": worker.p.pid}
+    loadavg_start = open("/proc/loadavg").read().split()[:3]  # noqa: SIM115
     cpu_before = cpu_by_group(groups)
     start = timezone.now()
     counts = load(tag, token, clients, seconds, pdf)
@@ -466,6 +471,8 @@ def throughput(tag: str, seconds: float, token: str, clients: int, pdf: bytes) -
         "followups_done_per_s": round(finished / seconds, 1),
         "ratio": round(finished / created, 2) if created else None,
         "backlog_at_end": backlog,
+        "loadavg_start": loadavg_start,
+        "loadavg_end": open("/proc/loadavg").read().split()[:3],  # noqa: SIM115
         # CPU per unit of work while both ran flat out (the machine's 2 cores are shared by both, and PostgreSQL).
         "web_cpu_ms_per_submission": round(cpu["web"] * 1000 / max(counts["2xx"], 1), 1),
         "worker_cpu_ms_per_followup": round(cpu["worker"] * 1000 / max(finished, 1), 1),
@@ -545,7 +552,15 @@ def main() -> None:
         print(f"| {tag} | " + " | ".join(str(row[c]) for c in cols) + " |")
     if "baseline" in results:
         print("\nthroughput (baseline):", json.dumps(results["baseline"]["throughput"]))
-    out = {"seconds": args.seconds, "clients": args.clients, "results": results}
+    out = {
+        "seconds": args.seconds,
+        "clients": args.clients,
+        "web_workers": int(os.environ.get("BENCH_WEB_WORKERS", "2")),
+        "worker_concurrency": int(os.environ.get("BENCH_WORKER_CONCURRENCY", "2")),
+        "web_nice": int(os.environ.get("BENCH_WEB_NICE", "0")),
+        "loadavg_end": open("/proc/loadavg").read().split()[:3],  # noqa: SIM115
+        "results": results,
+    }
     (Path(__file__).parent / args.out).write_text(json.dumps(out, indent=2, default=str) + "\n")
 
 

@@ -455,10 +455,12 @@ def followup_link(*, report: CyberTipReport, request: LegalRequest, actor: User 
 
 def followups_link_cited(*, request_id: int) -> int:
     """Link a request to every acknowledged report whose NCMEC id its text cites."""
-    lr = LegalRequest.objects.get(pk=request_id)
-    ids = rules.cited_report_ids(lr.case_number, lr.legal_basis, lr.emergency_justification)
+    # The three texts first (most requests cite no report): the whole row only when there is something to link.
+    texts = LegalRequest.objects.values_list("case_number", "legal_basis", "emergency_justification").get(pk=request_id)
+    ids = rules.cited_report_ids(*texts)
     if not ids:
         return 0
+    lr = LegalRequest.objects.get(pk=request_id)
     return sum(
         followup_link(report=r, request=lr)
         for r in CyberTipReport.objects.filter(ncmec_report_id__in=ids).exclude(ncmec_report_id="")

@@ -29,7 +29,9 @@ def deadlines_sweep_task() -> dict[str, int]:
     return services.deadlines_sweep()
 
 
-@shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+@shared_task(
+    base=FollowUpTask, batchable=True, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3
+)
 def followups_link_cited_task(request_id: int) -> int:
     """A new law-enforcement request: link it to the reports whose NCMEC id it cites."""
     return services.followups_link_cited(request_id=request_id)

@@ -21,7 +21,8 @@ def _send(name: str, to: list[str], context: dict[str, object], *, language: str
 
 def acknowledgement_mail(*, request_id: int) -> None:
     """To the submitting officer: we received the request, here is its reference."""
-    lr = LegalRequest.objects.select_related("submitted_by").filter(pk=request_id).first()
+    # The officer too (officer_language reads it): one query for the request, its officer and their language.
+    lr = LegalRequest.objects.select_related("submitted_by__officer").filter(pk=request_id).first()
     if lr is None or lr.submitted_by is None or lr.acknowledged_at is not None:
         return  # idempotent: a second delivery of the follow-up sends nothing
     submitted = lr.events.filter(event_type=EventType.SUBMITTED).order_by("id").first()

@@ -6,7 +6,9 @@ from requests_app.intake import emails
 from requests_app.outbox import FollowUpTask
 
 
-@shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+@shared_task(
+    base=FollowUpTask, batchable=True, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5
+)
 def acknowledgement_mail_task(request_id: int) -> None:
     """E-mail the submitting officer the reference of their new request."""
     emails.acknowledgement_mail(request_id=request_id)

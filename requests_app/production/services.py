@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone, translation
 
 from requests_app import audit, followups, rules
@@ -1108,27 +1108,37 @@ def holds_create_for_approved_request(*, request_id: int) -> list[PreservationHo
 
 def holds_link_followups(*, request_id: int) -> int:
     """Link a later request of the same agency naming the same accounts to their active holds."""
-    lr = LegalRequest.objects.select_related("agency").get(pk=request_id)
+    # Only what this reads (the type, the agency; the rest of the wide row is not needed to link or record).
+    lr = LegalRequest.objects.only("pk", "request_type", "agency_id").get(pk=request_id)
     if lr.is_preservation and lr.request_type not in rules.HOLD_CONFIRMATION_TYPES:
         return 0
-    keys = Q()
-    for kind, value in Target.objects.filter(request=lr).values_list("kind", "value"):
-        keys |= Q(target__kind=kind, target__value=value)
-    if not keys:
+    # One query: active holds of the agency's preservation requests on an account this request names
+    # (only holds of preservation process: a production order's own provisional hold is kept by that order).
+    same_account = Target.objects.filter(request=lr, kind=OuterRef("target__kind"), value=OuterRef("target__value"))
+    holds = [
+        hold
+        for hold in PreservationHold.objects.filter(
+            Exists(same_account),
+            request__agency_id=lr.agency_id,
+            request__request_type__in=rules.PRESERVATION_TYPES,
+            released_at__isnull=True,
+        ).select_related("request")
+        if hold.request_id != lr.pk
+    ]
+    if not holds:
+        return 0
+    # Those already linked (a redelivery after this committed) are left as they are.
+    linked_before = set(
+        PreservationHold.followups.through.objects.filter(
+            legalrequest_id=lr.pk, preservationhold_id__in=[h.pk for h in holds]
+        ).values_list("preservationhold_id", flat=True)
+    )
+    holds = [hold for hold in holds if hold.pk not in linked_before]
+    if not holds:
         return 0
     linked = 0
     with transaction.atomic():
-        # Only holds of preservation process: a production order's own provisional hold is kept by that order.
-        for hold in (
-            PreservationHold.objects.filter(
-                keys,
-                request__agency=lr.agency,
-                request__request_type__in=rules.PRESERVATION_TYPES,
-                released_at__isnull=True,
-            )
-            .exclude(followups=lr)
-            .exclude(request=lr)
-        ):
+        for hold in holds:
             hold.followups.add(lr)
             assert hold.request is not None  # the filter names the hold's request
             event_record(
@@ -1146,29 +1156,32 @@ def holds_provisional_create(*, request_id: int) -> list[PreservationHold]:
     """At submission: a preservation request or order, or a production order, preserves the named
     accounts at once (nothing is disclosed, so no review comes first). The period runs from receipt
     (18 U.S.C. 2703(f); Reg. 2023/1543 Art. 10(1), 10(9), 11(1)). Idempotent."""
-    lr = LegalRequest.objects.get(pk=request_id)
+    lr = LegalRequest.objects.only("pk", "status", "received_at", "request_type", "data_categories", "agency_id").get(
+        pk=request_id
+    )
     if lr.status == Status.INVALID:
         return []
     received = timezone.localdate(lr.received_at)
     until = rules.provisional_hold_until(lr.request_type, received)
     if until is None:
         return []
-    holds: list[PreservationHold] = []
-    fresh = False
+    categories = [c for c in lr.data_categories if c in rules.PRODUCIBLE_CATEGORIES]
     with transaction.atomic():
-        for target in Target.objects.filter(request=lr):
-            hold, created = PreservationHold.objects.get_or_create(
-                request=lr,
-                target=target,
-                defaults={
-                    "categories": [c for c in lr.data_categories if c in rules.PRODUCIBLE_CATEGORIES],
-                    "starts_on": received,
-                    "until": until,
-                },
-            )
-            holds.append(hold)
-            fresh = fresh or created
-        if fresh:
+        # Set-based: one read of the holds a previous delivery made, one insert of the rest. A concurrent
+        # delivery inserting the same (request, target) trips hold_one_per_target and rolls this one back
+        # whole; its retry then finds every hold made (the task is retried on any error).
+        existing = {h.target_id: h for h in PreservationHold.objects.filter(request=lr)}
+        target_ids = list(Target.objects.filter(request=lr).order_by("pk").values_list("pk", flat=True))
+        new = PreservationHold.objects.bulk_create(
+            [
+                PreservationHold(request=lr, target_id=pk, categories=categories, starts_on=received, until=until)
+                for pk in target_ids
+                if pk not in existing
+            ]
+        )
+        made = {h.target_id: h for h in new}
+        holds = [existing.get(pk) or made[pk] for pk in target_ids]
+        if new:
             event_record(
                 event_type=EventType.HOLD,
                 request=lr,

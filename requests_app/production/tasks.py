@@ -66,13 +66,17 @@ def holds_create_for_approved_request_task(request_id: int) -> int:
     return len(services.holds_create_for_approved_request(request_id=request_id))
 
 
-@shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+@shared_task(
+    base=FollowUpTask, batchable=True, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3
+)
 def holds_link_followups_task(request_id: int) -> int:
     """A new request: link it to active holds on the same accounts of the same agency."""
     return services.holds_link_followups(request_id=request_id)
 
 
-@shared_task(base=FollowUpTask, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+@shared_task(
+    base=FollowUpTask, batchable=True, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3
+)
 def holds_provisional_create_task(request_id: int) -> int:
     """After submission: preserve the named accounts from receipt."""
     return len(services.holds_provisional_create(request_id=request_id))

@@ -79,7 +79,7 @@ def test_submission_is_sequenced_right_after_commit(officer_a, monkeypatch):
     from requests_app import outbox
 
     # The follow-ups are written to the outbox but not run here.
-    monkeypatch.setattr(outbox, "_publish_rows", lambda rows: 0)
+    monkeypatch.setattr(outbox, "_publish_rows", lambda rows, **options: 0)
     request_submit(actor=officer_a.user, data=warrant_data(), documents=[_pdf()])  # warm caches
     with CaptureQueriesContext(connection) as queries:
         request = request_submit(actor=officer_a.user, data=warrant_data(case_number="CR-2"), documents=[_pdf()])

@@ -104,7 +104,7 @@ from requests_app.documents import DocumentInput
 from requests_app.services import request_submit
 from tests.factories import minimal_pdf, warrant_data
 
-def die(rows):
+def die(rows, **options):
     # The first relay after COMMIT (the documents' scans come before the request's own follow-ups).
     print("committed", rows[0].event, flush=True)
     os.kill(os.getpid(), signal.SIGKILL)  # after COMMIT, before the relay publishes anything

@@ -22,22 +22,6 @@ def _pdf() -> DocumentInput:
     return DocumentInput("warrant.pdf", minimal_pdf())
 
 
-@pytest.fixture
-def published(monkeypatch):
-    """Every task message the relay hands to the broker (not run), as (task name, kwargs, task id)."""
-    sent: list[tuple[str, dict, str]] = []
-    current_app.loader.import_default_modules()
-    for names in followups.FOLLOW_UPS.values():
-        for name in names:
-            task = current_app.tasks[name]
-            monkeypatch.setattr(
-                task,
-                "apply_async",
-                lambda kwargs, task_id, _name=name, **options: sent.append((_name, kwargs, task_id)),
-            )
-    return sent
-
-
 def test_every_task_in_the_table_is_a_registered_follow_up_task():
     current_app.loader.import_default_modules()
     for event, names in followups.FOLLOW_UPS.items():
@@ -97,24 +81,31 @@ def test_a_broker_outage_leaves_the_rows_pending_and_the_sweep_publishes_them(
     officer_a, monkeypatch, caplog, django_capture_on_commit_callbacks, published
 ):
     task = current_app.tasks["requests_app.intake.tasks.acknowledgement_mail_task"]
-    working = task.apply_async
+    batch = outbox.registered_task(outbox.BATCH_TASK)
+    working = task.apply_async, batch.apply_async
 
     def down(*args, **kwargs):
         raise ConnectionError("broker unreachable")
 
+    # The submission's follow-ups travel as one batch message (the acknowledgement among them): it fails.
     monkeypatch.setattr(task, "apply_async", down)
+    monkeypatch.setattr(batch, "apply_async", down)
     with django_capture_on_commit_callbacks(execute=True):
         request = request_submit(actor=officer_a.user, data=warrant_data(), documents=[_pdf()])
     assert LegalRequest.objects.get(pk=request.pk).status == Status.VALIDATED  # the change stands
     ack = FollowUp.objects.get(task=task.name)
-    assert ack.status == "pending" and "Could not publish follow-up" in caplog.text
+    assert ack.status == "pending" and "Could not publish follow-ups" in caplog.text
+    assert not FollowUp.objects.exclude(status="pending").exists() and published == []
 
     assert outbox.sweep() == 0  # within the grace period the relay may still be at work
-    monkeypatch.setattr(task, "apply_async", working)  # the broker is back
-    assert outbox.sweep(now=timezone.now() + timedelta(minutes=1)) == 1
+    monkeypatch.setattr(task, "apply_async", working[0])  # the broker is back
+    monkeypatch.setattr(batch, "apply_async", working[1])
+    # The sweep republishes each row as its own task's message.
+    assert outbox.sweep(now=timezone.now() + timedelta(minutes=1)) == 6 == len(published)
     ack.refresh_from_db()
     assert ack.status == "sent" and ack.publishes == 1
     assert (task.name, {"request_id": request.pk}, f"followup-{ack.pk}") in published
+    assert published.batches == []
 
 
 def test_the_sweep_resends_a_follow_up_sent_long_ago_and_never_finished(settings, published):
@@ -261,9 +252,10 @@ def test_an_unreachable_broker_stops_the_batch_and_the_relay_backs_off(
     for names in followups.FOLLOW_UPS.values():
         for name in names:
             monkeypatch.setattr(current_app.tasks[name], "apply_async", unreachable)
+    monkeypatch.setattr(current_app.tasks[outbox.BATCH_TASK], "apply_async", unreachable)
     with django_capture_on_commit_callbacks(execute=True):
         request_submit(actor=officer_a.user, data=warrant_data(), documents=[_pdf()])
-    assert len(tries) == 1  # the first row found the broker down; the others were not tried
+    assert len(tries) == 1  # the first message (the batch) found the broker down; nothing else was tried
     assert outbox.broker_down()
     assert not FollowUp.objects.exclude(status=FollowUp.Status.PENDING).exists()
     with django_capture_on_commit_callbacks(execute=True):
