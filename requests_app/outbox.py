@@ -18,6 +18,7 @@ second delivery of a finished follow-up a no-op.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 import time
@@ -28,7 +29,7 @@ from datetime import timedelta
 from typing import Any
 
 from celery import Task, current_app
-from celery.exceptions import Retry
+from celery.exceptions import NotRegistered, Retry
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, Min, Q
@@ -142,14 +143,27 @@ def _relay_rows(rows: list[FollowUp], *, batched: bool = False) -> int:
 def registered_task(name: str) -> Task:
     """The Celery task registered under `name` (importing every app's tasks module if needed)."""
     if name not in current_app.tasks:
-        # Outside a worker the apps' tasks modules are imported lazily (Celery's autodiscovery).
-        current_app.loader.import_default_modules()
+        # Outside a worker the apps' tasks modules are imported lazily (Celery's autodiscovery). Import the
+        # task's own module: Python's import lock makes a second thread wait until it is fully imported,
+        # where two threads in import_default_modules at once let the second go on before the tasks exist
+        # (seen in gunicorn's gthread workers on their first requests).
+        module = name.rpartition(".")[0]
+        if module:
+            try:
+                importlib.import_module(module)
+            except ImportError:
+                pass  # not a module path: the look-up below says which name is unknown
+        if name not in current_app.tasks:
+            current_app.loader.import_default_modules()
     return current_app.tasks[name]
 
 
 def batchable(name: str) -> bool:
     """Whether the follow-up task `name` may run inside a batch (its task says `batchable=True`)."""
-    return bool(getattr(registered_task(name), "batchable", False))
+    try:
+        return bool(getattr(registered_task(name), "batchable", False))
+    except NotRegistered:
+        return False  # published on its own, where the failure is handled like a broker error
 
 
 def _publish_rows(rows: list[FollowUp], *, batched: bool = False) -> int:
