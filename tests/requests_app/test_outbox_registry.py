@@ -28,7 +28,7 @@ def test_a_task_whose_module_was_never_imported_is_found(monkeypatch):
     assert found.name == name and found.run.__name__ == task.run.__name__
 
 
-def test_an_unknown_task_is_not_batchable_and_its_row_stays_pending(monkeypatch):
+def test_an_unknown_task_is_not_batchable_and_its_row_stays_pending():
     assert outbox.batchable("requests_app.tasks.no_such_task") is False
     with pytest.raises(NotRegistered):
         outbox.registered_task("requests_app.tasks.no_such_task")
