@@ -289,7 +289,7 @@ def _normalise(cursor) -> None:
                    CASE WHEN {python} THEN NULL WHEN {_valid_when("m")} THEN v::timestamptz END AS ts
             FROM (SELECT received_at v FROM imp_raw UNION SELECT decided_at FROM imp_raw
                   UNION SELECT closed_at FROM imp_raw) u
-            CROSS JOIN LATERAL (SELECT regexp_match(v, %s) m) x
+            CROSS JOIN LATERAL (SELECT regexp_match(v, %s) m OFFSET 0) x
             WHERE v <> ''""",
         [WHEN_RE],
     )
@@ -301,7 +301,7 @@ def _normalise(cursor) -> None:
             SELECT v AS input, CASE WHEN m IS NULL THEN NULL ELSE {_valid_ymd("m")} END AS ok,
                    CASE WHEN {_valid_ymd("m")} THEN v::date END AS d
             FROM (SELECT DISTINCT ndo_until v FROM imp_raw WHERE NOT ndo_indefinite AND ndo_until <> '') u
-            CROSS JOIN LATERAL (SELECT regexp_match(v, %s) m) x""",
+            CROSS JOIN LATERAL (SELECT regexp_match(v, %s) m OFFSET 0) x""",
         [DATE_RE],
     )
     _python_map(
