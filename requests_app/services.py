@@ -469,8 +469,9 @@ def _normalised_targets(data: SubmissionData) -> list[tuple[rules.NormalisedTarg
     return out
 
 
-def _store_document(*, request: LegalRequest, doc: DocumentInput, actor: User) -> Document:
-    document = Document(
+def _document_row(*, request: LegalRequest, doc: DocumentInput, actor: User, pk: int | None = None) -> Document:
+    return Document(
+        pk=pk,
         request=request,
         kind=doc.kind,
         filename=doc.filename[:255] or "document.pdf",
@@ -478,6 +479,10 @@ def _store_document(*, request: LegalRequest, doc: DocumentInput, actor: User) -
         sha256=doc.sha256,
         uploaded_by=actor,
     )
+
+
+def _store_document(*, request: LegalRequest, doc: DocumentInput, actor: User) -> Document:
+    document = _document_row(request=request, doc=doc, actor=actor)
     document.save()
     try:
         store_encrypted(document, doc.content)
@@ -498,15 +503,7 @@ def _store_new_documents(
     written, then every row inserted complete in one statement (no UPDATE for the file). Appends each document
     to `stored` as soon as its file exists, so the caller can delete the files if the transaction fails."""
     for doc, pk in zip(docs, ids, strict=True):
-        document = Document(
-            pk=pk,
-            request=request,
-            kind=doc.kind,
-            filename=doc.filename[:255] or "document.pdf",
-            size=len(doc.content),
-            sha256=doc.sha256,
-            uploaded_by=actor,
-        )
+        document = _document_row(request=request, doc=doc, actor=actor, pk=pk)
         write_encrypted(document, doc.content)
         stored.append(document)
     Document.objects.bulk_create(stored)

@@ -11,30 +11,15 @@ from requests_app.models import Target
 from requests_app.production import services
 from requests_app.production.models import UserNotice
 from requests_app.production.notifier import DemoUserNotifier
-from requests_app.services import request_transition
-from tests.factories import approve, release
+from tests.factories import close
 
 pytestmark = pytest.mark.django_db
 
 FROZEN = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 
-def produce_and_close(request, reviewer, capture):
-    approve(request, reviewer, {"subscriber_info": "approved"})
-    with capture(execute=True):
-        services.production_start(request=request, actor=reviewer.user)
-    with capture(execute=True):
-        release(request, reviewer)
-    with capture(execute=True):
-        request_transition(request=request, to=Status.CLOSED, actor=reviewer.user)
-    request.refresh_from_db()
-    return request
-
-
 def test_no_order_notice_sent_at_once(submit, reviewer, django_capture_on_commit_callbacks):
-    request = produce_and_close(
-        submit(data_categories=["subscriber_info"]), reviewer, django_capture_on_commit_callbacks
-    )
+    request = close(submit(data_categories=["subscriber_info"]), reviewer, django_capture_on_commit_callbacks)
     notice = UserNotice.objects.get()
     assert notice.status == UserNotice.Status.SENT and notice.target.value == "some_user"  # the unknown one: none
     assert [m.request_reference for m in DemoUserNotifier.outbox] == [request.reference]
@@ -48,7 +33,7 @@ def test_notice_waits_for_the_order_and_goes_out_once(
 ):
     time_machine.move_to(FROZEN, tick=False)
     request = submit(data_categories=["subscriber_info"], ndo=True, ndo_until=date(2026, 6, 30))
-    produce_and_close(request, reviewer, django_capture_on_commit_callbacks)
+    close(request, reviewer, django_capture_on_commit_callbacks)
     notice = UserNotice.objects.get()
     assert (notice.status, notice.send_after) == (UserNotice.Status.HELD, date(2026, 7, 1))
     assert DemoUserNotifier.outbox == []
@@ -72,7 +57,7 @@ def test_indefinite_order_never_sent_until_a_supervisor_lifts_it(
 ):
     time_machine.move_to(FROZEN, tick=False)
     request = submit(data_categories=["subscriber_info"], ndo=True, ndo_indefinite=True)
-    produce_and_close(request, reviewer, django_capture_on_commit_callbacks)
+    close(request, reviewer, django_capture_on_commit_callbacks)
     assert UserNotice.objects.get().status == UserNotice.Status.WAITING_LIFT
     assert services.notices_send_due(now=FROZEN + timedelta(days=3650)) == 0
     with pytest.raises(services.PermissionDenied):
@@ -106,8 +91,6 @@ def test_eu_production_order_leaves_notice_to_the_authority(officer_a):
 
 
 def test_notices_created_once(submit, reviewer, django_capture_on_commit_callbacks):
-    request = produce_and_close(
-        submit(data_categories=["subscriber_info"]), reviewer, django_capture_on_commit_callbacks
-    )
+    request = close(submit(data_categories=["subscriber_info"]), reviewer, django_capture_on_commit_callbacks)
     assert services.notices_create_for_request(request_id=request.pk) == []
     assert UserNotice.objects.count() == 1
