@@ -168,9 +168,12 @@ class LegalRequest(models.Model):
         VERIFICATION_FAILED = "verification_failed", "Emergency could not be verified"
         OTHER = "other", "Other"
 
-    reference = models.CharField(max_length=20, unique=True, editable=False)
-    external_id = models.CharField(max_length=100, unique=True, null=True, blank=True)  # bulk imports
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="requests")
+    # Unique by the constraints below, not `unique=True`: on PostgreSQL that adds a second, pattern-ops index
+    # for LIKE 'prefix%' searches, which nothing runs on these columns, and every insert pays for it (#14).
+    reference = models.CharField(max_length=20, editable=False)
+    external_id = models.CharField(max_length=100, null=True, blank=True)  # bulk imports
+    # No index of its own: lr_agency_received (agency, -received_at) serves every look-up by agency.
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="requests", db_index=False)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="submitted_requests"
     )
@@ -260,6 +263,10 @@ class LegalRequest(models.Model):
                 name="lr_open_case_agency",
                 condition=Q(status__in=sorted(s.value for s in OPEN_STATES)),
             ),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["reference"], name="lr_reference_unique"),
+            models.UniqueConstraint(fields=["external_id"], name="lr_external_id_unique"),
         ]
 
     def __str__(self) -> str:
