@@ -178,8 +178,9 @@ def _publish_rows(rows: list[FollowUp], *, batched: bool = False) -> int:
     singles = rows
     groups: list[list[FollowUp]] = []
     if batched and settings.OUTBOX_BATCH_MAX > 1:
-        together = [row for row in rows if batchable(row.task)]
-        singles = [row for row in rows if not batchable(row.task)]
+        can_batch = [batchable(row.task) for row in rows]
+        together = [row for row, ok in zip(rows, can_batch, strict=True) if ok]
+        singles = [row for row, ok in zip(rows, can_batch, strict=True) if not ok]
         size = settings.OUTBOX_BATCH_MAX
         groups = [together[i : i + size] for i in range(0, len(together), size)]
         singles += [group[0] for group in groups if len(group) == 1]

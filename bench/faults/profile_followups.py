@@ -27,7 +27,7 @@ Not counted: what a real worker adds around each task (the broker message, the p
 ack); bench/faults/run.py measures the worker's whole CPU per follow-up under load.
 
 --cprofile KIND prints the 25 costliest functions (cumulative) of that task kind (a suffix of its name,
-e.g. send_acknowledgement).
+e.g. acknowledgement_mail_task).
 """
 
 from __future__ import annotations
