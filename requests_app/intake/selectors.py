@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from requests_app.models import Agency
+from django.db.models import QuerySet
+
+from requests_app.models import Agency, EventType, RequestEvent
 
 
 def email_domain(email: str) -> str:
@@ -21,3 +23,12 @@ def agency_for_email(email: str) -> Agency | None:
         if domain in {d.lower() for d in agency.email_domains}:
             return agency
     return None
+
+
+def agency_history(agency: Agency, *, limit: int = 200) -> QuerySet[RequestEvent]:
+    """The agency's verification history (verified, suspended, re-instated), newest first."""
+    return (
+        RequestEvent.objects.filter(agency=agency, event_type=EventType.AGENCY)
+        .select_related("actor__officer")
+        .order_by("-id")[:limit]
+    )

@@ -6,6 +6,7 @@ Officers only ever reach their own agency's requests (404 for anything else).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
 
@@ -24,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from requests_app import audit, permissions, rules
 from requests_app.documents import DocumentError, DocumentInput
+from requests_app.errors import action_run
 from requests_app.intake import drafts, forms, process, services
 from requests_app.intake import selectors as intake_selectors
 from requests_app.intake.models import ApiToken, Draft, PendingUpload
@@ -668,31 +670,38 @@ def agency_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _verify_or_suspend(
+    request: HttpRequest, action: str, *, verify: Callable[[], object], suspend: Callable[[str], object], done: str
+) -> HttpResponse:
+    """The supervisors' two account actions, for an agency and for an officer alike: a refusal becomes
+    the page's error message, otherwise `done` says what the account now is."""
+    if action == "verify":
+        action_run(request, verify, done)
+    else:
+        action_run(request, lambda: suspend(request.POST.get("reason", "")), done)
+    return redirect("agencies:list")
+
+
 @supervisor_required
 @require_POST
 def agency_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """Legal supervisors: verify or suspend an agency (audited)."""
     agency = get_object_or_404(Agency, pk=pk)
-    try:
-        if action == "verify":
-            domains = request.POST.get("email_domains")
-            services.agency_verify(
-                agency=agency,
-                actor=request.user,
-                email_domains=domains.replace(",", " ").split() if domains is not None else None,
-                method=request.POST.get("method", ""),
-                evidence=request.POST.get("evidence", ""),
-                ip=client_ip(request),
-            )
-            messages.success(request, f"{agency.name} is verified.")
-        else:
-            services.agency_suspend(
-                agency=agency, actor=request.user, reason=request.POST.get("reason", ""), ip=client_ip(request)
-            )
-            messages.success(request, f"{agency.name} is suspended.")
-    except PermissionDenied as exc:
-        messages.error(request, str(exc))
-    return redirect("agencies:list")
+    ip, domains = client_ip(request), request.POST.get("email_domains")
+    return _verify_or_suspend(
+        request,
+        action,
+        verify=lambda: services.agency_verify(
+            agency=agency,
+            actor=request.user,
+            email_domains=domains.replace(",", " ").split() if domains is not None else None,
+            method=request.POST.get("method", ""),
+            evidence=request.POST.get("evidence", ""),
+            ip=ip,
+        ),
+        suspend=lambda reason: services.agency_suspend(agency=agency, actor=request.user, reason=reason, ip=ip),
+        done=f"{agency.name} is {'verified' if action == 'verify' else 'suspended'}.",
+    )
 
 
 @supervisor_required
@@ -700,18 +709,14 @@ def agency_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def officer_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """Legal supervisors: verify or suspend an officer account (audited)."""
     officer = get_object_or_404(Officer, pk=pk, role=Officer.Role.OFFICER)
-    try:
-        if action == "verify":
-            services.officer_verify(officer=officer, actor=request.user, ip=client_ip(request))
-            messages.success(request, f"{officer.full_name} is active.")
-        else:
-            services.officer_suspend(
-                officer=officer, actor=request.user, reason=request.POST.get("reason", ""), ip=client_ip(request)
-            )
-            messages.success(request, f"{officer.full_name} is suspended.")
-    except PermissionDenied as exc:
-        messages.error(request, str(exc))
-    return redirect("agencies:list")
+    ip = client_ip(request)
+    return _verify_or_suspend(
+        request,
+        action,
+        verify=lambda: services.officer_verify(officer=officer, actor=request.user, ip=ip),
+        suspend=lambda reason: services.officer_suspend(officer=officer, actor=request.user, reason=reason, ip=ip),
+        done=f"{officer.full_name} is {'active' if action == 'verify' else 'suspended'}.",
+    )
 
 
 @supervisor_required
@@ -719,14 +724,7 @@ def officer_list(request: HttpRequest, pk: int) -> HttpResponse:
     """Legal supervisors: the officers of one agency, to suspend or re-activate."""
     agency = get_object_or_404(Agency, pk=pk)
     officers = agency.officers.filter(role=Officer.Role.OFFICER).select_related("user").order_by("full_name")
-    from requests_app.models import EventType, RequestEvent
-
-    # Issue 16: the agency's verification history (verified, suspended, re-instated), newest first.
-    history = (
-        RequestEvent.objects.filter(agency=agency, event_type=EventType.AGENCY)
-        .select_related("actor__officer")
-        .order_by("-id")[:200]
-    )
+    history = intake_selectors.agency_history(agency)
     return render(
         request,
         "intake/staff_agency_officers.html",
