@@ -10,7 +10,7 @@ from django.test import Client
 
 from requests_app.models import Agency, Officer
 from tests.factories import AgencyFactory, OfficerFactory, StaffFactory, client_for
-from tests.faults import redis_server, workers  # noqa: F401  (fixtures of the fault tests)
+from tests.faults import celery_pools_reset, redis_server, workers  # noqa: F401  (fixtures of the fault tests)
 
 # Fixtures shared across packages (a submitted, approved, built and released request).
 pytest_plugins = ("tests.production.fixtures",)
@@ -132,17 +132,7 @@ def real_worker(transactional_db):
         result_backend=os.environ.get("CELERY_RESULT_BACKEND")
         or ("redis" + broker[5:] if broker.startswith("redis") else "cache+memory://"),
     )
-    # Drop connection pools bound to the old broker settings.
-    if app._pool is not None:
-        app.pool.force_close_all()
-    app._pool = None
-    # Producer pools (per app and kombu's global ones) still hold the closed connection pool.
-    app.amqp._producer_pool = None
-    from kombu import pools
-
-    pools.reset()
-    # The result backend is cached per thread from the eager (no backend) configuration.
-    app._local.__dict__.pop("backend", None)
+    celery_pools_reset(app)
     # Start from an empty queue: nothing left over from an earlier run may reach this worker.
     app.control.purge()
     # The worker thread's database connection must not outlive the test (the test database
@@ -168,9 +158,7 @@ def real_worker(transactional_db):
                 " WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
     app.conf.update(saved)
-    app._pool = None
-    app.amqp._producer_pool = None
-    app._local.__dict__.pop("backend", None)
+    celery_pools_reset(app)
 
 
 # --- headless Chromium (Debian's package; no browser download) ---------------------

@@ -127,6 +127,20 @@ def login_verified(client, user) -> None:
     session.save()
 
 
+def signup(client, *, host: str | None = None, **overrides):
+    """An officer's sign-up form posted as a person would (valid unless overridden)."""
+    data = {
+        "full_name": "Dana Detective",
+        "email": "dana@met.police.example",
+        "rank": "Detective Sergeant",
+        "phone": "+44 20 7946 0018",
+        "password1": "a long and unusual passphrase 7",
+        "password2": "a long and unusual passphrase 7",
+        **overrides,
+    }
+    return client.post("/accounts/signup/", data, **({"HTTP_HOST": host} if host else {}))
+
+
 def warrant_data(**overrides):
     """A valid US search warrant submission; override any SubmissionData field."""
     from datetime import date

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -85,29 +86,32 @@ class RedisServer:
         self.proc = None
 
 
+def celery_pools_reset(app: Any) -> None:
+    """After the app's broker or eager setting changed: drop every pool bound to the old settings (the app's
+    connection pool, its producer pool, kombu's global pools) and the result backend cached per thread."""
+    from kombu import pools
+
+    if app._pool is not None:
+        app.pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
+    pools.reset()
+    app._local.__dict__.pop("backend", None)
+
+
 @contextmanager
 def app_on_broker(url: str) -> Iterator[object]:
     """Point this process's Celery app at `url` (not eager): publishing crosses that broker."""
-    from kombu import pools
-
     from portal.celery import app
 
     keys = ("task_always_eager", "broker_url", "result_backend")
     saved = {k: app.conf.get(k) for k in keys}
 
-    def reset_pools() -> None:
-        if app._pool is not None:
-            app.pool.force_close_all()
-        app._pool = None
-        app.amqp._producer_pool = None
-        pools.reset()
-        app._local.__dict__.pop("backend", None)
-
     # Celery reads CELERY_BROKER_URL from the environment before its configuration (CI sets it).
     saved_env = os.environ.get("CELERY_BROKER_URL")
     os.environ["CELERY_BROKER_URL"] = url
     app.conf.update(task_always_eager=False, broker_url=url, result_backend=None)
-    reset_pools()
+    celery_pools_reset(app)
     try:
         yield app
     finally:
@@ -116,7 +120,7 @@ def app_on_broker(url: str) -> Iterator[object]:
         else:
             os.environ["CELERY_BROKER_URL"] = saved_env
         app.conf.update(saved)
-        reset_pools()
+        celery_pools_reset(app)
 
 
 def database_url() -> str:

@@ -89,21 +89,12 @@ BUILDERS: dict[rules.CertificateForm, Callable[..., tuple[str, dict[str, Any]]]]
 }
 
 
-def certificate_html(
-    *,
-    request,
-    manifest: dict[str, Any],
-    manifest_sha256: str,
-    generated_at: datetime,
-    receipt: dict[str, Any] | None = None,
-    signed_by: str = "",
-    signed_at: datetime | None = None,
-) -> str:
+def certificate_html(*, request, **certificate: Any) -> str:
+    """The certificate of the form the request's framework and country call for, as HTML. The keyword
+    arguments are those of `_common` (manifest, manifest_sha256, generated_at, receipt, signed_by, signed_at),
+    which checks them."""
     form = rules.certificate_form(request.legal_framework, request.country.code if request.country else "")
-    template, context = BUILDERS[form](
-        request=request, manifest=manifest, manifest_sha256=manifest_sha256, generated_at=generated_at,
-        receipt=receipt, signed_by=signed_by, signed_at=signed_at,
-    )  # fmt: skip
+    template, context = BUILDERS[form](request=request, **certificate)
     return render_to_string(template, context)
 
 

@@ -10,19 +10,24 @@ from django.test import Client
 from requests_app.intake import services
 from tests.factories import minimal_pdf
 
+# The one search warrant every intake test starts from, in the shape both inputs share.
+WARRANT = {
+    "request_type": "search_warrant",
+    "legal_framework": "us_sca",
+    "country": "US",
+    "issuing_authority": "US District Court, N.D. Cal.",
+    "authority_kind": "judge",
+    "case_number": "CR-2026-0042",
+    "data_categories": ["subscriber_info", "cloud_chat_content"],
+    "date_from": "2026-01-01",
+    "date_to": "2026-03-01",
+}
+
 
 def form_data(**overrides) -> dict:
     """A valid search-warrant submission as the portal form posts it."""
     data = {
-        "request_type": "search_warrant",
-        "legal_framework": "us_sca",
-        "country": "US",
-        "issuing_authority": "US District Court, N.D. Cal.",
-        "authority_kind": "judge",
-        "case_number": "CR-2026-0042",
-        "data_categories": ["subscriber_info", "cloud_chat_content"],
-        "date_from": "2026-01-01",
-        "date_to": "2026-03-01",
+        **WARRANT,
         "targets-TOTAL_FORMS": "3",
         "targets-INITIAL_FORMS": "0",
         "targets-MIN_NUM_FORMS": "0",
@@ -45,16 +50,8 @@ def pdf_upload(name: str = "warrant.pdf", content: bytes | None = None) -> Simpl
 def api_body(**overrides) -> dict:
     """A valid search-warrant submission as the API takes it (JSON)."""
     body = {
-        "request_type": "search_warrant",
-        "legal_framework": "us_sca",
-        "country": "US",
-        "issuing_authority": "US District Court, N.D. Cal.",
-        "authority_kind": "judge",
-        "case_number": "CR-2026-0042",
-        "data_categories": ["subscriber_info", "cloud_chat_content"],
+        **WARRANT,
         "targets": [{"type": "phone", "value": "+1 202 555 0143"}, {"type": "username", "value": "@Some_User"}],
-        "date_from": "2026-01-01",
-        "date_to": "2026-03-01",
     }
     body.update(overrides)
     return body

@@ -115,27 +115,22 @@ def test_create_encrypted_pdf_refused(api_a):
 
 
 def test_idempotent_create_returns_first_result(api_a):
+    body = api_body(
+        acknowledge_warnings=True,
+        request_type="emergency",
+        emergency=True,
+        emergency_justification="Imminent threat to kill a hostage held at an unknown address.",
+        emergency_attested=True,
+    )
     first = api_a.post(
         "/api/v1/requests/",
-        api_body(
-            acknowledge_warnings=True,
-            request_type="emergency",
-            emergency=True,
-            emergency_justification="Imminent threat to kill a hostage held at an unknown address.",
-            emergency_attested=True,
-        ),
+        body,
         headers={"Idempotency-Key": "abc-123"},
     )
     assert first.status_code == 201, first.json()
     again = api_a.post(
         "/api/v1/requests/",
-        api_body(
-            acknowledge_warnings=True,
-            request_type="emergency",
-            emergency=True,
-            emergency_justification="Imminent threat to kill a hostage held at an unknown address.",
-            emergency_attested=True,
-        ),
+        body,
         headers={"Idempotency-Key": "abc-123"},
     )
     assert again.status_code == 201 and again.json() == first.json()

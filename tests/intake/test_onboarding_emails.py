@@ -11,29 +11,17 @@ from django.template.loader import render_to_string
 
 from requests_app.production import emails as production_emails
 from requests_app.production.models import Production
+from tests.factories import signup
 
 pytestmark = pytest.mark.django_db
 SITE = "https://portal.example.org"
-
-
-def _signup(client, **overrides):
-    data = {
-        "full_name": "Dana Detective",
-        "email": "dana@met.police.example",
-        "rank": "Detective Sergeant",
-        "phone": "+44 20 7946 0018",
-        "password1": "a long and unusual passphrase 7",
-        "password2": "a long and unusual passphrase 7",
-    }
-    data.update(overrides)
-    return client.post("/accounts/signup/", data, HTTP_HOST="127.0.0.1:9999")
 
 
 @pytest.mark.usefixtures("agency_a")
 def test_confirmation_email_is_in_the_portals_words_with_a_site_url_link(anon, settings):
     settings.SITE_URL = SITE
     settings.ALLOWED_HOSTS = ["*"]
-    assert _signup(anon).status_code == 302
+    assert signup(anon, host="127.0.0.1:9999").status_code == 302
     message = mail.outbox[-1]
     assert message.subject == "LE Request Portal: Confirm your e-mail address"
     assert "example.com" not in message.body and "Hello from" not in message.body
@@ -44,7 +32,7 @@ def test_confirmation_email_is_in_the_portals_words_with_a_site_url_link(anon, s
 
 
 def test_unknown_domain_gives_one_explanation_and_one_message_per_field(anon):
-    response = _signup(anon, email="erin@newforce.example")
+    response = signup(anon, host="127.0.0.1:9999", email="erin@newforce.example")
     body = response.content.decode()
     assert body.count("We do not know the e-mail domain newforce.example yet") == 1
     for message in ("Enter the name of your agency.", "Choose your agency", "Choose the kind of agency."):

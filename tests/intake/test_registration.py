@@ -8,23 +8,10 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 
 from requests_app.models import Agency, EventType, Officer, RequestEvent
-from tests.factories import AgencyFactory, OfficerFactory, login_verified
+from tests.factories import AgencyFactory, OfficerFactory, login_verified, signup
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
-
-
-def signup(client, **overrides):
-    data = {
-        "full_name": "Dana Detective",
-        "email": "dana@met.police.example",
-        "rank": "Detective Sergeant",
-        "phone": "+44 20 7946 0018",
-        "password1": "a long and unusual passphrase 7",
-        "password2": "a long and unusual passphrase 7",
-    }
-    data.update(overrides)
-    return client.post("/accounts/signup/", data)
 
 
 def test_domain_of_verified_agency_joins_at_once(anon, agency_a):

@@ -33,6 +33,20 @@ PLUGINS = {
 }
 
 
+def production_env(**overrides: str) -> dict[str, str]:
+    """Everything a production configuration requires, each overridable."""
+    return {
+        "DJANGO_ENV": "production",
+        "SECRET_KEY": "x" * 60,
+        "ALLOWED_HOSTS": "portal.example.org",
+        "FILE_ENCRYPTION_KEY": _key(),
+        "REPORT_SIGNING_KEY": _key(),
+        "LOG_SIGNING_KEY": _key(),
+        **PLUGINS,
+        **overrides,
+    }
+
+
 @pytest.mark.parametrize(
     "missing",
     [
@@ -48,15 +62,7 @@ PLUGINS = {
     ],
 )
 def test_production_refuses_without_secret(missing):
-    env = {
-        "DJANGO_ENV": "production",
-        "SECRET_KEY": "x" * 60,
-        "ALLOWED_HOSTS": "portal.example.org",
-        "FILE_ENCRYPTION_KEY": _key(),
-        "REPORT_SIGNING_KEY": _key(),
-        "LOG_SIGNING_KEY": _key(),
-        **PLUGINS,
-    }
+    env = production_env()
     env.pop(missing)
     result = _manage("check", **env)
     assert result.returncode != 0
@@ -79,16 +85,7 @@ def test_bad_boolean_is_an_error():
 
 
 def test_production_refuses_an_email_backend_that_delivers_nothing():
-    env = {
-        "DJANGO_ENV": "production",
-        "SECRET_KEY": "x" * 60,
-        "ALLOWED_HOSTS": "portal.example.org",
-        "FILE_ENCRYPTION_KEY": _key(),
-        "REPORT_SIGNING_KEY": _key(),
-        "LOG_SIGNING_KEY": _key(),
-        **PLUGINS,
-        "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
-    }
+    env = production_env(EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend")
     result = _manage("check", **env)
     assert result.returncode != 0
     assert "does not deliver mail" in result.stderr
