@@ -258,6 +258,17 @@ def close(lr, reviewer, capture, categories=("subscriber_info",)):
 # --- clients, browsers, CyberTipline reports, emergency requests, import rows -----------------------------
 
 
+def closed_under_ndo(submit, reviewer, capture, *, days: int):
+    """A request for subscriber info under a nondisclosure order ending in `days` days, answered and closed:
+    its user notice waits for the order to end."""
+    lr = submit_now(
+        submit, capture, data_categories=["subscriber_info"], ndo=True,
+        ndo_until=timezone.localdate() + timedelta(days=days),
+    )  # fmt: skip
+    close(lr, reviewer, capture)
+    return lr
+
+
 def client_for(officer: Officer) -> Client:
     client = Client()
     login_verified(client, officer.user)

@@ -16,7 +16,7 @@ from requests_app.production import services
 from requests_app.production.models import PreservationHold, UserNotice
 from requests_app.review import services as review
 from requests_app.services import PermissionDenied
-from tests.factories import JUSTIFICATION, approve, close, minimal_pdf, submit_now
+from tests.factories import JUSTIFICATION, approve, close, closed_under_ndo, minimal_pdf, submit_now
 
 pytestmark = pytest.mark.django_db
 
@@ -274,11 +274,7 @@ def test_agency_extends_an_order_with_the_signed_order(
 def test_no_notice_leaves_while_an_extension_is_pending(
     submit, reviewer, supervisor, time_machine, django_capture_on_commit_callbacks
 ):
-    end = timezone.localdate() + timedelta(days=3)
-    lr = submit_now(
-        submit, django_capture_on_commit_callbacks, data_categories=["subscriber_info"], ndo=True, ndo_until=end,
-    )  # fmt: skip
-    close(lr, reviewer, django_capture_on_commit_callbacks)
+    lr = closed_under_ndo(submit, reviewer, django_capture_on_commit_callbacks, days=3)
     services.ndo_record(request=lr, actor=supervisor.user, extension_pending=True)
     time_machine.move_to(timezone.now() + timedelta(days=10))
     assert services.notices_send_due() == 0

@@ -16,7 +16,7 @@ from requests_app.lifecycle import Status
 from requests_app.models import Document, EventType, LegalRequest, RequestEvent
 from requests_app.production import services
 from requests_app.production.models import UserNotice
-from tests.factories import JUSTIFICATION, approve, close, minimal_pdf, submit_now
+from tests.factories import JUSTIFICATION, approve, close, closed_under_ndo, minimal_pdf, submit_now
 
 pytestmark = pytest.mark.django_db
 
@@ -244,11 +244,7 @@ def test_other_agency_and_reviewers_cannot_record_an_order(
 def test_supervisor_marks_an_extension_pending_and_no_notice_leaves(
     submit, client_supervisor, reviewer, time_machine, django_capture_on_commit_callbacks
 ):
-    end = timezone.localdate() + timedelta(days=3)
-    lr = submit_now(
-        submit, django_capture_on_commit_callbacks, data_categories=["subscriber_info"], ndo=True, ndo_until=end,
-    )  # fmt: skip
-    close(lr, reviewer, django_capture_on_commit_callbacks)
+    lr = closed_under_ndo(submit, reviewer, django_capture_on_commit_callbacks, days=3)
     client_supervisor.post(review_url(lr, "ndo"), {"extension_pending": "on"})
     lr.refresh_from_db()
     assert lr.ndo_extension_pending
