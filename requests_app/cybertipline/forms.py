@@ -7,8 +7,9 @@ from datetime import UTC
 from django import forms
 
 from requests_app.cybertipline import rules
+from requests_app.widgets import datetime_local
 
-DT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DT = datetime_local()
 
 
 def _utc(value):

@@ -9,6 +9,7 @@ from requests_app import rules
 from requests_app.models import Decision, LegalRequest
 from requests_app.review.models import EmergencyVerification
 from requests_app.review.services import REJECTION_REASONS
+from requests_app.widgets import datetime_local
 
 
 class VerificationForm(forms.Form):
@@ -21,7 +22,7 @@ class VerificationForm(forms.Form):
     )
     called_at = forms.DateTimeField(
         label="When you called (UTC)",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=datetime_local(),
         initial=timezone.now,
     )
     result = forms.ChoiceField(choices=EmergencyVerification.Result.choices, widget=forms.RadioSelect)
@@ -76,7 +77,7 @@ class ValidationForm(forms.Form):
     validator = forms.CharField(label="Judge, court or prosecutor who decided", max_length=200)
     at = forms.DateTimeField(
         label="When they decided (UTC)",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=datetime_local(),
         initial=timezone.now,
     )
 
@@ -87,7 +88,7 @@ class EnforcingForm(forms.Form):
     event = forms.ChoiceField(choices=[("notified", "notified"), ("confirmed", "confirmed"), ("refused", "refused")])
     at = forms.DateTimeField(
         label="When (UTC)",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=datetime_local(),
         required=False,
     )
 
