@@ -39,6 +39,9 @@ migrate: install
 	@echo "Migrating the database ..."
 	@$(PY) manage.py migrate --noinput --verbosity 0
 
+# Links in e-mails and the printed admin address follow HOST and PORT unless SITE_URL is set.
+demo run: export SITE_URL ?= http://$(HOST):$(PORT)
+
 demo: migrate
 	@$(PY) manage.py seed_demo
 
