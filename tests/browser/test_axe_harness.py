@@ -57,3 +57,21 @@ def test_a_context_the_test_closes_itself_is_checked_too(chromium, live_server):
     found = axe.failures(chromium, [], chromium.axe_closed)
     chromium.axe_closed.clear()  # this test expects the failures: the hook must not fail it again
     assert ("image-alt", 390) in {(v["id"], v["width"]) for v in found}
+
+
+@pytest.mark.parametrize("order", [("/clean/", "/broken/"), ("/broken/", "/clean/")])
+def test_each_snapshot_is_checked_on_its_own_on_the_shared_phone_page(chromium, live_server, order):
+    """The phone checks of one test share a page: a later snapshot is checked as itself (the broken page's
+    problems are found whether it comes first or second, and are reported against its own address)."""
+    context = chromium.new_context(base_url=live_server.url)
+    _serve(context, live_server, "/clean/", CLEAN)
+    _serve(context, live_server, "/broken/", BROKEN)
+    page = context.new_page()
+    for path in order:
+        page.goto(path)
+        axe.settle(context)  # each page's own check is in before the next page replaces it
+    assert len(context._axe_report.snapshots) == 2
+    found = axe.failures(chromium, [context])
+    axe.done(context)  # this test expects the failures: the hook must not fail it again
+    phone = {(axe._path(v["url"]), v["id"]) for v in found if v["width"] == 390}
+    assert phone == {("/broken/", "image-alt"), ("/broken/", "horizontal-scroll")}
