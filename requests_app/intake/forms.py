@@ -4,7 +4,9 @@ never save anything themselves (the sign-up form calls a service)."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
+from dataclasses import replace
 
 from allauth.account.forms import SignupForm
 from django import forms
@@ -16,7 +18,7 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from requests_app import dsa_categories, rules
 from requests_app.crypto import DecryptionError
-from requests_app.documents import DocumentError, DocumentInput, check_pdf, open_plaintext
+from requests_app.documents import DocumentError, DocumentInput, open_plaintext
 from requests_app.intake import process, services
 from requests_app.lifecycle import Status
 from requests_app.models import Agency, Document
@@ -164,9 +166,7 @@ def read_pdf(upload) -> DocumentInput:
             "Split it into smaller PDFs.",
             "too_large",
         )
-    content = upload.read()
-    check_pdf(upload.name, content)
-    return DocumentInput(upload.name, content)
+    return DocumentInput.checked(upload.name, upload.read())
 
 
 def optional_pdf(upload, *, kind: str) -> DocumentInput | None:
@@ -178,7 +178,7 @@ def optional_pdf(upload, *, kind: str) -> DocumentInput | None:
         doc = read_pdf(upload)
     except DocumentError as exc:
         raise forms.ValidationError(str(exc), code=exc.code) from exc
-    return DocumentInput(doc.filename, doc.content, kind=kind)
+    return replace(doc, kind=kind)
 
 
 # Signed references to PendingUploads kept from an earlier try of the request form.
@@ -208,11 +208,9 @@ def read_kept(upload) -> DocumentInput:
         content = open_plaintext(upload)
     except (DecryptionError, OSError) as exc:
         raise DocumentError(f"{upload.filename} could not be read back: attach it again.", "broken") from exc
-    doc = DocumentInput(upload.filename, content, kind=upload.kind)
-    if doc.sha256 != upload.sha256:
+    if hashlib.sha256(content).hexdigest() != upload.sha256:
         raise DocumentError(f"{upload.filename} could not be read back: attach it again.", "broken")
-    check_pdf(upload.filename, content)
-    return doc
+    return DocumentInput.checked(upload.filename, content, kind=upload.kind)
 
 
 YES = frozenset({"yes", "on", "true", "1"})
@@ -364,7 +362,7 @@ class RequestForm(forms.Form):
         if ndo_file:
             try:
                 doc = read_pdf(ndo_file)
-                self.document_inputs.append(DocumentInput(doc.filename, doc.content, kind=Document.Kind.NDO))
+                self.document_inputs.append(replace(doc, kind=Document.Kind.NDO))
             except DocumentError as exc:
                 self.add_error("ndo_document", str(exc))
         has_ndo = bool(ndo_file) or Document.Kind.NDO in self.kept_kinds
@@ -505,7 +503,7 @@ class DocumentForm(forms.Form):
             doc = read_pdf(self.cleaned_data["document"])
         except DocumentError as exc:
             raise forms.ValidationError(str(exc), code=exc.code) from exc
-        return DocumentInput(doc.filename, doc.content, kind=Document.Kind.SUPPLEMENT)
+        return replace(doc, kind=Document.Kind.SUPPLEMENT)
 
 
 class AnswerForm(forms.Form):
