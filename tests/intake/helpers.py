@@ -7,6 +7,7 @@ import json
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from requests_app import documents
 from requests_app.intake import services
 from tests.factories import minimal_pdf
 
@@ -82,3 +83,16 @@ def multipart_body(**overrides):
     body["targets"] = json.dumps(body["targets"])
     body["documents"] = pdf_upload()
     return body
+
+
+def count_parses(monkeypatch) -> list[int]:
+    """Record the size of every PDF the parsing helper is given (the list grows with each parse)."""
+    calls: list[int] = []
+    original = documents._parse_in_helper
+
+    def counting(content):
+        calls.append(len(content))
+        return original(content)
+
+    monkeypatch.setattr(documents, "_parse_in_helper", counting)
+    return calls

@@ -4,27 +4,14 @@ A file the check refuses is still refused with the officer's message and nothing
 
 import pytest
 
-from requests_app import documents
 from requests_app.models import Document, LegalRequest
-from tests.intake.helpers import form_data, pdf_upload
+from tests.intake.helpers import count_parses, form_data, pdf_upload
 
 pytestmark = pytest.mark.django_db
 
 
-def _count_parses(monkeypatch) -> list[int]:
-    calls: list[int] = []
-    original = documents._parse_in_helper
-
-    def counting(content):
-        calls.append(len(content))
-        return original(content)
-
-    monkeypatch.setattr(documents, "_parse_in_helper", counting)
-    return calls
-
-
 def test_the_web_form_parses_each_pdf_once(client_a, monkeypatch):
-    parses = _count_parses(monkeypatch)
+    parses = count_parses(monkeypatch)
     response = client_a.post("/le/requests/new/", form_data(documents=pdf_upload()))
     assert response.status_code == 302, response.content.decode()[:500]
     assert LegalRequest.objects.count() == 1 and Document.objects.count() == 1

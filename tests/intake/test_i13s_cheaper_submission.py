@@ -14,32 +14,20 @@ from requests_app.documents import DocumentInput, open_plaintext
 from requests_app.models import Document, EventType, FollowUp, LegalRequest, RequestEvent
 from requests_app.services import request_submit
 from tests.factories import emergency_data, minimal_pdf, warrant_data
-from tests.intake.helpers import multipart_body
+from tests.intake.helpers import count_parses, multipart_body
 
 pytestmark = pytest.mark.django_db
 
 
-def _count_parses(monkeypatch) -> list[int]:
-    calls: list[int] = []
-    original = documents._parse_in_helper
-
-    def counting(content):
-        calls.append(len(content))
-        return original(content)
-
-    monkeypatch.setattr(documents, "_parse_in_helper", counting)
-    return calls
-
-
 def test_an_api_submission_parses_its_pdf_once(api_a, monkeypatch):
-    parses = _count_parses(monkeypatch)
+    parses = count_parses(monkeypatch)
     response = api_a.post("/api/v1/requests/", multipart_body(), multipart=True)
     assert response.status_code == 201, response.content
     assert len(parses) == 1
 
 
 def test_a_service_caller_without_a_checked_input_still_gets_the_check(officer_a, monkeypatch):
-    parses = _count_parses(monkeypatch)
+    parses = count_parses(monkeypatch)
     request_submit(actor=officer_a.user, data=warrant_data(), documents=[DocumentInput("w.pdf", minimal_pdf())])
     assert len(parses) == 1
     # and a marked input is only made by DocumentInput.checked, which checks
