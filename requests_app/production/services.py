@@ -1114,19 +1114,24 @@ def holds_link_followups(*, request_id: int) -> int:
         return 0
     # One query: active holds of the agency's preservation requests on an account this request names
     # (only holds of preservation process: a production order's own provisional hold is kept by that order).
-    same_account = Target.objects.filter(request=lr, kind=OuterRef("target__kind"), value=OuterRef("target__value"))
-    holds = [
-        hold
-        for hold in PreservationHold.objects.filter(
+    # Their ids first (most new requests name no held account): the holds and their requests' wide rows are
+    # read only when there is one to link.
+    same_account = Target.objects.filter(
+        request_id=lr.pk, kind=OuterRef("target__kind"), value=OuterRef("target__value")
+    )
+    candidates = list(
+        PreservationHold.objects.filter(
             Exists(same_account),
             request__agency_id=lr.agency_id,
             request__request_type__in=rules.PRESERVATION_TYPES,
             released_at__isnull=True,
-        ).select_related("request")
-        if hold.request_id != lr.pk
-    ]
-    if not holds:
+        )
+        .exclude(request_id=lr.pk)
+        .values_list("pk", flat=True)
+    )
+    if not candidates:
         return 0
+    holds = list(PreservationHold.objects.filter(pk__in=candidates, released_at__isnull=True).select_related("request"))
     # Those already linked (a redelivery after this committed) are left as they are.
     linked_before = set(
         PreservationHold.followups.through.objects.filter(
