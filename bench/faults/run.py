@@ -148,24 +148,30 @@ web = Proc(
 # its profile written to FILE when it stops: where the worker's CPU goes under the bench's load.
 WORKER_CPROFILE = os.environ.get("BENCH_WORKER_CPROFILE", "")
 CPROFILED = [str(ROOT / "bench/faults/cprofiled_worker.py"), WORKER_CPROFILE]
-worker = Proc(
+WORKER_ARGV = [
+    PY,
+    *(CPROFILED if WORKER_CPROFILE else ["-m", "celery"]),
+    "-A",
+    "portal",
     "worker",
-    [
-        PY,
-        *(CPROFILED if WORKER_CPROFILE else ["-m", "celery"]),
-        "-A",
-        "portal",
-        "worker",
-        *(
-            ["--pool=solo"]
-            if WORKER_CPROFILE
-            else ["--pool=prefork", "--concurrency=" + os.environ.get("BENCH_WORKER_CONCURRENCY", "2")]
-        ),
-        "--without-gossip",
-        "--without-mingle",
-        "--loglevel=" + os.environ.get("BENCH_WORKER_LOGLEVEL", "WARNING"),
-    ],
-)
+    *(
+        ["--pool=solo"]
+        if WORKER_CPROFILE
+        else ["--pool=prefork", "--concurrency=" + os.environ.get("BENCH_WORKER_CONCURRENCY", "2")]
+    ),
+    "--without-gossip",
+    "--without-mingle",
+    "--loglevel=" + os.environ.get("BENCH_WORKER_LOGLEVEL", "WARNING"),
+]
+# BENCH_SOLO_WORKERS=N: instead of one prefork worker, N solo-pool workers (each takes its messages from the broker
+# itself: no parent process handing them to a child over a pipe), started by one shell in one process group (killed
+# together, their CPU counted together).
+SOLO_WORKERS = int(os.environ.get("BENCH_SOLO_WORKERS", "0") or 0)
+if SOLO_WORKERS:
+    solo = [a for a in WORKER_ARGV if not a.startswith(("--pool", "--concurrency"))] + ["--pool=solo"]
+    one = " ".join(solo)
+    WORKER_ARGV = ["sh", "-c", " & ".join(f"exec {one} -n solo{i}@%h" for i in range(SOLO_WORKERS)) + " & wait"]
+worker = Proc("worker", WORKER_ARGV)
 beat = Proc(
     "beat",
     [

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files import File
-from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db import connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone, translation
 
 from requests_app import audit, followups, rules
@@ -1112,23 +1112,7 @@ def holds_link_followups(*, request_id: int) -> int:
     lr = LegalRequest.objects.only("pk", "request_type", "agency_id").get(pk=request_id)
     if lr.is_preservation and lr.request_type not in rules.HOLD_CONFIRMATION_TYPES:
         return 0
-    # One query: active holds of the agency's preservation requests on an account this request names
-    # (only holds of preservation process: a production order's own provisional hold is kept by that order).
-    # Their ids first (most new requests name no held account): the holds and their requests' wide rows are
-    # read only when there is one to link.
-    same_account = Target.objects.filter(
-        request_id=lr.pk, kind=OuterRef("target__kind"), value=OuterRef("target__value")
-    )
-    candidates = list(
-        PreservationHold.objects.filter(
-            Exists(same_account),
-            request__agency_id=lr.agency_id,
-            request__request_type__in=rules.PRESERVATION_TYPES,
-            released_at__isnull=True,
-        )
-        .exclude(request_id=lr.pk)
-        .values_list("pk", flat=True)
-    )
+    candidates = _hold_ids_on_same_accounts(lr)
     if not candidates:
         return 0
     holds = list(PreservationHold.objects.filter(pk__in=candidates, released_at__isnull=True).select_related("request"))
@@ -1155,6 +1139,25 @@ def holds_link_followups(*, request_id: int) -> int:
             )
             linked += 1
     return linked
+
+
+def _hold_ids_on_same_accounts(lr: LegalRequest) -> list[int]:
+    """Active holds of the agency's other preservation requests on an account `lr` names (only holds of
+    preservation process: a production order's own provisional hold is kept by that order).
+
+    Their ids only (most new requests name no held account), in one statement written out: built through
+    the ORM (an EXISTS on the request's targets, two joins) it cost this follow-up more CPU than the rest."""
+    hold, request, target = (m._meta.db_table for m in (PreservationHold, LegalRequest, Target))
+    types = sorted(rules.PRESERVATION_TYPES)
+    sql = (
+        f"SELECT h.id FROM {hold} h JOIN {request} r ON r.id = h.request_id JOIN {target} ht ON ht.id = h.target_id"  # noqa: S608 (the models' tables)
+        f" WHERE r.agency_id = %s AND r.request_type IN ({', '.join(['%s'] * len(types))})"
+        " AND h.released_at IS NULL AND h.request_id <> %s"
+        f" AND EXISTS (SELECT 1 FROM {target} t WHERE t.request_id = %s AND t.kind = ht.kind AND t.value = ht.value)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [lr.agency_id, *types, lr.pk, lr.pk])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def holds_provisional_create(*, request_id: int) -> list[PreservationHold]:
