@@ -1160,6 +1160,20 @@ def _hold_ids_on_same_accounts(lr: LegalRequest) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
+def _targets_with_own_hold(request_id: int) -> list[tuple[int, int | None]]:
+    """(target id, id of the hold the request has on it or None) for each of the request's targets, in id order:
+    one written-out statement for what were two ORM reads (the holds themselves are read only when there are
+    some, i.e. on a redelivery)."""
+    hold, target = PreservationHold._meta.db_table, Target._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT t.id, h.id FROM {target} t LEFT JOIN {hold} h ON h.target_id = t.id AND h.request_id = %s"  # noqa: S608 (the models' tables)
+            " WHERE t.request_id = %s ORDER BY t.id",
+            [request_id, request_id],
+        )
+        return [(target_id, hold_id) for target_id, hold_id in cursor.fetchall()]
+
+
 def holds_provisional_create(*, request_id: int) -> list[PreservationHold]:
     """At submission: a preservation request or order, or a production order, preserves the named
     accounts at once (nothing is disclosed, so no review comes first). The period runs from receipt
@@ -1178,8 +1192,10 @@ def holds_provisional_create(*, request_id: int) -> list[PreservationHold]:
         # Set-based: one read of the holds a previous delivery made, one insert of the rest. A concurrent
         # delivery inserting the same (request, target) trips hold_one_per_target and rolls this one back
         # whole; its retry then finds every hold made (the task is retried on any error).
-        existing = {h.target_id: h for h in PreservationHold.objects.filter(request=lr)}
-        target_ids = list(Target.objects.filter(request=lr).order_by("pk").values_list("pk", flat=True))
+        pairs = _targets_with_own_hold(lr.pk)
+        target_ids = [target for target, _hold in pairs]
+        held = [hold for _target, hold in pairs if hold is not None]
+        existing = {h.target_id: h for h in PreservationHold.objects.filter(pk__in=held)} if held else {}
         new = PreservationHold.objects.bulk_create(
             [
                 PreservationHold(request=lr, target_id=pk, categories=categories, starts_on=received, until=until)
