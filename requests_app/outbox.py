@@ -19,6 +19,7 @@ second delivery of a finished follow-up a no-op.
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 import threading
 import time
@@ -31,7 +32,7 @@ from typing import Any
 from celery import Task, current_app
 from celery.exceptions import NotRegistered, Retry
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnreachable
@@ -251,12 +252,9 @@ def followups_batch_run(ids: list[int]) -> int:
     fails the row for good after the last try); the batch's other rows are not held back by it. A row
     not found was rolled back with a savepoint of its change: nothing to do. Returns how many ran.
     """
-    rows = list(FollowUp.objects.filter(pk__in=ids).exclude(status=FollowUp.Status.DONE).order_by("pk"))
+    rows = _batch_rows_started(ids)
     if not rows:
         return 0
-    FollowUp.objects.filter(pk__in=[row.pk for row in rows]).exclude(status=FollowUp.Status.DONE).update(
-        attempts=F("attempts") + 1
-    )
     done: list[int] = []
     alone: list[FollowUp] = []
     for row in rows:
@@ -276,10 +274,50 @@ def followups_batch_run(ids: list[int]) -> int:
             continue
         done.append(row.pk)
     if done:
-        FollowUp.objects.filter(pk__in=done).update(status=FollowUp.Status.DONE, finished_at=timezone.now())
+        _batch_rows_done(done)
     if alone:
         _publish_rows(alone)  # if even that fails, the rows stay sent and the sweep redelivers them
     return len(done)
+
+
+def _batch_rows_started(ids: list[int]) -> list[FollowUp]:
+    """The batch's rows not done yet, in id order, their attempt counted (one statement on PostgreSQL).
+
+    Raw SQL for the batch's own two statements: building them through the ORM cost more CPU than running
+    them, on every batch (a tenth of a submission's follow-up CPU)."""
+    if connection.vendor != "postgresql":
+        rows = list(FollowUp.objects.filter(pk__in=ids).exclude(status=FollowUp.Status.DONE).order_by("pk"))
+        FollowUp.objects.filter(pk__in=[row.pk for row in rows]).exclude(status=FollowUp.Status.DONE).update(
+            attempts=F("attempts") + 1
+        )
+        return rows
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_table()} SET attempts = attempts + 1 WHERE id = ANY(%s) AND status <> %s"  # noqa: S608 (the model's table)
+            " RETURNING id, task, kwargs",
+            [list(ids), FollowUp.Status.DONE],
+        )
+        found = cursor.fetchall()
+    return [
+        FollowUp(pk=pk, task=task, kwargs=json.loads(kwargs) if isinstance(kwargs, str | bytes) else kwargs)
+        for pk, task, kwargs in sorted(found)
+    ]
+
+
+def _batch_rows_done(ids: list[int]) -> None:
+    """Mark the batch's finished rows done (their bodies have returned)."""
+    if connection.vendor != "postgresql":
+        FollowUp.objects.filter(pk__in=ids).update(status=FollowUp.Status.DONE, finished_at=timezone.now())
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_table()} SET status = %s, finished_at = %s WHERE id = ANY(%s)",  # noqa: S608 (the model's table)
+            [FollowUp.Status.DONE, timezone.now(), list(ids)],
+        )
+
+
+def _table() -> str:
+    return connection.ops.quote_name(FollowUp._meta.db_table)
 
 
 def sweep(*, now=None, limit: int = 500) -> int:

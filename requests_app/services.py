@@ -815,7 +815,9 @@ def document_scan(*, document_id: int) -> str:
     from requests_app import scanning
     from requests_app.documents import open_plaintext
 
-    document = Document.objects.filter(pk=document_id).select_related("request").first()
+    # The document alone: its request (for the timeline event) is read only when there is an outcome to record
+    # (the join of the wide request row cost more than the rest of this follow-up when no scanner is set up).
+    document = Document.objects.filter(pk=document_id).first()
     if document is None or document.scan_status != Document.Scan.PENDING:
         return document.scan_status if document is not None else "gone"
     if not scanning.configured():

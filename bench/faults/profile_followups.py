@@ -81,6 +81,11 @@ def main() -> None:
         help="instead of running the tasks in process, start a real Celery worker (prefork, this concurrency) "
         "on $PROFILE_BROKER_URL, publish the rows and measure the worker's CPU",
     )
+    parser.add_argument(
+        "--worker-cprofile",
+        default="",
+        help="with --worker: run one solo-pool worker under cProfile and write its profile to this file",
+    )
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         sys.exit("Set DATABASE_URL to a PostgreSQL database of your own (it is migrated; its outbox is emptied).")
@@ -290,6 +295,10 @@ def through_worker(args, rows, batches, *, n_submissions: int) -> None:
         "--without-mingle",
         "--loglevel=WARNING",
     ]
+    if args.worker_cprofile:  # one solo worker under cProfile: where a real worker's CPU goes
+        argv = [sys.executable, str(ROOT / "bench/faults/cprofiled_worker.py"), args.worker_cprofile, *argv[3:]]
+        argv[argv.index(f"--concurrency={args.worker}")] = "--pool=solo"
+        argv.remove("--pool=prefork")
     worker = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         # Wait until the worker is up and idle (its CPU stops growing).

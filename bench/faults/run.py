@@ -144,22 +144,34 @@ web = Proc(
         "warning",
     ],
 )
-worker = Proc(
+# BENCH_WORKER_CPROFILE=FILE: the worker is one solo-pool process under cProfile (CPU time as its clock),
+# its profile written to FILE when it stops: where the worker's CPU goes under the bench's load.
+WORKER_CPROFILE = os.environ.get("BENCH_WORKER_CPROFILE", "")
+CPROFILED = [str(ROOT / "bench/faults/cprofiled_worker.py"), WORKER_CPROFILE]
+WORKER_ARGV = [
+    PY,
+    *(CPROFILED if WORKER_CPROFILE else ["-m", "celery"]),
+    "-A",
+    "portal",
     "worker",
-    [
-        PY,
-        "-m",
-        "celery",
-        "-A",
-        "portal",
-        "worker",
-        "--pool=prefork",
-        "--concurrency=" + os.environ.get("BENCH_WORKER_CONCURRENCY", "2"),
-        "--without-gossip",
-        "--without-mingle",
-        "--loglevel=" + os.environ.get("BENCH_WORKER_LOGLEVEL", "WARNING"),
-    ],
-)
+    *(
+        ["--pool=solo"]
+        if WORKER_CPROFILE
+        else ["--pool=prefork", "--concurrency=" + os.environ.get("BENCH_WORKER_CONCURRENCY", "2")]
+    ),
+    "--without-gossip",
+    "--without-mingle",
+    "--loglevel=" + os.environ.get("BENCH_WORKER_LOGLEVEL", "WARNING"),
+]
+# BENCH_SOLO_WORKERS=N: instead of one prefork worker, N solo-pool workers (each takes its messages from the broker
+# itself: no parent process handing them to a child over a pipe), started by one shell in one process group (killed
+# together, their CPU counted together).
+SOLO_WORKERS = int(os.environ.get("BENCH_SOLO_WORKERS", "0") or 0)
+if SOLO_WORKERS:
+    solo = [a for a in WORKER_ARGV if not a.startswith(("--pool", "--concurrency"))] + ["--pool=solo"]
+    one = " ".join(solo)
+    WORKER_ARGV = ["sh", "-c", " & ".join(f"exec {one} -n solo{i}@%h" for i in range(SOLO_WORKERS)) + " & wait"]
+worker = Proc("worker", WORKER_ARGV)
 beat = Proc(
     "beat",
     [
@@ -445,6 +457,8 @@ def cpu_by_group(groups: dict[str, int]) -> dict[str, float]:
         for name, pgid in groups.items():
             if int(fields[2]) == pgid:
                 out[name] += (int(fields[11]) + int(fields[12])) / tick
+            if int(pid) == pgid:  # the group's leader alone (the prefork pool's parent, gunicorn's arbiter)
+                out[f"{name}_leader"] = out.get(f"{name}_leader", 0.0) + (int(fields[11]) + int(fields[12])) / tick
     return out
 
 
@@ -460,7 +474,7 @@ def throughput(tag: str, seconds: float, token: str, clients: int, pdf: bytes) -
     start = timezone.now()
     counts = load(tag, token, clients, seconds, pdf)
     end = timezone.now()
-    cpu = {k: v - cpu_before[k] for k, v in cpu_by_group(groups).items()}
+    cpu = {k: v - cpu_before.get(k, 0.0) for k, v in cpu_by_group(groups).items()}
     created = FollowUp.objects.filter(created_at__gte=start, created_at__lt=end).count()
     finished = FollowUp.objects.filter(finished_at__gte=start, finished_at__lt=end).count()
     backlog = FollowUp.objects.exclude(status=FollowUp.Status.DONE).count()
@@ -476,6 +490,8 @@ def throughput(tag: str, seconds: float, token: str, clients: int, pdf: bytes) -
         # CPU per unit of work while both ran flat out (the machine's 2 cores are shared by both, and PostgreSQL).
         "web_cpu_ms_per_submission": round(cpu["web"] * 1000 / max(counts["2xx"], 1), 1),
         "worker_cpu_ms_per_followup": round(cpu["worker"] * 1000 / max(finished, 1), 1),
+        # Of which the prefork pool's parent (receiving messages, handing them to the children).
+        "worker_parent_cpu_ms_per_followup": round(cpu.get("worker_leader", 0.0) * 1000 / max(finished, 1), 2),
     }
 
 
