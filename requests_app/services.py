@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone, translation
 
-from requests_app import audit, dsa_categories, followups, lifecycle, outbox, rules
+from requests_app import audit, dsa_categories, followups, lifecycle, outbox, rows, rules
 from requests_app.audit import event_record
 from requests_app.documents import DocumentError, DocumentInput, check_once, store_encrypted, write_encrypted
 from requests_app.exceptions import Forbidden, Refused
@@ -444,7 +444,7 @@ def _insert_request(request: LegalRequest, *, pk: int | None) -> None:
     if pk is not None:
         request.pk = pk
         request.reference = _reference(request)
-        request.save(force_insert=True)
+        rows.insert_new([request])
         return
     request.reference = f"TMP-{uuid.uuid4().hex[:16]}"
     request.save(force_insert=True)
@@ -453,14 +453,12 @@ def _insert_request(request: LegalRequest, *, pk: int | None) -> None:
 
 
 def _insert_targets(request: LegalRequest, data: SubmissionData) -> list[Target]:
-    return Target.objects.bulk_create(
-        [
-            Target(
-                request=request, identifier_type=t.identifier_type, raw_value=raw.strip(), kind=t.kind, value=t.value
-            )
-            for t, raw in _normalised_targets(data)
-        ]
-    )
+    targets = [
+        Target(request=request, identifier_type=t.identifier_type, raw_value=raw.strip(), kind=t.kind, value=t.value)
+        for t, raw in _normalised_targets(data)
+    ]
+    rows.insert_new(targets)
+    return targets
 
 
 _SEQUENCES: dict[str, str] = {}  # table -> the sequence of its id column (PostgreSQL), looked up once
@@ -532,7 +530,7 @@ def _store_new_documents(
         document = _document_row(request=request, doc=doc, actor=actor, pk=pk)
         write_encrypted(document, doc.content)
         stored.append(document)
-    Document.objects.bulk_create(stored)
+    rows.insert_new(stored)
     for document in stored:
         # Scanned for malware once this commits (requests_app/scanning.py); until then "Not scanned".
         followups.emit(followups.DOCUMENT_STORED, document_id=document.pk)
