@@ -19,6 +19,7 @@ from django.utils import timezone
 from requests_app import followups, permissions
 from requests_app.audit import event_record
 from requests_app.documents import DocumentInput, store_encrypted
+from requests_app.intake import selectors
 from requests_app.intake.models import PENDING_UPLOAD_TTL, ApiToken, PendingUpload, token_digest
 from requests_app.intake.selectors import agency_for_email
 from requests_app.lifecycle import Status
@@ -304,15 +305,10 @@ def api_token_authenticate(secret: str) -> ApiToken | None:
     """The active token with this secret, or None. Marks it used (at most once a minute)."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
-    token = (
-        ApiToken.objects.active()
-        .select_related("user", "user__officer", "user__officer__agency")
-        .filter(digest=token_digest(secret))
-        .first()
-    )
+    now = timezone.now()
+    token = selectors.active_token(token_digest(secret), now=now)
     if token is None:
         return None
-    now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
