@@ -28,7 +28,7 @@ def insert_new(rows: Sequence[models.Model]) -> None:
         not conn.features.can_return_columns_from_insert
         or signals.pre_save.has_listeners(model)
         or signals.post_save.has_listeners(model)
-        or any(f.has_db_default() for f in fields)
+        or any(f.db_default is not models.NOT_PROVIDED for f in fields)
         or meta.parents
         or any(type(row) is not model or (row.pk is not None) != with_pk for row in rows)
     ):

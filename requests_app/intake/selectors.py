@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import connection, models
+from django.db import connection
+from django.db.models import Model
 
 from requests_app.intake.models import ApiToken
 from requests_app.models import Agency, Officer
@@ -72,12 +73,12 @@ class _Joined:
     """One SELECT over several models' columns, and how to cut its rows back into instances."""
 
     sql: str
-    models: tuple[type[models.Model], ...]
+    joined: tuple[type[Model], ...]
 
-    def instances(self, row: tuple[Any, ...]) -> list[models.Model | None]:
-        out: list[models.Model | None] = []
+    def instances(self, row: tuple[Any, ...]) -> list[Any]:
+        out: list[Any] = []
         start = 0
-        for model in self.models:
+        for model in self.joined:
             fields = model._meta.concrete_fields
             values = row[start : start + len(fields)]
             start += len(fields)
@@ -95,7 +96,7 @@ class _Joined:
 @functools.cache
 def _token_statement() -> _Joined:
     user_model = get_user_model()
-    joined = (ApiToken, user_model, Officer, Agency)
+    joined: tuple[type[Model], ...] = (ApiToken, user_model, Officer, Agency)
     qn = connection.ops.quote_name
     columns = ", ".join(
         f"{alias}.{qn(f.column)}"
@@ -112,4 +113,4 @@ def _token_statement() -> _Joined:
         f" AND (t.{qn(token.get_field('expires_at').column)} IS NULL OR t.{qn(token.get_field('expires_at').column)} > %s)"
         " LIMIT 1"
     )
-    return _Joined(sql=sql, models=joined)
+    return _Joined(sql=sql, joined=joined)
