@@ -42,7 +42,10 @@ class PrototypeFields:
     field's __init__ (about 0.5 ms for a request's ~30 input fields, as much again for the answer); a
     shallow copy is enough: binding to the new serializer sets the copy's own name, parent and source,
     and what the copies share (choices, error messages, a list field's child, a nested serializer's
-    child) is only read while validating or rendering. The prototypes are never bound nor used."""
+    child) is only read while validating or rendering. The prototypes are never bound nor used.
+    A shared nested child (e.g. the TargetSerializer inside `targets`) sees the prototype's empty context,
+    not the request's: a field that needs the context belongs on the list (as WrittenRows does), not on
+    the child."""
 
     _prototype_fields: Any
 
