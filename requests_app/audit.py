@@ -29,12 +29,13 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
-from django.db.models import Max, Q, signals
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from requests_app import outbox, tlog
 from requests_app.batching import collecting
 from requests_app.models import EventType, LogCheckpoint, LogNode, RequestEvent
+from requests_app.rows import insert_new
 
 logger = logging.getLogger(__name__)
 
@@ -129,55 +130,10 @@ def batch() -> Iterator[None]:
 
 
 def _save(events: list[RequestEvent]) -> None:
-    if len(events) == 1:
-        _insert_one(events[0])
-    else:
-        RequestEvent.objects.bulk_create(events)
+    # One INSERT built once per process (requests_app.rows), not compiled by the ORM for every event (about
+    # a third of an audited transaction's CPU in bench/audit).
+    insert_new(events)
     request_sequencing()
-
-
-_insert_sql: dict[str, str] = {}  # database alias -> the INSERT of one event, built once per process
-
-
-def _insert_one(event: RequestEvent) -> None:
-    """INSERT one event: the statement Model.save(force_insert=True) sends, with the same field conversions
-    (pre_save, get_db_prep_save), built once instead of compiled by the ORM on every event (about a third of
-    an audited transaction's CPU in bench/audit). Falls back to save() where a save signal is connected or
-    the database cannot return the new id."""
-    conn = transaction.get_connection()
-    if (
-        not conn.features.can_return_columns_from_insert
-        or signals.pre_save.has_listeners(RequestEvent)
-        or signals.post_save.has_listeners(RequestEvent)
-    ):
-        event.save(force_insert=True)
-        return
-    meta = RequestEvent._meta
-    fields = [f for f in meta.local_concrete_fields if not f.primary_key]
-    sql = _insert_sql.get(conn.alias)
-    if sql is None:
-        quote = conn.ops.quote_name
-        sql = (
-            f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608 (the model's own names)
-            f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(meta.pk.column)}"
-        )
-        _insert_sql[conn.alias] = sql
-    for f in fields:
-        # A related row assigned before it was saved (as save() does: take its id now, refuse if it has none).
-        if f.is_relation and getattr(event, f.attname) is None:
-            related = getattr(event, f.name)
-            if related is not None:
-                if related.pk is None:
-                    raise ValueError(
-                        f"save() prohibited to prevent data loss due to unsaved related object '{f.name}'."
-                    )
-                setattr(event, f.attname, related.pk)
-    params = [f.get_db_prep_save(f.pre_save(event, True), connection=conn) for f in fields]
-    with conn.cursor() as cursor:
-        cursor.execute(sql, params)
-        event.pk = cursor.fetchone()[0]
-    event._state.adding = False
-    event._state.db = conn.alias
 
 
 def request_sequencing() -> None:

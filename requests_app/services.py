@@ -8,6 +8,7 @@ transaction (requests_app.followups).
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from collections.abc import Callable, Sequence
@@ -20,7 +21,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone, translation
 
-from requests_app import audit, dsa_categories, followups, lifecycle, outbox, rules
+from requests_app import audit, dsa_categories, followups, lifecycle, outbox, rows, rules
 from requests_app.audit import event_record
 from requests_app.documents import DocumentError, DocumentInput, check_once, store_encrypted, write_encrypted
 from requests_app.exceptions import Forbidden, Refused
@@ -193,13 +194,38 @@ def _find_duplicate(*, agency: Agency | None, data: SubmissionData) -> str | Non
             continue
     if not keys:
         return None
-    match = (
-        LegalRequest.objects.open()
-        .filter(agency=agency, case_number__iexact=data.case_number.strip(), targets__value__in=keys)
-        .values_list("reference", flat=True)
-        .first()
+    # The ORM query this was (LegalRequest.objects.open().filter(agency=…, case_number__iexact=…,
+    # targets__value__in=…).values_list("reference").first()) cost ~0.6 ms of CPU to build on every
+    # submission; the statement is the same one index probe (lr_open_case_agency), written once.
+    sorted_keys = sorted(keys)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _duplicate_sql(len(sorted_keys)),
+            [*_OPEN_STATUSES, agency.pk, data.case_number.strip(), *sorted_keys],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+_OPEN_STATUSES = sorted(s.value for s in lifecycle.OPEN_STATES)
+
+
+@functools.cache
+def _duplicate_sql(keys: int) -> str:
+    """The duplicate check's statement for `keys` target values: the reference of the agency's latest open
+    request (the model's ordering) with this case number, case-insensitive as the partial index
+    lr_open_case_agency, that names one of the targets."""
+    qn = connection.ops.quote_name
+    lr, target = LegalRequest._meta, Target._meta
+    placeholders = ", ".join(["%s"] * keys)
+    statuses = ", ".join(["%s"] * len(_OPEN_STATUSES))
+    return (
+        f"SELECT r.{qn('reference')} FROM {qn(lr.db_table)} r"  # noqa: S608 (the models' own names; values are parameters)
+        f" INNER JOIN {qn(target.db_table)} t ON t.{qn(target.get_field('request').column)} = r.{qn('id')}"
+        f" WHERE r.{qn('status')} IN ({statuses}) AND r.{qn(lr.get_field('agency').column)} = %s"
+        f" AND UPPER(r.{qn('case_number')}) = UPPER(%s) AND t.{qn('value')} IN ({placeholders})"
+        f" ORDER BY r.{qn('received_at')} DESC LIMIT 1"
     )
-    return match
 
 
 def _due(request_type: str, received_at: datetime, emergency: bool) -> datetime:
@@ -418,7 +444,7 @@ def _insert_request(request: LegalRequest, *, pk: int | None) -> None:
     if pk is not None:
         request.pk = pk
         request.reference = _reference(request)
-        request.save(force_insert=True)
+        rows.insert_new([request])
         return
     request.reference = f"TMP-{uuid.uuid4().hex[:16]}"
     request.save(force_insert=True)
@@ -427,14 +453,12 @@ def _insert_request(request: LegalRequest, *, pk: int | None) -> None:
 
 
 def _insert_targets(request: LegalRequest, data: SubmissionData) -> list[Target]:
-    return Target.objects.bulk_create(
-        [
-            Target(
-                request=request, identifier_type=t.identifier_type, raw_value=raw.strip(), kind=t.kind, value=t.value
-            )
-            for t, raw in _normalised_targets(data)
-        ]
-    )
+    targets = [
+        Target(request=request, identifier_type=t.identifier_type, raw_value=raw.strip(), kind=t.kind, value=t.value)
+        for t, raw in _normalised_targets(data)
+    ]
+    rows.insert_new(targets)
+    return targets
 
 
 _SEQUENCES: dict[str, str] = {}  # table -> the sequence of its id column (PostgreSQL), looked up once
@@ -506,7 +530,7 @@ def _store_new_documents(
         document = _document_row(request=request, doc=doc, actor=actor, pk=pk)
         write_encrypted(document, doc.content)
         stored.append(document)
-    Document.objects.bulk_create(stored)
+    rows.insert_new(stored)
     for document in stored:
         # Scanned for malware once this commits (requests_app/scanning.py); until then "Not scanned".
         followups.emit(followups.DOCUMENT_STORED, document_id=document.pk)

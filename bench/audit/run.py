@@ -54,7 +54,7 @@ def _chain_write(n: int, i: int) -> None:
         event = audit.RequestEvent(event_type=EventType.SENSITIVE_VIEW, payload={"w": n, "i": i}, salt="")
         event.created_at = audit.timezone.now()
         digest = hashlib.sha256(prev.encode() + b"\n" + audit.canonical(event)).hexdigest()
-        audit._insert_one(event)  # the same INSERT as the log's writers: only the chain's lock and head differ
+        audit.insert_new([event])  # the same INSERT as the log's writers: only the chain's lock and head differ
         c.execute("UPDATE bench_chain_head SET seq = %s, hash = %s WHERE id = 1", [seq + 1, digest])
 
 

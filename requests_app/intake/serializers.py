@@ -36,6 +36,28 @@ def read_upload(upload: Any, kind: str = Document.Kind.LEGAL_PROCESS) -> Documen
     return DocumentInput.checked(upload.name, upload.read(), kind=kind)
 
 
+class PrototypeFields:
+    """A serializer's fields built once per class (DRF's own get_fields, so the fields and the schema are
+    DRF's) and copied for each instance. DRF deep-copies them on every instance, which re-runs every
+    field's __init__ (about 0.5 ms for a request's ~30 input fields, as much again for the answer); a
+    shallow copy is enough: binding to the new serializer sets the copy's own name, parent and source,
+    and what the copies share (choices, error messages, a list field's child, a nested serializer's
+    child) is only read while validating or rendering. The prototypes are never bound nor used.
+    A shared nested child (e.g. the TargetSerializer inside `targets`) sees the prototype's empty context,
+    not the request's: a field that needs the context belongs on the list (as WrittenRows does), not on
+    the child."""
+
+    _prototype_fields: Any
+
+    def get_fields(self):
+        cls = type(self)
+        prototype = cls.__dict__.get("_prototype_fields")
+        if prototype is None:
+            prototype = super().get_fields()  # type: ignore[misc]
+            cls._prototype_fields = prototype
+        return {name: copy.copy(field) for name, field in prototype.items()}
+
+
 # Schema-only field classes: they validate exactly like their DRF base class and
 # document in the OpenAPI schema what the base class leaves out.
 
@@ -93,7 +115,7 @@ class StrictJSONTypes:
         return super().to_internal_value(data)  # type: ignore[misc]
 
 
-class TargetInputSerializer(StrictJSONTypes, serializers.Serializer):
+class TargetInputSerializer(PrototypeFields, StrictJSONTypes, serializers.Serializer):
     """One account the request is about: an identifier and its type."""
 
     type = serializers.ChoiceField(
@@ -142,7 +164,7 @@ class TargetsFieldSchema(OpenApiSerializerFieldExtension):
         return {"type": "array", "items": component.ref, "minItems": 1, "maxItems": 50}
 
 
-class DraftSerializer(StrictJSONTypes, serializers.Serializer):
+class DraftSerializer(PrototypeFields, StrictJSONTypes, serializers.Serializer):
     """A request as the officer would submit it (also the dry-run body)."""
 
     request_type = serializers.ChoiceField(choices=rules.choices(rules.REQUEST_TYPES))
@@ -259,7 +281,7 @@ class RequestCreateSerializer(DraftSerializer):
         return attrs
 
 
-class FindingSerializer(serializers.Serializer):
+class FindingSerializer(PrototypeFields, serializers.Serializer):
     code = serializers.CharField()
     severity = serializers.ChoiceField(choices=[s.value for s in rules.Severity])
     field = serializers.CharField()
@@ -283,22 +305,6 @@ class ErrorSerializer(serializers.Serializer):
     findings = FindingSerializer(many=True, required=False)
 
 
-class CachedModelFields:
-    """Output ModelSerializers: the fields DRF derives from the model are built once per class
-    and copied for each instance, instead of re-reading the model's fields every time (about
-    half of the cost of rendering a request). The fields, and so the schema, are DRF's own."""
-
-    _prototype_fields: Any
-
-    def get_fields(self):
-        cls = type(self)
-        prototype = cls.__dict__.get("_prototype_fields")
-        if prototype is None:
-            prototype = super().get_fields()  # type: ignore[misc]
-            cls._prototype_fields = prototype  # unbound: never used, only copied
-        return copy.deepcopy(prototype)
-
-
 class WrittenRows(serializers.ListSerializer):
     """A request's targets or documents: the rows given in the context as
     `written[<field name>]` (those request_submit_rows just wrote), else the request's own."""
@@ -310,21 +316,21 @@ class WrittenRows(serializers.ListSerializer):
         return super().get_attribute(instance)
 
 
-class TargetSerializer(CachedModelFields, serializers.ModelSerializer):
+class TargetSerializer(PrototypeFields, serializers.ModelSerializer):
     class Meta:
         list_serializer_class = WrittenRows
         model = Target
         fields = ["identifier_type", "raw_value", "kind", "value"]
 
 
-class DocumentSerializer(CachedModelFields, serializers.ModelSerializer):
+class DocumentSerializer(PrototypeFields, serializers.ModelSerializer):
     class Meta:
         list_serializer_class = WrittenRows
         model = Document
         fields = ["id", "kind", "filename", "size", "sha256", "scan_status", "uploaded_at"]
 
 
-class RequestListSerializer(CachedModelFields, serializers.ModelSerializer):
+class RequestListSerializer(PrototypeFields, serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     country = serializers.CharField(source="country.code")
 
@@ -368,7 +374,7 @@ class RequestDetailSerializer(RequestListSerializer):
         ]
 
 
-class EventSerializer(CachedModelFields, serializers.ModelSerializer):
+class EventSerializer(PrototypeFields, serializers.ModelSerializer):
     type = serializers.CharField(source="event_type")
     at = serializers.DateTimeField(source="created_at")
 
@@ -377,7 +383,7 @@ class EventSerializer(CachedModelFields, serializers.ModelSerializer):
         fields = ["seq", "type", "at", "from_status", "to_status", "message"]
 
 
-class MessageSerializer(CachedModelFields, serializers.ModelSerializer):
+class MessageSerializer(PrototypeFields, serializers.ModelSerializer):
     author = serializers.SerializerMethodField()
 
     class Meta:
@@ -392,13 +398,13 @@ class MessageSerializer(CachedModelFields, serializers.ModelSerializer):
         return officer.full_name if officer else ""
 
 
-class MessageInputSerializer(StrictJSONTypes, serializers.Serializer):
+class MessageInputSerializer(PrototypeFields, StrictJSONTypes, serializers.Serializer):
     """A message to the legal team: `body` is required (text, given once)."""
 
     body = TextField(max_length=MESSAGE_MAX_CHARS)
 
 
-class DocumentInputSerializer(StrictJSONTypes, serializers.Serializer):
+class DocumentInputSerializer(PrototypeFields, StrictJSONTypes, serializers.Serializer):
     """Multipart: one part `file` (required), a PDF (application/pdf) without scripts or encryption."""
 
     file = UploadField(help_text="One PDF.")
@@ -410,7 +416,7 @@ class DocumentInputSerializer(StrictJSONTypes, serializers.Serializer):
             raise serializers.ValidationError(str(exc), code=exc.code) from exc
 
 
-class AnswerInputSerializer(StrictJSONTypes, serializers.Serializer):
+class AnswerInputSerializer(PrototypeFields, StrictJSONTypes, serializers.Serializer):
     """An answer: a message (`body`), a PDF (`file`, multipart only), or both; at least one of the two."""
 
     body = serializers.CharField(max_length=MESSAGE_MAX_CHARS, required=False, allow_blank=True, default="")
@@ -430,7 +436,7 @@ class AnswerInputSerializer(StrictJSONTypes, serializers.Serializer):
         return attrs
 
 
-class WithdrawInputSerializer(StrictJSONTypes, serializers.Serializer):
+class WithdrawInputSerializer(PrototypeFields, StrictJSONTypes, serializers.Serializer):
     """Withdraw the request; `reason` is optional. A body that cannot be read (e.g. malformed multipart) is refused."""
 
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.db import DatabaseError
 
-from requests_app import files, followups
+from requests_app import files, followups, rows
 from requests_app.documents import DocumentInput
 from requests_app.models import Document, EventType, LegalRequest, RequestEvent
 from requests_app.services import document_add, request_submit
@@ -34,8 +34,11 @@ def test_a_failed_document_insert_leaves_no_file(officer_a, settings, monkeypatc
         raise DatabaseError("insert failed")
 
     monkeypatch.setattr(Document, "save", refuse)
-    # On PostgreSQL a new request's documents are inserted in one bulk INSERT after their files are written.
-    monkeypatch.setattr(Document.objects, "bulk_create", lambda *args, **kwargs: refuse(None))
+    # On PostgreSQL a new request's documents are inserted in one INSERT after their files are written.
+    insert_new = rows.insert_new
+    monkeypatch.setattr(
+        rows, "insert_new", lambda new: refuse(None) if isinstance(new[0], Document) else insert_new(new)
+    )
     with pytest.raises(DatabaseError):
         submit(officer_a)
     assert stored(settings) == []
