@@ -44,24 +44,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+from bench.common import bench_environ, cpu_by_group, process_cpu  # noqa: E402
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-os.environ.setdefault("DJANGO_ENV", "development")
-os.environ.setdefault("DEBUG", "false")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+bench_environ()
 os.environ.pop("CELERY_BROKER_URL", None)  # eager Celery: nothing leaves the process
 
 
 def backend_cpu_ms(pid: int) -> float:
     """user + system CPU of one PostgreSQL backend process, in ms (0 if it is not on this machine)."""
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            stat = fh.read()
-    except OSError:
-        return 0.0
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+    return process_cpu(pid) * 1000
 
 
 def main() -> None:
@@ -254,17 +245,7 @@ def main() -> None:
 
 def group_cpu_ms(pgid: int) -> float:
     """CPU (user + system, ms) used so far by every live process of one process group."""
-    total = 0.0
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/stat") as fh:
-                stat = fh.read()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2 :].split()
-        if int(fields[2]) == pgid:
-            total += (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
-    return total
+    return cpu_by_group({"group": pgid})["group"] * 1000
 
 
 def through_worker(args, rows, batches, *, n_submissions: int) -> None:

@@ -44,6 +44,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+from bench.common import BENCH_ENV, cpu_by_group, gunicorn_command, multipart  # noqa: E402
+
 PY = str(ROOT / ".venv/bin/python")
 PORT = int(os.environ.get("BENCH_PORT", "8111"))
 DB = os.environ.get("BENCH_DB", "bench_faults")
@@ -64,19 +66,13 @@ BROKER = f"redis://127.0.0.1:{REDIS_PORT}/0"
 
 
 def env() -> dict:
-    e = dict(os.environ)
+    e = {**os.environ, **BENCH_ENV}
     e.update(
-        DJANGO_ENV="development",
-        DJANGO_SETTINGS_MODULE="portal.settings",
         DATABASE_URL=DATABASE_URL,
-        DEBUG="false",
         CELERY_BROKER_URL=BROKER,
         EMAIL_BACKEND="bench.faults.support.SubjectLogBackend",
         BENCH_MAIL_LOG=str(MAIL_LOG),
         RECORD_SOURCE="bench.faults.support.SlowSource",
-        LOG_LEVEL="WARNING",
-        AXES_ENABLED="false",
-        API_THROTTLE_RATE="1000000/min",
         MEDIA_ROOT=str(WORK / "media"),
         PRODUCTION_TMP_DIR=str(WORK / "build-tmp"),
         # Short operational periods so a one-minute run sees the recovery (defaults: 15 s, 10 s, 900 s, 600 s).
@@ -126,24 +122,7 @@ redis = Proc(
 # BENCH_WEB_NICE=N runs gunicorn at nice N: on a machine that runs both sides, the worker then gets the
 # CPU it needs first and intake takes what is left (see "faults" in bench/README.md).
 NICE = ["nice", "-n", os.environ["BENCH_WEB_NICE"]] if os.environ.get("BENCH_WEB_NICE") else []
-web = Proc(
-    "web",
-    [
-        *NICE,
-        str(ROOT / ".venv/bin/gunicorn"),
-        "portal.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{PORT}",
-        "--worker-class",
-        "gthread",
-        "--workers",
-        os.environ.get("BENCH_WEB_WORKERS", "2"),
-        "--threads",
-        "4",
-        "--log-level",
-        "warning",
-    ],
-)
+web = Proc("web", [*NICE, *gunicorn_command(PORT, workers=int(os.environ.get("BENCH_WEB_WORKERS", "2")))])
 # BENCH_WORKER_CPROFILE=FILE: the worker is one solo-pool process under cProfile (CPU time as its clock),
 # its profile written to FILE when it stops: where the worker's CPU goes under the bench's load.
 WORKER_CPROFILE = os.environ.get("BENCH_WORKER_CPROFILE", "")
@@ -247,7 +226,6 @@ def setup() -> tuple[str, int]:
 
 
 def submission(tag: str, n: int, pdf: bytes):
-    from bench.intake.run import multipart
 
     fields = [
         ("request_type", "search_warrant"),
@@ -441,25 +419,6 @@ def measure(tag: str, drain_timeout: float) -> dict:
         "stale_temp_files": len(list((WORK / "build-tmp").glob("*.part"))) if (WORK / "build-tmp").exists() else 0,
         "drain_seconds": round(drain, 1),
     }
-
-
-def cpu_by_group(groups: dict[str, int]) -> dict[str, float]:
-    """CPU seconds (user + system) used so far by each process group (gunicorn, the worker)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    out = dict.fromkeys(groups, 0.0)
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/stat") as fh:
-                stat = fh.read()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2 :].split()
-        for name, pgid in groups.items():
-            if int(fields[2]) == pgid:
-                out[name] += (int(fields[11]) + int(fields[12])) / tick
-            if int(pid) == pgid:  # the group's leader alone (the prefork pool's parent, gunicorn's arbiter)
-                out[f"{name}_leader"] = out.get(f"{name}_leader", 0.0) + (int(fields[11]) + int(fields[12])) / tick
-    return out
 
 
 def throughput(tag: str, seconds: float, token: str, clients: int, pdf: bytes) -> dict:

@@ -26,14 +26,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-os.environ.setdefault("BENCH_ENDPOINTS", "true")
-os.environ.setdefault("DEBUG", "false")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-os.environ.setdefault("AXES_ENABLED", "false")
-os.environ.setdefault("API_THROTTLE_RATE", "1000000/min")
-os.environ.setdefault("MEDIA_ROOT", "/tmp/bench_intake_profile_media")
-os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+from bench.common import TICK, bench_environ, process_cpu  # noqa: E402
+
+bench_environ(BENCH_ENDPOINTS="true", MEDIA_ROOT="/tmp/bench_intake_profile_media")
 
 import django  # noqa: E402
 
@@ -44,8 +39,6 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from bench.intake.run import submission  # noqa: E402
-
-TICK = os.sysconf("SC_CLK_TCK")
 
 # Phases: (label, function names as "file_suffix:function"); cumulative time of the first matching entry.
 PHASES = [
@@ -146,9 +139,7 @@ def backend_cpu() -> float:
     with connection.cursor() as c:
         c.execute("SELECT pg_backend_pid()")
         pid = c.fetchone()[0]
-    with open(f"/proc/{pid}/stat") as fh:
-        fields = fh.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
+    return process_cpu(pid)
 
 
 def main() -> None:

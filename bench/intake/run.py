@@ -29,11 +29,12 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+from bench.common import BENCH_ENV, gunicorn_command, multipart, processes  # noqa: E402
+
 PY = str(ROOT / ".venv/bin/python")
 # Overridable so engineers sharing a machine do not drop each other's database or flush each other's Redis db.
 PORT = int(os.environ.get("BENCH_PORT", "8101"))
@@ -48,17 +49,8 @@ def sh(*args: str, env: dict | None = None) -> str:
 
 
 def server_env() -> dict:
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=DATABASE_URL,
-        BENCH_ENDPOINTS="true",
-        DEBUG="false",
-        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-        LOG_LEVEL="WARNING",
-        AXES_ENABLED="false",
-        API_THROTTLE_RATE="1000000/min",
-        MEDIA_ROOT="/tmp/bench_intake_media",
-    )
+    env = {**os.environ, **BENCH_ENV}
+    env.update(DATABASE_URL=DATABASE_URL, BENCH_ENDPOINTS="true", MEDIA_ROOT="/tmp/bench_intake_media")
     # As in production: side effects (e-mails) are queued to a Redis broker, not run in the web process.
     # No worker consumes them during the run; the queue (Redis db 11) is flushed afterwards.
     env["CELERY_BROKER_URL"] = BROKER
@@ -84,22 +76,6 @@ def setup() -> str:
     return sh(PY, "manage.py", "shell", "-c", SEED, env=env).strip().splitlines()[-1]
 
 
-def multipart(fields: list[tuple[str, str]], files: list[tuple[str, str, bytes]]) -> tuple[bytes, str]:
-    boundary = uuid.uuid4().hex
-    out = []
-    for name, value in fields:
-        out.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
-    for name, filename, content in files:
-        out.append(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
-            f"Content-Type: application/pdf\r\n\r\n".encode()
-            + content
-            + b"\r\n"
-        )
-    out.append(f"--{boundary}--\r\n".encode())
-    return b"".join(out), f"multipart/form-data; boundary={boundary}"
-
-
 def submission(n: int, pdf: bytes) -> tuple[bytes, str]:
     fields = [
         ("request_type", "search_warrant"),
@@ -120,22 +96,13 @@ def submission(n: int, pdf: bytes) -> tuple[bytes, str]:
 
 def cpu_seconds(server_pgid: int) -> dict[str, float]:
     """CPU time (user + system) used so far by the web server, PostgreSQL, Redis and this client."""
-    tick = os.sysconf("SC_CLK_TCK")
     out = {"web": 0.0, "postgres": 0.0, "redis": 0.0}
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/stat") as fh:
-                stat = fh.read()
-        except OSError:
-            continue
-        name = stat[stat.index("(") + 1 : stat.rindex(")")]
-        fields = stat[stat.rindex(")") + 2 :].split()
-        used = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
-        if int(fields[2]) == server_pgid:  # process group of gunicorn and its workers
+    for command, pgid, used in processes():
+        if pgid == server_pgid:  # process group of gunicorn and its workers
             out["web"] += used
-        elif name.startswith("postgres"):
+        elif command.startswith("postgres"):
             out["postgres"] += used
-        elif name.startswith("redis-server"):
+        elif command.startswith("redis-server"):
             out["redis"] += used
     times = os.times()
     out["client"] = times.user + times.system
@@ -215,20 +182,7 @@ def main() -> None:
     token = setup()
     pdf = Path("/tmp/bench_intake.pdf").read_bytes()
     server = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "portal.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{PORT}",
-            "--worker-class",
-            "gthread",
-            "--workers",
-            str(args.workers),
-            "--threads",
-            str(args.threads),
-            "--log-level",
-            "warning",
-        ],
+        gunicorn_command(PORT, workers=args.workers, threads=args.threads),
         cwd=ROOT,
         env=server_env(),
         start_new_session=True,
