@@ -240,6 +240,7 @@ def _import(path: Path, *, actor, progress, progress_every: int, exclusive: bool
         except DatabaseError:
             pass  # only possible before the session's first temporary table
         cursor.execute("SET LOCAL work_mem = '256MB'")
+        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")  # index builds of an exclusive import
         cursor.execute("SET LOCAL TIME ZONE 'UTC'")
         try:
             with transaction.atomic():
@@ -266,7 +267,7 @@ def _import(path: Path, *, actor, progress, progress_every: int, exclusive: bool
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             foreign_keys = _drop_foreign_keys(cursor)
             say(f"{len(foreign_keys)} foreign keys dropped until the commit (exclusive import)")
-        _write(cursor, result, now, say)
+        _write(cursor, result, now, say, exclusive)
         if exclusive:
             say("validating the foreign keys ...")
             for table, name, definition in foreign_keys:
@@ -515,7 +516,44 @@ def _drop_foreign_keys(cursor) -> list[tuple[str, str, str]]:
     return out
 
 
-def _write(cursor, result: importer.ImportResult, now, say: Callable[[str], None]) -> None:
+# The tables whose secondary indexes an exclusive import builds after its inserts (when they are small).
+EXCLUSIVE_TABLES = (LegalRequest, Target, RequestFacts, TargetFacts)
+
+
+def _drop_indexes(cursor, rows: int) -> list[str]:
+    """Drop the secondary indexes (and the unique constraints no foreign key relies on) of each table of
+    EXCLUSIVE_TABLES that holds fewer rows than the import adds to it (`rows` requests; the other tables
+    grow by at least as many), so they are built once from the finished table instead of maintained row by
+    row; a table already larger keeps its indexes (rebuilding them would read all its rows). The primary
+    keys stay (the foreign keys of other tables use them). Returns the statements that put everything back.
+    """
+    q = connection.ops.quote_name
+    restore = []
+    for model in EXCLUSIVE_TABLES:
+        table = q(model._meta.db_table)
+        cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT %s) t", [rows])
+        if cursor.fetchone()[0] >= rows:
+            continue
+        cursor.execute(
+            """SELECT c.conname, pg_get_constraintdef(c.oid), pg_get_indexdef(i.indexrelid), i.indexrelid::regclass::text
+               FROM pg_index i LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid
+               WHERE i.indrelid = %s::regclass AND NOT i.indisprimary
+                 AND (c.oid IS NULL OR c.contype = 'u')
+                 AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = i.indexrelid)
+               ORDER BY 4""",
+            [table],
+        )
+        for constraint, definition, index_def, index in cursor.fetchall():
+            if constraint is None:
+                cursor.execute(f"DROP INDEX {index}")
+                restore.append(index_def)
+            else:
+                cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {q(constraint)}")
+                restore.append(f"ALTER TABLE {table} ADD CONSTRAINT {q(constraint)} {definition}")
+    return restore
+
+
+def _write(cursor, result: importer.ImportResult, now, say: Callable[[str], None], exclusive: bool = False) -> None:
     q = connection.ops.quote_name
     lr_table = q(LegalRequest._meta.db_table)
     cursor.execute(
@@ -554,6 +592,9 @@ def _write(cursor, result: importer.ImportResult, now, say: Callable[[str], None
         f"CREATE TEMPORARY TABLE imp_types (code text, framework text, preservation boolean, "
         f"national_security boolean) ON COMMIT DROP; INSERT INTO imp_types VALUES {_types_values()}"
     )
+    if exclusive:
+        restore = _drop_indexes(cursor, result.created)
+        say(f"{len(restore)} indexes dropped until the requests are written (exclusive import)")
     say("staged; inserting agencies ...")
     result.agencies_created = _insert_select(
         cursor,
@@ -681,3 +722,7 @@ def _write(cursor, result: importer.ImportResult, now, say: Callable[[str], None
         "FROM imp_tt t JOIN imp_new n ON n.id = t.request_id JOIN imp_types ty ON ty.code = n.rtype",
         now,
     )
+    if exclusive and restore:
+        say(f"building {len(restore)} indexes ...")
+        for statement in restore:
+            cursor.execute(statement)
