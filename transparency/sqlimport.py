@@ -535,14 +535,14 @@ def _drop_foreign_keys(cursor) -> list[tuple[str, str, str]]:
 EXCLUSIVE_TABLES = (LegalRequest, Target, RequestFacts, TargetFacts)
 
 
-def _drop_indexes(cursor, rows: int) -> list[str]:
+def _drop_indexes(cursor, rows: int) -> list[tuple[str, str]]:
     """Drop the secondary indexes (and the unique constraints no foreign key relies on) of each table of
     EXCLUSIVE_TABLES that holds fewer rows than the import adds to it (`rows` requests; the other tables
     grow by at least as many), so they are built once from the finished table instead of maintained row by
     row; a table already larger keeps its indexes (rebuilding them would read all its rows). The primary
     keys stay (the foreign keys of other tables use them), and so do partial indexes: imported requests are
     final, so they never enter the open-request indexes, and a build would scan the whole table for nothing.
-    Returns the statements that put everything back.
+    Returns (table, statement) for each statement that puts something back.
     """
     q = connection.ops.quote_name
     restore = []
@@ -563,10 +563,10 @@ def _drop_indexes(cursor, rows: int) -> list[str]:
         for constraint, definition, index_def, index in cursor.fetchall():
             if constraint is None:
                 cursor.execute(f"DROP INDEX {index}")
-                restore.append(index_def)
+                restore.append((table, index_def))
             else:
                 cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {q(constraint)}")
-                restore.append(f"ALTER TABLE {table} ADD CONSTRAINT {q(constraint)} {definition}")
+                restore.append((table, f"ALTER TABLE {table} ADD CONSTRAINT {q(constraint)} {definition}"))
     return restore
 
 
@@ -745,5 +745,8 @@ def _write(cursor, result: importer.ImportResult, now, say: Callable[[str], None
     )
     if exclusive and restore:
         say(f"building {len(restore)} indexes ...")
-        for statement in restore:
+        # Statistics first: the planner sizes an index build's parallel workers by the table's row count,
+        # which still says "empty" until the table is analysed.
+        _analyze(cursor, *dict.fromkeys(table for table, _ in restore))
+        for _, statement in restore:
             cursor.execute(statement)
