@@ -46,6 +46,31 @@ def _default(field: models.Field, now) -> Any:
     return field.get_db_prep_save(value, connection)
 
 
+def target_facts_columns(
+    *,
+    received_at: str,
+    country: str,
+    request_type: str,
+    national_security: str,
+    preservation: str,
+    with_data: str,
+    target: str = "t",
+) -> dict[str, str]:
+    """The SQL expressions of a TargetFacts row for the target row aliased `target`, the rest as given. The
+    account key is importer.account_key(account_ref="", kind, value), cut to the column's 320 characters."""
+    return {
+        "target_id": f"{target}.id",
+        "request_id": f"{target}.request_id",
+        "received_at": received_at,
+        "country": country,
+        "request_type": request_type,
+        "national_security": national_security,
+        "preservation": preservation,
+        "account_key": f"left({target}.kind || ':' || {target}.value, 320)",
+        "with_data": with_data,
+    }
+
+
 def _insert_select(
     cursor, model: type[models.Model], mapped: dict[str, str], from_sql: str, now, consts: dict[str, Any] | None = None
 ) -> int:
@@ -198,21 +223,18 @@ def import_file_copy(
             f"JOIN {q(Target._meta.db_table)} t ON t.request_id = lr.id "
             f"JOIN {q(RequestFacts._meta.db_table)} f ON f.request_id = lr.id"
         )
-        # Same as importer._insert_batch: account_key(account_ref="", kind, value), with data = found + produced.
+        # Same as importer._insert_batch: with data = found + produced.
         _insert_select(
             cursor,
             TargetFacts,
-            {
-                "target_id": "t.id",
-                "request_id": "t.request_id",
-                "received_at": "f.received_at",
-                "country": "f.country",
-                "request_type": "f.request_type",
-                "national_security": "f.national_security",
-                "preservation": "f.preservation",
-                "account_key": "left(t.kind || ':' || t.value, 320)",
-                "with_data": f"f.produced_any AND t.lookup = '{Target.Lookup.FOUND}'",
-            },
+            target_facts_columns(
+                received_at="f.received_at",
+                country="f.country",
+                request_type="f.request_type",
+                national_security="f.national_security",
+                preservation="f.preservation",
+                with_data=f"f.produced_any AND t.lookup = '{Target.Lookup.FOUND}'",
+            ),  # fmt: skip
             tf_from,
             now,
         )

@@ -45,7 +45,7 @@ from requests_app import rules
 from requests_app.models import Agency, LegalRequest, Target
 from transparency import importer
 from transparency.aggregation import is_country
-from transparency.bulkcopy import _insert_select
+from transparency.bulkcopy import _insert_select, target_facts_columns
 from transparency.facts import produced_split
 from transparency.models import RequestFacts, TargetFacts
 
@@ -725,21 +725,18 @@ def _write(cursor, result: importer.ImportResult, now, say: Callable[[str], None
         consts={"updated_at": now},
     )
     say("inserting per-account facts ...")
-    # Same as importer._insert_batch: account_key(account_ref="", kind, value), with data = found + produced.
+    # Same as importer._insert_batch: with data = found + produced.
     _insert_select(
         cursor,
         TargetFacts,
-        {
-            "target_id": "t.id",
-            "request_id": "t.request_id",
-            "received_at": "n.received",
-            "country": "n.country",
-            "request_type": "n.rtype",
-            "national_security": "ty.national_security",
-            "preservation": "ty.preservation",
-            "account_key": "left(t.kind || ':' || t.value, 320)",
-            "with_data": "n.p_any AND t.found",
-        },
+        target_facts_columns(
+            received_at="n.received",
+            country="n.country",
+            request_type="n.rtype",
+            national_security="ty.national_security",
+            preservation="ty.preservation",
+            with_data="n.p_any AND t.found",
+        ),  # fmt: skip
         "FROM imp_tt t JOIN imp_new n ON n.id = t.request_id JOIN imp_types ty ON ty.code = n.rtype",
         now,
     )

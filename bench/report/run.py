@@ -88,6 +88,7 @@ def generate(n: int) -> None:
     default (transparency.bulkcopy._insert_select), so new NOT NULL columns never break the seed."""
     from requests_app.models import Agency, LegalRequest, Target
     from transparency.bulkcopy import _insert_select as insert_select
+    from transparency.bulkcopy import target_facts_columns
     from transparency.models import RequestFacts, TargetFacts
 
     now = django.utils.timezone.now()
@@ -221,17 +222,14 @@ def generate(n: int) -> None:
         _insert_select(
             c,
             TargetFacts,
-            {
-                "target_id": "t.id",
-                "request_id": "t.request_id",
-                "received_at": "f.received_at",
-                "country": "f.country",
-                "request_type": "f.request_type",
-                "national_security": "f.national_security",
-                "preservation": "f.preservation",
-                "account_key": "t.kind || ':' || t.value",
-                "with_data": "f.produced_any AND t.lookup = 'found'",
-            },
+            target_facts_columns(
+                received_at="f.received_at",
+                country="f.country",
+                request_type="f.request_type",
+                national_security="f.national_security",
+                preservation="f.preservation",
+                with_data="f.produced_any AND t.lookup = 'found'",
+            ),  # fmt: skip
             "FROM requests_app_target t JOIN transparency_requestfacts f ON f.request_id = t.request_id",
             now,
         )
