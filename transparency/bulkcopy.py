@@ -48,16 +48,17 @@ def _default(field: models.Field, now) -> Any:
 
 def target_facts_columns(
     *,
-    received_at: str,
-    country: str,
-    request_type: str,
-    national_security: str,
-    preservation: str,
     with_data: str,
+    received_at: str = "f.received_at",
+    country: str = "f.country",
+    request_type: str = "f.request_type",
+    national_security: str = "f.national_security",
+    preservation: str = "f.preservation",
     target: str = "t",
 ) -> dict[str, str]:
-    """The SQL expressions of a TargetFacts row for the target row aliased `target`, the rest as given. The
-    account key is importer.account_key(account_ref="", kind, value), cut to the column's 320 characters."""
+    """The SQL expressions of a TargetFacts row for the target row aliased `target`; the request's columns
+    from its RequestFacts row aliased `f` unless given. The account key is importer.account_key(account_ref="",
+    kind, value), cut to the column's 320 characters."""
     return {
         "target_id": f"{target}.id",
         "request_id": f"{target}.request_id",
@@ -227,14 +228,7 @@ def import_file_copy(
         _insert_select(
             cursor,
             TargetFacts,
-            target_facts_columns(
-                received_at="f.received_at",
-                country="f.country",
-                request_type="f.request_type",
-                national_security="f.national_security",
-                preservation="f.preservation",
-                with_data=f"f.produced_any AND t.lookup = '{Target.Lookup.FOUND}'",
-            ),  # fmt: skip
+            target_facts_columns(with_data=f"f.produced_any AND t.lookup = '{Target.Lookup.FOUND}'"),  # fmt: skip
             tf_from,
             now,
         )

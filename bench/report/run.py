@@ -222,14 +222,7 @@ def generate(n: int) -> None:
         _insert_select(
             c,
             TargetFacts,
-            target_facts_columns(
-                received_at="f.received_at",
-                country="f.country",
-                request_type="f.request_type",
-                national_security="f.national_security",
-                preservation="f.preservation",
-                with_data="f.produced_any AND t.lookup = 'found'",
-            ),  # fmt: skip
+            target_facts_columns(with_data="f.produced_any AND t.lookup = 'found'"),  # fmt: skip
             "FROM requests_app_target t JOIN transparency_requestfacts f ON f.request_id = t.request_id",
             now,
         )
