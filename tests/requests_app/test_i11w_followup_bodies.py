@@ -85,7 +85,8 @@ def test_facts_of_one_request_read_twice_and_no_deferred_column(officer_a):
     assert statements.count("SELECT") == 2
 
 
-def test_a_batch_counts_each_row_once_and_leaves_a_done_row_alone(officer_a, mailoutbox):
+@pytest.mark.usefixtures("mailoutbox")
+def test_a_batch_counts_each_row_once_and_leaves_a_done_row_alone(officer_a):
     request = LegalRequestFactory(submitted_by=officer_a.user, agency=officer_a.agency)
     ids = followups.emit(followups.SUBMITTED, request_id=request.pk)
     FollowUp.objects.filter(pk=ids[0]).update(status=FollowUp.Status.DONE, attempts=1)
