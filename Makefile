@@ -75,7 +75,7 @@ lint: install
 
 ## make typecheck: mypy on the pure modules (rules, lifecycle: strict), every services.py and selectors.py,
 ## and the API (flags per module in pyproject.toml)
-TYPED := requests_app/rules.py requests_app/lifecycle.py requests_app/errors.py \
+TYPED := requests_app/rules.py requests_app/lifecycle.py requests_app/errors.py requests_app/rows.py \
 	requests_app/intake/api.py requests_app/intake/api_urls.py requests_app/intake/serializers.py \
 	requests_app/intake/authentication.py \
 	$(sort $(wildcard requests_app/services.py requests_app/selectors.py requests_app/*/services.py \
