@@ -269,6 +269,17 @@ def closed_under_ndo(submit, reviewer, capture, *, days: int):
     return lr
 
 
+def closed_emergency(submit, reviewer, capture):
+    """A police emergency request for subscriber info, answered and closed: its user notice waits for a
+    reviewer to record that the danger is over."""
+    lr = submit_now(
+        submit, capture, request_type="emergency", authority_kind="police", emergency=True,
+        emergency_justification=JUSTIFICATION, emergency_attested=True, data_categories=["subscriber_info"],
+    )  # fmt: skip
+    close(lr, reviewer, capture)
+    return lr
+
+
 def client_for(officer: Officer) -> Client:
     client = Client()
     login_verified(client, officer.user)

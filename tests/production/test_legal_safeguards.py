@@ -16,7 +16,7 @@ from requests_app.production import services
 from requests_app.production.models import PreservationHold, UserNotice
 from requests_app.review import services as review
 from requests_app.services import PermissionDenied
-from tests.factories import JUSTIFICATION, approve, close, closed_under_ndo, minimal_pdf, submit_now
+from tests.factories import JUSTIFICATION, approve, close, closed_emergency, closed_under_ndo, minimal_pdf, submit_now
 
 pytestmark = pytest.mark.django_db
 
@@ -216,12 +216,7 @@ def test_notice_follows_the_process(submit, reviewer, django_capture_on_commit_c
 
 
 def test_emergency_notice_leaves_once_the_danger_is_over(submit, reviewer, django_capture_on_commit_callbacks):
-    lr = submit_now(
-        submit, django_capture_on_commit_callbacks, request_type="emergency", authority_kind="police",
-        emergency=True, emergency_justification=JUSTIFICATION, emergency_attested=True,
-        data_categories=["subscriber_info"],
-    )  # fmt: skip
-    close(lr, reviewer, django_capture_on_commit_callbacks)
+    lr = closed_emergency(submit, reviewer, django_capture_on_commit_callbacks)
     assert services.notices_send_due() == 0
     with pytest.raises(services.ProductionError, match="how you know"):
         services.notice_danger_over(request=lr, actor=reviewer.user, note="")

@@ -16,7 +16,7 @@ from requests_app.lifecycle import Status
 from requests_app.models import Document, EventType, LegalRequest, RequestEvent
 from requests_app.production import services
 from requests_app.production.models import UserNotice
-from tests.factories import JUSTIFICATION, approve, close, closed_under_ndo, minimal_pdf, submit_now
+from tests.factories import JUSTIFICATION, approve, close, closed_emergency, closed_under_ndo, minimal_pdf, submit_now
 
 pytestmark = pytest.mark.django_db
 
@@ -158,12 +158,7 @@ def test_enforcing_state_not_needed_is_a_plain_message(submit, client_reviewer, 
 
 
 def test_danger_over_button_releases_the_notice(submit, client_reviewer, reviewer, django_capture_on_commit_callbacks):
-    lr = submit_now(
-        submit, django_capture_on_commit_callbacks, request_type="emergency", authority_kind="police",
-        emergency=True, emergency_justification=JUSTIFICATION, emergency_attested=True,
-        data_categories=["subscriber_info"],
-    )  # fmt: skip
-    close(lr, reviewer, django_capture_on_commit_callbacks)
+    lr = closed_emergency(submit, reviewer, django_capture_on_commit_callbacks)
     assert 'id="danger-over-form"' in page(client_reviewer, lr)
     with django_capture_on_commit_callbacks(execute=True):
         client_reviewer.post(review_url(lr, "danger_over"), {"note": "The child was found safe (agency call)."})
