@@ -10,7 +10,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+PY = str(ROOT / ".venv/bin/python")
 TICK = os.sysconf("SC_CLK_TCK")
+
+
+def bench_target(*, port: int, database: str) -> tuple[int, str, str]:
+    """(port, database name, its URL) of a benchmark's server: BENCH_PORT and BENCH_DB override the script's
+    defaults, so engineers sharing a machine do not drop each other's database."""
+    name = os.environ.get("BENCH_DB", database)
+    return int(os.environ.get("BENCH_PORT", str(port))), name, f"postgres://postgres@127.0.0.1:5432/{name}"
+
 
 # A benchmark measures the product, not its development conveniences: no debug, quiet logs, e-mail kept in
 # memory, no login lockout or API throttle tripping under load.

@@ -44,12 +44,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from bench.common import BENCH_ENV, cpu_by_group, gunicorn_command, multipart  # noqa: E402
+from bench.common import BENCH_ENV, PY, bench_target, cpu_by_group, gunicorn_command, multipart  # noqa: E402
 
-PY = str(ROOT / ".venv/bin/python")
-PORT = int(os.environ.get("BENCH_PORT", "8111"))
-DB = os.environ.get("BENCH_DB", "bench_faults")
-DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{DB}"
+PORT, DB, DATABASE_URL = bench_target(port=8111, database="bench_faults")
 WORK = Path(os.environ.get("BENCH_WORKDIR", f"/tmp/bench_faults_{PORT}"))
 MAIL_LOG = WORK / "mail.log"
 SCENARIOS = ["baseline", "broker_down", "broker_restart", "worker_kill", "web_kill"]

@@ -33,13 +33,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from bench.common import BENCH_ENV, gunicorn_command, multipart, processes  # noqa: E402
+from bench.common import BENCH_ENV, PY, bench_target, gunicorn_command, multipart, processes  # noqa: E402
 
-PY = str(ROOT / ".venv/bin/python")
-# Overridable so engineers sharing a machine do not drop each other's database or flush each other's Redis db.
-PORT = int(os.environ.get("BENCH_PORT", "8101"))
-DB = os.environ.get("BENCH_DB", "bench_intake")
-DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{DB}"
+PORT, DB, DATABASE_URL = bench_target(port=8101, database="bench_intake")
 REDIS_DB = os.environ.get("BENCH_REDIS_DB", "11")
 BROKER = f"redis://127.0.0.1:6379/{REDIS_DB}"
 
