@@ -135,39 +135,33 @@ def _excepted(url: str, rule: str) -> bool:
 _SCRIPT_TAG = re.compile(r"<script\b[^>]*>.*?</script>", re.S | re.I)
 
 
-@contextlib.contextmanager
-def phone_page(browser):
-    """One 390 px page (its own, uninstrumented context) for the phone checks of a test's snapshots."""
+def phone_check(browser, url: str, html: str) -> list[dict]:
+    """Lay the snapshot out at 390 px (scripts removed, styles from the live server) and check it."""
     new_context = getattr(browser, "plain_new_context", browser.new_context)  # not instrumented itself
     context = new_context(viewport=PHONE)
     try:
-        yield context.new_page()
+        page = context.new_page()
+        body = _SCRIPT_TAG.sub("", html)
+        body = re.sub(r"(<head\b[^>]*>)", lambda m: m.group(1) + f'<base href="{url}">', body, count=1, flags=re.I)
+        page.set_content(body, wait_until="load")
+        page.add_script_tag(content=_axe_source())
+        result = page.evaluate(
+            """async (tags) => {
+                const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+                const root = document.documentElement;
+                const wide = [...document.querySelectorAll('body *')]
+                  .filter((e) => e.getBoundingClientRect().right > root.clientWidth + 1)
+                  .slice(0, 3).map((e) => e.outerHTML.slice(0, 160));
+                return {
+                  violations: r.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
+                    nodes: v.nodes.slice(0, 5).map((n) => ({target: n.target.join(' '), html: n.html.slice(0, 240)}))})),
+                  scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, wide: wide,
+                };
+            }""",
+            WCAG_TAGS,
+        )
     finally:
         context.close()
-
-
-def phone_check(page, url: str, html: str) -> list[dict]:
-    """Lay the snapshot out at 390 px on `page` (scripts removed, styles from the live server) and check it."""
-    body = _SCRIPT_TAG.sub("", html)
-    body = re.sub(r"(<head\b[^>]*>)", lambda m: m.group(1) + f'<base href="{url}">', body, count=1, flags=re.I)
-    page.set_content(body, wait_until="load")
-    if not page.evaluate("() => typeof axe !== 'undefined'"):  # the page's window keeps it from one snapshot on
-        page.add_script_tag(content=_axe_source())
-    result = page.evaluate(
-        """async (tags) => {
-            const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
-            const root = document.documentElement;
-            const wide = [...document.querySelectorAll('body *')]
-              .filter((e) => e.getBoundingClientRect().right > root.clientWidth + 1)
-              .slice(0, 3).map((e) => e.outerHTML.slice(0, 160));
-            return {
-              violations: r.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
-                nodes: v.nodes.slice(0, 5).map((n) => ({target: n.target.join(' '), html: n.html.slice(0, 240)}))})),
-              scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, wide: wide,
-            };
-        }""",
-        WCAG_TAGS,
-    )
     found = [{**v, "url": url, "width": PHONE["width"], "reason": "phone"} for v in result["violations"]]
     if result["scrollWidth"] > result["clientWidth"]:
         found.append(
@@ -196,11 +190,10 @@ def failures(browser, contexts, closed: list[Report] | None = None) -> list[dict
         settle(context)
         reports.append(report)
     found: list[dict] = []
-    with phone_page(browser) as page:
-        for report in reports:
-            found.extend(report.violations)
-            for url, html in report.snapshots.values():
-                found.extend(phone_check(page, url, html))
+    for report in reports:
+        found.extend(report.violations)
+        for url, html in report.snapshots.values():
+            found.extend(phone_check(browser, url, html))
     unique: dict[tuple, dict] = {}
     for v in found:
         if _excepted(v["url"], v["id"]):

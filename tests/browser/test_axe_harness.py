@@ -60,9 +60,9 @@ def test_a_context_the_test_closes_itself_is_checked_too(chromium, live_server):
 
 
 @pytest.mark.parametrize("order", [("/clean/", "/broken/"), ("/broken/", "/clean/")])
-def test_each_snapshot_is_checked_on_its_own_on_the_shared_phone_page(chromium, live_server, order):
-    """The phone checks of one test share a page: a later snapshot is checked as itself (the broken page's
-    problems are found whether it comes first or second, and are reported against its own address)."""
+def test_each_snapshot_is_checked_on_its_own_at_phone_width(chromium, live_server, order):
+    """Each snapshot of a test is checked as itself at 390 px (the broken page's problems are found whether it
+    comes first or second, and are reported against its own address)."""
     context = chromium.new_context(base_url=live_server.url)
     _serve(context, live_server, "/clean/", CLEAN)
     _serve(context, live_server, "/broken/", BROKEN)
