@@ -15,6 +15,7 @@ import re
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -1456,18 +1457,41 @@ def _notices_release(lr: LegalRequest, statuses: list[str], *, actor: User, mess
     return moved
 
 
+@contextmanager
+def _notice_step(
+    request: LegalRequest,
+    actor: User,
+    why: str,
+    *,
+    refused: str,
+    empty: str,
+    policy: rules.NoticePolicy,
+    other_policy: str,
+) -> Iterator[LegalRequest]:
+    """A reviewer's step on a request's user notice: legal staff only (`refused`), with a reason (`empty`), on the
+    request locked in one transaction, whose notice policy must be `policy` (`other_policy`)."""
+    if not is_staff_member(actor):
+        raise PermissionDenied(refused)
+    if not why.strip():
+        raise ProductionError(empty)
+    with transaction.atomic():
+        locked = LegalRequest.objects.select_for_update().get(pk=request.pk)
+        if rules.notice_policy(locked.request_type, emergency=locked.emergency) is not policy:
+            raise ProductionError(other_policy)
+        yield locked
+
+
 def notice_danger_over(*, request: LegalRequest, actor: User, note: str, now: datetime | None = None) -> LegalRequest:
     """A reviewer records that an emergency's danger is over: only then may the user be told
     (18 U.S.C. 2702(b)(8): telling the user earlier could bring about the harm)."""
-    if not is_staff_member(actor):
-        raise PermissionDenied("Only the legal team can record that the danger is over.")
-    if not note.strip():
-        raise ProductionError("Say how you know the danger is over (for example, the agency's message).")
     now = now or timezone.now()
-    with transaction.atomic():
-        locked = LegalRequest.objects.select_for_update().get(pk=request.pk)
-        if rules.notice_policy(locked.request_type, emergency=locked.emergency) is not rules.NoticePolicy.AFTER_DANGER:
-            raise ProductionError("This request is not an emergency; its notice does not wait for the danger to end.")
+    with _notice_step(
+        request, actor, note,
+        refused="Only the legal team can record that the danger is over.",
+        empty="Say how you know the danger is over (for example, the agency's message).",
+        policy=rules.NoticePolicy.AFTER_DANGER,
+        other_policy="This request is not an emergency; its notice does not wait for the danger to end.",
+    ) as locked:  # fmt: skip
         if locked.danger_over_at is not None:
             raise ProductionError("It is already recorded that the danger is over.")
         LegalRequest.objects.filter(pk=locked.pk).update(danger_over_at=now)
@@ -1485,16 +1509,14 @@ def notice_decide(
 ) -> LegalRequest:
     """MLAT and CLOUD Act process: a reviewer decides explicitly whether the user is told
     (the requesting State's confidentiality terms, 18 U.S.C. 3512 and 2523, are weighed by a person)."""
-    if not is_staff_member(actor):
-        raise PermissionDenied("Only the legal team can decide on user notice.")
-    if not reason.strip():
-        raise ProductionError("Give the reason for the decision on user notice.")
     now = now or timezone.now()
-    with transaction.atomic():
-        locked = LegalRequest.objects.select_for_update().get(pk=request.pk)
-        policy = rules.notice_policy(locked.request_type, emergency=locked.emergency)
-        if policy is not rules.NoticePolicy.REVIEWER_DECISION:
-            raise ProductionError("User notice on this request follows its process; no decision is needed.")
+    with _notice_step(
+        request, actor, reason,
+        refused="Only the legal team can decide on user notice.",
+        empty="Give the reason for the decision on user notice.",
+        policy=rules.NoticePolicy.REVIEWER_DECISION,
+        other_policy="User notice on this request follows its process; no decision is needed.",
+    ) as locked:  # fmt: skip
         if locked.notice_decision:
             raise ProductionError("The decision on user notice is already recorded.")
         decision = "notify" if notify else "withhold"
