@@ -4,6 +4,7 @@ it before Django is set up (`sys.path` holds the checkout's root, as each script
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Iterator
@@ -111,3 +112,23 @@ def multipart(fields: list[tuple[str, str]], files: list[tuple[str, str, bytes]]
         out.append(content + b"\r\n")
     out.append(f"--{boundary}--\r\n".encode())
     return b"".join(out), f"multipart/form-data; boundary={boundary}"
+
+
+def warrant_submission(*, case_number: str, username: str, pdf: bytes) -> tuple[bytes, str]:
+    """An officer's search-warrant submission to the API (multipart, one PDF, one username target), valid
+    except for the warnings it acknowledges; the same body in every benchmark."""
+    fields = [
+        ("request_type", "search_warrant"),
+        ("legal_framework", "us_sca"),
+        ("country", "US"),
+        ("issuing_authority", "US District Court, N.D. Cal."),
+        ("authority_kind", "judge"),
+        ("case_number", case_number),
+        ("data_categories", "subscriber_info"),
+        ("data_categories", "cloud_chat_content"),
+        ("targets", json.dumps([{"type": "username", "value": username}])),
+        ("date_from", "2026-01-01"),
+        ("date_to", "2026-03-01"),
+        ("acknowledge_warnings", "true"),
+    ]
+    return multipart(fields, [("documents", "warrant.pdf", pdf)])

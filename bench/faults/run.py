@@ -44,7 +44,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from bench.common import BENCH_ENV, PY, bench_target, cpu_by_group, gunicorn_command, multipart  # noqa: E402
+from bench.common import BENCH_ENV, PY, bench_target, cpu_by_group, gunicorn_command, warrant_submission  # noqa: E402
 
 PORT, DB, DATABASE_URL = bench_target(port=8111, database="bench_faults")
 WORK = Path(os.environ.get("BENCH_WORKDIR", f"/tmp/bench_faults_{PORT}"))
@@ -223,22 +223,7 @@ def setup() -> tuple[str, int]:
 
 
 def submission(tag: str, n: int, pdf: bytes):
-
-    fields = [
-        ("request_type", "search_warrant"),
-        ("legal_framework", "us_sca"),
-        ("country", "US"),
-        ("issuing_authority", "US District Court, N.D. Cal."),
-        ("authority_kind", "judge"),
-        ("case_number", f"FLT-{tag}-{n}"),
-        ("data_categories", "subscriber_info"),
-        ("data_categories", "cloud_chat_content"),
-        ("targets", json.dumps([{"type": "username", "value": f"flt_{tag}_{n}"}])),
-        ("date_from", "2026-01-01"),
-        ("date_to", "2026-03-01"),
-        ("acknowledge_warnings", "true"),
-    ]
-    return multipart(fields, [("documents", "warrant.pdf", pdf)])
+    return warrant_submission(case_number=f"FLT-{tag}-{n}", username=f"flt_{tag}_{n}", pdf=pdf)
 
 
 def load(tag: str, token: str, clients: int, seconds: float, pdf: bytes) -> Counter:

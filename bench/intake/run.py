@@ -33,7 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from bench.common import BENCH_ENV, PY, bench_target, gunicorn_command, multipart, processes  # noqa: E402
+from bench.common import BENCH_ENV, PY, bench_target, gunicorn_command, processes, warrant_submission  # noqa: E402
 
 PORT, DB, DATABASE_URL = bench_target(port=8101, database="bench_intake")
 REDIS_DB = os.environ.get("BENCH_REDIS_DB", "11")
@@ -73,21 +73,7 @@ def setup() -> str:
 
 
 def submission(n: int, pdf: bytes) -> tuple[bytes, str]:
-    fields = [
-        ("request_type", "search_warrant"),
-        ("legal_framework", "us_sca"),
-        ("country", "US"),
-        ("issuing_authority", "US District Court, N.D. Cal."),
-        ("authority_kind", "judge"),
-        ("case_number", f"BENCH-{n}"),
-        ("data_categories", "subscriber_info"),
-        ("data_categories", "cloud_chat_content"),
-        ("targets", json.dumps([{"type": "username", "value": f"bench_user_{n}"}])),
-        ("date_from", "2026-01-01"),
-        ("date_to", "2026-03-01"),
-        ("acknowledge_warnings", "true"),
-    ]
-    return multipart(fields, [("documents", "warrant.pdf", pdf)])
+    return warrant_submission(case_number=f"BENCH-{n}", username=f"bench_user_{n}", pdf=pdf)
 
 
 def cpu_seconds(server_pgid: int) -> dict[str, float]:
